@@ -1,0 +1,92 @@
+"""What the analysis produces: plain, picklable records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class _NotLiteral:
+    """Marks an argument whose value is not a literal (never evaluated)."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_LITERAL"
+
+    def __reduce__(self):
+        return (_NotLiteral, ())
+
+
+NOT_LITERAL: Any = _NotLiteral()
+
+
+@dataclass(frozen=True)
+class CallArgument:
+    """One argument of the call as written: ``keyword`` is None for a positional one.
+
+    ``value`` is the Python value of a literal (numbers, strings, bools, None,
+    tuples/lists of them, unary minus) and :data:`NOT_LITERAL` for anything else.
+    ``source`` is the argument's text, for messages only.
+    """
+
+    keyword: str | None
+    value: Any
+    source: str
+
+
+@dataclass
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    message: str
+    function: str
+    mode: str | None
+    fixable: bool
+    fix: str | None
+    # Fix safety: an unsafe fix (ACF004) is applied only with --unsafe-fixes.
+    unsafe: bool = False
+    # The fix changes what the program computes (``--value true``).
+    changes_behavior: bool = False
+    cell: int | None = None
+    # The call's arguments as written, for the runtime check; all modes the
+    # mode argument can take (empty when unknown).
+    arguments: tuple[CallArgument, ...] = ()
+    modes: tuple[str, ...] = ()
+    # For the rewrite rules (ACF101/ACF102): the qualified name the call becomes and the
+    # keywords the rewrite adds, e.g. (("mode", "bilinear"), ("align_corners", True)).
+    rewrite_to: str | None = None
+    rewrite_keywords: tuple[tuple[str, Any], ...] = ()
+    # The value the fix writes for align_corners (ACF001/ACF002), or None.
+    fix_value: bool | None = None
+    extra: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.cell if self.cell is not None else -1, self.line, self.column, self.code)
+
+    def to_json(self) -> dict:
+        record = {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "message": self.message,
+            "function": self.function,
+            "mode": self.mode,
+            "fixable": self.fixable,
+            "fix": self.fix,
+        }
+        if self.cell is not None:
+            record["cell"] = self.cell
+        return record

@@ -1,0 +1,1 @@
+"""Runtime parts: the only place torch is imported (lazily)."""
