@@ -1,0 +1,173 @@
+"""Check and fix one source: the functions the CLI, the flake8 plugin and the runtime use.
+
+Each takes the file's bytes and returns findings (and the new bytes); none of
+them writes files or prints.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from ac_fixer import catalog as cat
+from ac_fixer.findings import Finding
+
+
+class SourceError(Exception):
+    """A file that cannot be decoded or parsed; ``reason`` says why, for stderr."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a run checks and how it fixes; built from the CLI and ``[tool.ac-fixer]``."""
+
+    value: bool = False
+    select: tuple = ()
+    ignore: tuple = ()
+    unsafe_fixes: bool = False
+    extra_targets: tuple = ()
+
+    @property
+    def catalog(self) -> cat.Catalog:
+        return _catalog_with(self.extra_targets)
+
+    def enabled(self, code: str) -> bool:
+        selected = not self.select or any(code.startswith(prefix) for prefix in self.select)
+        ignored = any(code.startswith(prefix) for prefix in self.ignore)
+        return selected and not ignored
+
+    def needles(self) -> tuple:
+        """Byte strings of which a file must contain one to possibly have a finding."""
+        return tuple(sorted(name.encode() for name in self.catalog.short_names()))
+
+
+_CATALOGS: dict = {}
+
+
+def _catalog_with(extra_targets: tuple) -> cat.Catalog:
+    if extra_targets not in _CATALOGS:
+        _CATALOGS[extra_targets] = cat.default_catalog().with_targets(extra_targets)
+    return _CATALOGS[extra_targets]
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+@dataclass
+class FixResult:
+    source: bytes
+    applied: list = field(default_factory=list)  # findings whose fix was written
+    remaining: list = field(default_factory=list)  # findings still reported
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+
+def might_have_findings(source: bytes, settings: Settings = DEFAULT_SETTINGS) -> bool:
+    """The cheap pre-filter: no catalogued name in the bytes means nothing to report."""
+    return any(needle in source for needle in settings.needles())
+
+
+def parse(source: bytes, path: str):
+    """Parse with LibCST, turning every failure into a SourceError that names the reason."""
+    import libcst as cst
+
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        message = str(error).strip().splitlines()
+        reason = " ".join(line.strip() for line in message if line.strip())
+        raise SourceError(path, f"syntax error: {reason}") from None
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:
+        raise SourceError(path, f"cannot decode: {error}") from None
+    except RecursionError:
+        raise SourceError(path, "too deeply nested to parse") from None
+    except Exception as error:  # the parser's own failures on unusual input
+        raise SourceError(path, f"cannot parse: {type(error).__name__}: {error}") from None
+
+
+def _source_text(module, source: bytes) -> Optional[str]:
+    try:
+        return source.decode(module.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _analyze(source: bytes, path: str, settings: Settings):
+    from ac_fixer.analysis import analyze_module
+
+    module = parse(source, path)
+    try:
+        return analyze_module(
+            module,
+            path,
+            catalog=settings.catalog,
+            value=settings.value,
+            enabled=settings.enabled,
+            source_text=_source_text(module, source),
+        )
+    except RecursionError:
+        raise SourceError(path, "too deeply nested to analyze") from None
+
+
+def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
+    """All findings of one Python source. Raises SourceError for unreadable sources."""
+    if not might_have_findings(source, settings):
+        return []
+    return _analyze(source, path, settings).findings
+
+
+def should_apply(finding: Finding, settings: Settings) -> bool:
+    return finding.fixable and (settings.unsafe_fixes or not finding.unsafe)
+
+
+def fix_source(
+    source: bytes,
+    path: str = "<string>",
+    settings: Settings = DEFAULT_SETTINGS,
+    accept: Optional[Callable[[Finding], bool]] = None,
+) -> FixResult:
+    """Apply every applicable fix (those ``accept`` approves, when given).
+
+    The result's ``source`` is the input object itself when nothing changed.
+    """
+    if not might_have_findings(source, settings):
+        return FixResult(source)
+    from ac_fixer.edits import apply_edits
+
+    analysis = _analyze(source, path, settings)
+    applied, remaining, edits = [], [], []
+    for finding in analysis.findings:
+        if should_apply(finding, settings) and (accept is None or accept(finding)):
+            applied.append(finding)
+            edits.extend(analysis.edits[id(finding)])
+        else:
+            remaining.append(finding)
+    if not applied:
+        return FixResult(source, [], remaining)
+    new_source = apply_edits(analysis.module, edits).bytes
+    if new_source == source:
+        return FixResult(source, [], remaining)
+    try:
+        ast.parse(new_source)
+    except (SyntaxError, ValueError) as error:  # a bug of ours: never write such a file
+        raise SourceError(path, f"internal error: the fix would not parse ({error}); file left unchanged") from None
+    return FixResult(new_source, applied, remaining)
+
+
+def check_file(path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
+    """Findings of one .py file on disk (the audit's ``static_code``)."""
+    path = Path(path)
+    try:
+        source = path.read_bytes()
+    except OSError as error:
+        raise SourceError(str(path), f"cannot read: {error.strerror or error}") from None
+    return check_source(source, str(path), settings)

@@ -1,0 +1,287 @@
+"""The command line: a thin shell over runner, report and runtime."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from ac_fixer import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _use_color(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _error(message: str) -> None:
+    style = "\x1b[1;31merror\x1b[0m" if _use_color(sys.stderr) else "error"
+    click.echo(f"{style}: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ac-fixer")
+def main() -> None:
+    """Find, fix and prove PyTorch calls that leave align_corners implicit."""
+
+
+# --------------------------------------------------------------------------- check
+
+_VALUE = click.Choice(["false", "true"], case_sensitive=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fix", is_flag=True, help="Apply fixes (safe ones; with --unsafe-fixes also unsafe ones).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--value", type=_VALUE, default=None, help="Value the fixes write (default false: keeps behavior).")
+@click.option(
+    "--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True
+)
+@click.option("--select", default=None, help="Comma-separated codes or prefixes to check (e.g. ACF001,ACF1).")
+@click.option("--ignore", default=None, help="Comma-separated codes or prefixes to skip.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (ACF004).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
+def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
+          config_file, statistics, verify):
+    """Check PATHS (default: .) for implicit align_corners."""
+    from ac_fixer.api import Settings
+    from ac_fixer.config import ConfigError, find_config, load_file, parse_codes, parse_value
+    from ac_fixer.files import discover
+    from ac_fixer import report, runner
+
+    if verify and not fix:
+        raise click.UsageError("--verify needs --fix")
+    paths = paths or (".",)
+    try:
+        if config_file:
+            config = load_file(Path(config_file), required_table=True)
+        else:
+            config = find_config(Path(paths[0]))
+        cli_select = parse_codes(select, "--select")
+        cli_ignore = parse_codes(ignore, "--ignore")
+        cli_value = parse_value(value, "--value") if value is not None else None
+    except ConfigError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+
+    settings = Settings(
+        value=cli_value if cli_value is not None else bool(config.value),
+        select=cli_select or config.select,
+        ignore=config.ignore + cli_ignore,
+        unsafe_fixes=unsafe_fixes,
+        extra_targets=config.extra_targets,
+    )
+    items, missing = discover(paths, config.exclude, config.base)
+    machine_output = output_format != "text"
+    progress = _progress_bar() if not machine_output and _use_color(sys.stderr) and len(items) > 200 else None
+    result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress)
+    if progress is not None:
+        click.echo("\r\x1b[K", err=True, nl=False)
+
+    if verify and result.changed:
+        result = _verified(result, settings)
+
+    write_failures = []
+    if diff:
+        for outcome in result.changed:
+            click.echo(runner.unified_diff(outcome), nl=False)
+        remaining = result.findings + result.applied
+    else:
+        remaining = result.findings
+        if fix:
+            write_failures = runner.write_fixes(result.changed)
+
+    if output_format == "sarif":
+        runner.add_replacements(result, settings)
+    if statistics:
+        click.echo(report.format_statistics(remaining), nl=False)
+    elif not diff or machine_output:
+        text = report.render(
+            remaining,
+            output_format,
+            fixed=result.applied if fix and not diff else (),
+            unsafe_fixes=unsafe_fixes,
+            color=_use_color(sys.stdout),
+            value=settings.value,
+        )
+        click.echo(text, nl=False)
+
+    errors = [(e.path, e.reason) for e in missing] + result.errors + write_failures
+    for path, reason in errors:
+        _error(f"{path}: {reason}")
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if exit_zero:
+        sys.exit(EXIT_CLEAN)
+    if remaining or (diff and result.changed):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _progress_bar():
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", err=True, nl=False)
+
+    return show
+
+
+def _verified(result, settings):
+    """Re-run the fixes, keeping only those the runtime check confirmed."""
+    from ac_fixer import runner
+    from ac_fixer.runtime._torch import TorchMissing
+
+    try:
+        from ac_fixer.runtime.verify import verify_findings
+    except TorchMissing as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    try:
+        checked = verify_findings(result.applied, device="auto", value=settings.value)
+    except TorchMissing as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    good_status = {"equal", "differs"} if settings.value else {"equal"}
+    confirmed = {(r.path, r.line, r.column, r.code) for r in checked if r.status in good_status}
+    for r in checked:
+        if r.status not in good_status:
+            click.echo(f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})", err=True)
+
+    def accept(finding) -> bool:
+        return (finding.path, finding.line, finding.column, finding.code) in confirmed
+
+    outcomes = []
+    for outcome in result.outcomes:
+        if outcome.new_source is None:
+            outcomes.append(outcome)
+        else:
+            outcomes.append(runner.recompute_fixes(outcome, settings, accept))
+    return replace(result, outcomes=outcomes)
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
+@click.option("--value", type=_VALUE, default="false", show_default=True)
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
+def verify(paths, device, value, output_format, config_file):
+    """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
+    from ac_fixer.api import Settings
+    from ac_fixer.config import ConfigError, find_config, load_file
+    from ac_fixer.files import discover
+    from ac_fixer import runner
+    from ac_fixer.runtime._torch import TorchMissing
+
+    paths = paths or (".",)
+    try:
+        config = load_file(Path(config_file), required_table=True) if config_file else find_config(Path(paths[0]))
+    except ConfigError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
+    items, missing = discover(paths, config.exclude, config.base)
+    result = runner.run(items, settings, use_cache=False)
+    try:
+        from ac_fixer.runtime import verify as verify_module
+
+        results = verify_module.verify_findings(result.findings, device=device, value=settings.value)
+    except TorchMissing as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    except verify_module.DeviceUnavailable as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    if output_format == "json":
+        click.echo(verify_module.format_verify_json(results), nl=False)
+    else:
+        click.echo(verify_module.format_verify_text(results, value=settings.value), nl=False)
+    errors = [(e.path, e.reason) for e in missing] + result.errors
+    for path, reason in errors:
+        _error(f"{path}: {reason}")
+    if errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(verify_module.verify_exit_code(results))
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@main.command()
+@click.option("--mode", default=None, help="linear, bilinear, bicubic or trilinear (default: the worked example).")
+@click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
+def explain(mode: Optional[str], scale: Optional[float]):
+    """Show what align_corners does, computed by torch (default: the worked example)."""
+    from ac_fixer.runtime._torch import TorchMissing
+
+    try:
+        from ac_fixer.runtime.explain import ExplainError, render_explain
+
+        click.echo(render_explain(mode, scale), nl=False)
+    except TorchMissing as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    except ExplainError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+
+
+# --------------------------------------------------------------------------- rule
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Show every rule.")
+def rule(code: Optional[str], show_all: bool):
+    """Show a rule's documentation (what it does, why, example, fix safety)."""
+    from ac_fixer.rules import RULES, RULES_BY_CODE
+
+    if show_all or code is None:
+        click.echo("\n".join(r.markdown() for r in RULES))
+        return
+    found = RULES_BY_CODE.get(code.upper())
+    if found is None:
+        _error(f"unknown rule {code!r}; known: {', '.join(RULES_BY_CODE)}")
+        sys.exit(EXIT_ERROR)
+    click.echo(found.markdown())
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-shadow", is_flag=True, help="Skip the shadow run with align_corners=False.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
+def audit(output, output_format, no_shadow, command):
+    """Run a Python COMMAND and record calls that reach torch with align_corners unset.
+
+    Example: ac-fixer audit -- python train.py --epochs 1
+    """
+    from ac_fixer.runtime.audit import run_audit
+
+    sys.exit(run_audit(list(command), output=output, output_format=output_format, shadow=not no_shadow))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

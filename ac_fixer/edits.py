@@ -1,0 +1,247 @@
+"""The edits a fix is made of, and the code that applies them to a LibCST tree.
+
+Edits point at nodes of the tree the analysis walked; :func:`apply_edits`
+rebuilds only those nodes, so every byte outside them is printed back as read.
+The layout rules (one argument per line, trailing commas, comments) live in
+:func:`append_keyword`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+import libcst as cst
+
+# --------------------------------------------------------------------------- edits
+
+
+@dataclass(frozen=True)
+class AddKeyword:
+    call: cst.Call
+    keyword: str
+    value: str  # Python source of the value, e.g. "False" or '"bilinear"'
+
+
+@dataclass(frozen=True)
+class SetArgValue:
+    arg: cst.Arg
+    value: str
+
+
+@dataclass(frozen=True)
+class RemoveArg:
+    call: cst.Call
+    arg: cst.Arg
+
+
+@dataclass(frozen=True)
+class RenameReference:
+    """Rename a reference: a Name, or the last component of an Attribute chain."""
+
+    node: cst.BaseExpression
+    new_name: str  # the last component only: "interpolate", "Upsample"
+
+
+@dataclass(frozen=True)
+class RenameImportAlias:
+    alias: cst.ImportAlias
+    new_name: str
+
+
+@dataclass(frozen=True)
+class AddImportAlias:
+    statement: cst.ImportFrom
+    name: str
+
+
+Edit = Union[AddKeyword, SetArgValue, RemoveArg, RenameReference, RenameImportAlias, AddImportAlias]
+
+# --------------------------------------------------------------------------- layout
+
+
+def _newline_whitespace(indent: bool, last_line: cst.SimpleWhitespace, empty_lines=()) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=list(empty_lines),
+        indent=indent,
+        last_line=last_line,
+    )
+
+
+def _continue_line(original: cst.ParenthesizedWhitespace, template: cst.ParenthesizedWhitespace):
+    """Keep ``original``'s end-of-line comment, then indent the next line like ``template``."""
+    return cst.ParenthesizedWhitespace(
+        first_line=original.first_line,
+        empty_lines=[],
+        indent=template.indent,
+        last_line=template.last_line,
+    )
+
+
+def _separators(call: cst.Call) -> list:
+    seps = [call.whitespace_before_args]
+    seps.extend(arg.comma.whitespace_after for arg in call.args[:-1] if isinstance(arg.comma, cst.Comma))
+    return seps
+
+
+def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> cst.Call:
+    """Append ``keyword=value`` to the call's arguments, following the call's own layout.
+
+    A call whose arguments each start on a new line gets the new argument on a
+    new line, indented like its neighbours, with a trailing comma when the call
+    has one. Any other call gets ``, keyword=value`` right after its last
+    argument. End-of-line comments stay on the line they were on.
+    """
+    new = cst.Arg(
+        keyword=cst.Name(keyword),
+        value=value,
+        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
+    )
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[new])
+    last = args[-1]
+    separators = _separators(call)
+    one_per_line = all(isinstance(s, cst.ParenthesizedWhitespace) for s in separators)
+    template = separators[-1]
+    nothing = cst.SimpleWhitespace("")
+
+    if isinstance(last.comma, cst.Comma):
+        comma = last.comma
+        after = comma.whitespace_after
+        if one_per_line and isinstance(after, cst.ParenthesizedWhitespace):
+            last = last.with_changes(comma=comma.with_changes(whitespace_after=_continue_line(after, template)))
+            new = new.with_changes(
+                comma=cst.Comma(
+                    whitespace_before=nothing,
+                    whitespace_after=_newline_whitespace(after.indent, after.last_line, after.empty_lines),
+                )
+            )
+        elif one_per_line:
+            last = last.with_changes(
+                comma=comma.with_changes(whitespace_after=_newline_whitespace(template.indent, template.last_line))
+            )
+            new = new.with_changes(comma=comma)
+        else:
+            last = last.with_changes(comma=cst.Comma(comma.whitespace_before, cst.SimpleWhitespace(" ")))
+            new = new.with_changes(comma=comma)
+    else:
+        trailing = last.whitespace_after_arg
+        if one_per_line and isinstance(trailing, cst.ParenthesizedWhitespace):
+            last = last.with_changes(
+                comma=cst.Comma(nothing, _continue_line(trailing, template)), whitespace_after_arg=nothing
+            )
+            new = new.with_changes(
+                whitespace_after_arg=_newline_whitespace(trailing.indent, trailing.last_line, trailing.empty_lines)
+            )
+        elif one_per_line:
+            last = last.with_changes(
+                comma=cst.Comma(nothing, _newline_whitespace(template.indent, template.last_line)),
+                whitespace_after_arg=nothing,
+            )
+            new = new.with_changes(whitespace_after_arg=trailing)
+        else:
+            last = last.with_changes(comma=cst.Comma(nothing, cst.SimpleWhitespace(" ")), whitespace_after_arg=nothing)
+            new = new.with_changes(whitespace_after_arg=trailing)
+    return call.with_changes(args=[*args[:-1], last, new])
+
+
+def remove_argument(call: cst.Call, index: int) -> cst.Call:
+    args = list(call.args)
+    removed = args.pop(index)
+    if index == len(args) and args:
+        # The removed argument was the last one: its comma habit and closing
+        # whitespace pass to the argument before it.
+        args[-1] = args[-1].with_changes(comma=removed.comma, whitespace_after_arg=removed.whitespace_after_arg)
+    return call.with_changes(args=args)
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def _same_edit(a: Edit, b: Edit) -> bool:
+    if isinstance(a, AddKeyword) and isinstance(b, AddKeyword):
+        return a.call is b.call and a.keyword == b.keyword
+    if isinstance(a, RemoveArg) and isinstance(b, RemoveArg):
+        return a.arg is b.arg
+    return False
+
+
+def _expression(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+class _EditApplier(cst.CSTTransformer):
+    def __init__(self, edits: Iterable[Edit]):
+        super().__init__()
+        self.call_edits: dict = {}
+        self.arg_values: dict = {}
+        self.names: dict = {}
+        self.aliases: dict = {}
+        self.import_additions: dict = {}
+        for edit in edits:
+            if isinstance(edit, (AddKeyword, RemoveArg)):
+                call_edits = self.call_edits.setdefault(id(edit.call), [])
+                if not any(_same_edit(edit, other) for other in call_edits):
+                    call_edits.append(edit)
+            elif isinstance(edit, SetArgValue):
+                self.arg_values[id(edit.arg)] = edit.value
+            elif isinstance(edit, RenameReference):
+                self.names[id(edit.node)] = edit.new_name
+            elif isinstance(edit, RenameImportAlias):
+                self.aliases[id(edit.alias)] = edit.new_name
+            elif isinstance(edit, AddImportAlias):
+                self.import_additions.setdefault(id(edit.statement), []).append(edit.name)
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        new_name = self.names.get(id(original_node))
+        return updated_node.with_changes(value=new_name) if new_name else updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        new_name = self.names.get(id(original_node))
+        return updated_node.with_changes(attr=cst.Name(new_name)) if new_name else updated_node
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        value = self.arg_values.get(id(original_node))
+        return updated_node.with_changes(value=_expression(value)) if value is not None else updated_node
+
+    def leave_ImportAlias(self, original_node: cst.ImportAlias, updated_node: cst.ImportAlias) -> cst.ImportAlias:
+        new_name = self.aliases.get(id(original_node))
+        return updated_node.with_changes(name=cst.Name(new_name)) if new_name else updated_node
+
+    def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        additions = self.import_additions.get(id(original_node))
+        if not additions or isinstance(updated_node.names, cst.ImportStar):
+            return updated_node
+        names = list(updated_node.names)
+        last = names[-1]
+        trailing_comma = last.comma
+        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        for i, name in enumerate(additions):
+            is_last = i == len(additions) - 1
+            comma = trailing_comma if is_last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            names.append(cst.ImportAlias(name=cst.Name(name), comma=comma))
+        return updated_node.with_changes(names=names)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        edits = self.call_edits.get(id(original_node))
+        if not edits:
+            return updated_node
+        call = updated_node
+        removals = sorted(
+            (original_node.args.index(e.arg) for e in edits if isinstance(e, RemoveArg)), reverse=True
+        )
+        for index in removals:
+            call = remove_argument(call, index)
+        for edit in edits:
+            if isinstance(edit, AddKeyword):
+                call = append_keyword(call, edit.keyword, _expression(edit.value))
+        return call
+
+
+def apply_edits(module: cst.Module, edits: Iterable[Edit]) -> cst.Module:
+    edits = list(edits)
+    if not edits:
+        return module
+    return module.visit(_EditApplier(edits))

@@ -1,0 +1,348 @@
+"""Runs the check over many files: pre-filter, cache, worker processes, fixes.
+
+The CLI calls :func:`run`; it returns everything to report and never prints.
+Writing the fixed files is left to :func:`write_fixes`, so a runtime check can
+sit between computing fixes and writing them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from ac_fixer import __version__
+from ac_fixer.api import FixResult, Settings, SourceError, fix_source, might_have_findings
+from ac_fixer.files import FileError, SourceFile, read_source, write_atomic, write_target
+from ac_fixer.findings import CallArgument, Finding
+
+# Below this many files to analyze, worker processes cost more than they save.
+MIN_FILES_FOR_WORKERS = 8
+
+
+@dataclass
+class FileOutcome:
+    item: SourceFile
+    findings: list = field(default_factory=list)  # remaining (not fixed) findings
+    applied: list = field(default_factory=list)  # findings whose fix is in new_source
+    new_source: Optional[bytes] = None
+    old_source: Optional[bytes] = None
+    error: Optional[str] = None
+
+
+@dataclass
+class RunResult:
+    outcomes: list
+
+    @property
+    def findings(self) -> list:
+        return [f for o in self.outcomes for f in o.findings]
+
+    @property
+    def applied(self) -> list:
+        return [f for o in self.outcomes for f in o.applied]
+
+    @property
+    def errors(self) -> list:
+        return [(o.item.display, o.error) for o in self.outcomes if o.error]
+
+    @property
+    def changed(self) -> list:
+        return [o for o in self.outcomes if o.new_source is not None]
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def _analyze_file(
+    item: SourceFile,
+    source: bytes,
+    settings: Settings,
+    fix: bool,
+    accept: Optional[Callable[[Finding], bool]] = None,
+) -> FileOutcome:
+    try:
+        if item.path.suffix == ".ipynb":
+            from ac_fixer.notebooks import fix_notebook
+
+            result = fix_notebook(source, item.display, settings, fix=fix, accept=accept)
+        elif fix:
+            result = fix_source(source, item.display, settings, accept=accept)
+        else:
+            result = fix_source(source, item.display, settings, accept=lambda f: False)
+    except SourceError as error:
+        return FileOutcome(item, error=error.reason)
+    except RecursionError:
+        return FileOutcome(item, error="too deeply nested to analyze")
+    outcome = FileOutcome(item, findings=result.remaining, applied=result.applied)
+    if result.applied:
+        outcome.new_source = result.source
+        outcome.old_source = source
+    return outcome
+
+
+def _worker(task) -> FileOutcome:
+    item, source, settings, fix = task
+    return _analyze_file(item, source, settings, fix)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _settings_key(settings: Settings) -> str:
+    from importlib import resources
+
+    catalog_bytes = resources.files("ac_fixer").joinpath("catalog.toml").read_bytes()
+    text = repr((__version__, settings.value, settings.select, settings.ignore, settings.extra_targets))
+    return hashlib.sha256(text.encode() + catalog_bytes).hexdigest()[:16]
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("AC_FIXER_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path.cwd() / ".ac-fixer-cache"
+
+
+class Cache:
+    """Findings per file content, for one tool version and configuration.
+
+    One JSON file per configuration, replaced atomically: two runs at once each
+    write a complete file, and the later one wins. JSON, not pickle: a cache
+    file that came with a checked-out tree must never be able to run code.
+    """
+
+    def __init__(self, directory: Path, settings: Settings):
+        self.directory = directory
+        self.file = directory / f"findings-{_settings_key(settings)}.json"
+        self.entries: dict = {}
+        self.dirty = False
+        try:
+            data = json.loads(self.file.read_text("utf-8"))
+            if isinstance(data, dict) and data.get("version") == __version__:
+                self.entries = data.get("entries", {})
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def key(source: bytes) -> str:
+        return hashlib.blake2b(source, digest_size=16).hexdigest()
+
+    def get(self, key: str, item: SourceFile) -> Optional[list]:
+        records = self.entries.get(key)
+        if records is None:
+            return None
+        return [_finding_from_cache(record, item.display) for record in records]
+
+    def put(self, key: str, findings: Sequence[Finding]) -> None:
+        self.entries[key] = [_finding_to_cache(f) for f in findings]
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by ac-fixer.\n*\n")
+            payload = json.dumps({"version": __version__, "entries": self.entries})
+            fd, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(payload)
+            os.replace(temp, self.file)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+_CACHED_FIELDS = (
+    "line", "column", "end_line", "end_column", "code", "message", "function", "mode",
+    "fixable", "fix", "unsafe", "changes_behavior", "cell", "modes", "rewrite_to", "fix_value",
+)
+
+
+def _finding_to_cache(finding: Finding) -> dict:
+    record = {name: getattr(finding, name) for name in _CACHED_FIELDS}
+    record["modes"] = list(finding.modes)
+    record["rewrite_keywords"] = [list(pair) for pair in finding.rewrite_keywords]
+    record["arguments"] = [
+        [a.keyword, a.source, a.value if _json_literal(a.value) else None, _json_literal(a.value)]
+        for a in finding.arguments
+    ]
+    return record
+
+
+def _json_literal(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_literal(v) for v in value) and isinstance(value, tuple) is False
+    return False
+
+
+def _finding_from_cache(record: dict, path: str) -> Finding:
+    from ac_fixer.findings import NOT_LITERAL
+
+    fields = {name: record[name] for name in _CACHED_FIELDS}
+    fields["modes"] = tuple(fields["modes"])
+    return Finding(
+        path=path,
+        rewrite_keywords=tuple(tuple(pair) for pair in record["rewrite_keywords"]),
+        arguments=tuple(
+            CallArgument(keyword, value if is_literal else NOT_LITERAL, source)
+            for keyword, source, value, is_literal in record["arguments"]
+        ),
+        **fields,
+    )
+
+
+# --------------------------------------------------------------------------- many files
+
+
+def run(
+    items: Sequence[SourceFile],
+    settings: Settings,
+    *,
+    fix: bool = False,
+    jobs: int = 0,
+    use_cache: bool = True,
+    cache_dir: Optional[Path] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> RunResult:
+    """Check (and with ``fix``, compute fixes for) every file. Writes nothing."""
+    cache = Cache(cache_dir or default_cache_dir(), settings) if use_cache else None
+    outcomes: list = [None] * len(items)
+    pending = []  # (index, item, source, cache key)
+    for index, item in enumerate(items):
+        try:
+            source = read_source(item)
+        except FileError as error:
+            outcomes[index] = FileOutcome(item, error=error.reason)
+            continue
+        if not might_have_findings(source, settings):
+            outcomes[index] = FileOutcome(item)
+            continue
+        key = None
+        if cache is not None:
+            key = Cache.key(source)
+            cached = cache.get(key, item)
+            if cached is not None and (not fix or not any(f.fixable for f in cached)):
+                outcomes[index] = FileOutcome(item, findings=cached)
+                continue
+        pending.append((index, item, source, key))
+
+    tasks = [(item, source, settings, fix) for _, item, source, _ in pending]
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if workers > 1 and len(tasks) >= MIN_FILES_FOR_WORKERS:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+            results = pool.map(_worker, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
+            results = _with_progress(results, len(tasks), progress)
+    else:
+        results = _with_progress(map(_worker, tasks), len(tasks), progress)
+
+    for (index, item, source, key), outcome in zip(pending, results):
+        outcomes[index] = outcome
+        if cache is not None and key is not None and outcome.error is None and not outcome.applied:
+            cache.put(key, outcome.findings)
+    if cache is not None:
+        cache.save()
+    return RunResult(outcomes)
+
+
+def _with_progress(results, total: int, progress):
+    for done, result in enumerate(results, 1):
+        if progress is not None:
+            progress(done, total)
+        yield result
+
+
+def recompute_fixes(outcome: FileOutcome, settings: Settings, accept: Callable[[Finding], bool]) -> FileOutcome:
+    """Fix one file again, applying only the fixes ``accept`` approves (``--verify``)."""
+    return _analyze_file(outcome.item, outcome.old_source, settings, True, accept)
+
+
+def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
+    """Write each changed file atomically; returns (display, reason) for files not written."""
+    failures = []
+    for outcome in outcomes:
+        if outcome.new_source is None or outcome.new_source == outcome.old_source:
+            continue
+        try:
+            target = write_target(outcome.item)
+            if target.read_bytes() != outcome.old_source:
+                failures.append((outcome.item.display, "changed on disk while being checked; not written"))
+                continue
+            write_atomic(target, outcome.new_source)
+        except FileError as error:
+            failures.append((outcome.item.display, error.reason))
+        except OSError as error:
+            failures.append((outcome.item.display, f"cannot write: {error.strerror or error}"))
+    return failures
+
+
+def _decode(source: bytes) -> str:
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError:
+        return source.decode("latin-1")
+
+
+def unified_diff(outcome: FileOutcome) -> str:
+    old = _decode(outcome.old_source).splitlines(keepends=True)
+    new = _decode(outcome.new_source).splitlines(keepends=True)
+    path = outcome.item.display
+    return "".join(difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}"))
+
+
+def add_replacements(result: RunResult, settings: Settings) -> None:
+    """Give each fixable finding its exact edit region (for SARIF ``fixes``)."""
+    for outcome in result.outcomes:
+        if outcome.error or not any(f.fixable for f in outcome.findings) or outcome.item.path.suffix != ".py":
+            continue
+        try:
+            source = read_source(outcome.item)
+        except FileError:
+            continue
+        for finding in outcome.findings:
+            if not finding.fixable:
+                continue
+            try:
+                single: FixResult = fix_source(
+                    source, outcome.item.display, settings, accept=lambda f, target=finding: _same_site(f, target)
+                )
+            except SourceError:
+                continue
+            if single.changed:
+                finding.extra["replacement"] = _replacement(_decode(source), _decode(single.source))
+
+
+def _same_site(a: Finding, b: Finding) -> bool:
+    return (a.line, a.column, a.code, a.cell) == (b.line, b.column, b.code, b.cell)
+
+
+def _replacement(old: str, new: str):
+    """The one region that differs: ((line, col), (end_line, end_col), inserted text), 1-based."""
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+
+    def position(offset: int):
+        line = old.count("\n", 0, offset) + 1
+        column = offset - (old.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+    return position(start), position(end_old), new[start:end_new]

@@ -1,0 +1,281 @@
+"""``ac-fixer explain``: what ``align_corners`` does, shown on a tiny input.
+
+With no arguments it reproduces the worked example of DESIGN.md section 1: the
+3x3 matrix ``[[5,2,3],[4,10,6],[7,8,9]]`` as a 1x3x3 tensor (three 1-D signals),
+``mode="linear"``, ``scale_factor=2``. Both outputs are computed by torch; the
+source coordinates come from the formulas torch uses:
+
+- ``align_corners=True``:  ``x_src = x_out * (in - 1) / (out - 1)``
+- ``align_corners=False``: ``x_src = (x_out + 0.5) / scale - 0.5`` (read at >= 0
+  for the linear modes; a coordinate past the last sample reads the last sample)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from ac_fixer.catalog import default_catalog
+from ac_fixer.runtime._torch import import_torch
+
+WORKED_INPUT = ((5.0, 2.0, 3.0), (4.0, 10.0, 6.0), (7.0, 8.0, 9.0))
+SMALL_VOLUME = (((1.0, 2.0), (3.0, 4.0)), ((5.0, 6.0), (7.0, 8.0)))
+DEFAULT_MODE = "linear"
+DEFAULT_SCALE = 2.0
+MAX_SCALE = 4.0
+SPATIAL_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "lanczos": 2, "trilinear": 3}
+PICTURE_LIMIT = 40  # output samples per axis beyond which the picture is left out
+MARKS = "0123456789abcdefghijklmnopqrstuvwxyz"
+ROW_TITLE = 22  # width of the row titles in the table and the picture
+# What a mode reads at a source coordinate outside the input.
+_LINEAR_OUTSIDE = "reads sample 0 below 0 and sample {last} past {last}"
+OUTSIDE = {
+    "linear": _LINEAR_OUTSIDE,
+    "bilinear": _LINEAR_OUTSIDE,
+    "trilinear": _LINEAR_OUTSIDE,
+    "bicubic": "the cubic kernel's neighbours there repeat the edge sample",
+    "lanczos": "the kernel's taps past the edge are left out (antialias)",
+}
+
+
+class ExplainError(ValueError):
+    """A mode or scale ``explain`` cannot show; the message says why."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    """Where the output samples along one spatial axis read the input."""
+
+    in_size: int
+    out_size: int
+    source_true: tuple[float, ...]
+    source_false: tuple[float, ...]  # before clamping
+
+
+@dataclass(frozen=True)
+class Example:
+    mode: str
+    scale: float
+    input: Any  # nested lists, batch (and for 2-D/3-D channel) dimensions removed
+    output_true: Any  # nested lists, or the error text torch raised
+    output_false: Any
+    axis: Axis
+    max_abs_change: float | None
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def source_true(x_out: int, in_size: int, out_size: int) -> float:
+    return x_out * (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+
+
+def source_false(x_out: int, scale: float) -> float:
+    return (x_out + 0.5) / scale - 0.5
+
+
+def axis_mapping(in_size: int, scale: float) -> Axis:
+    out_size = math.floor(in_size * scale)
+    return Axis(
+        in_size=in_size,
+        out_size=out_size,
+        source_true=tuple(source_true(x, in_size, out_size) for x in range(out_size)),
+        source_false=tuple(source_false(x, scale) for x in range(out_size)),
+    )
+
+
+def check_request(mode: str, scale: float) -> None:
+    catalog = default_catalog()
+    if mode in catalog.modes_rejecting_flag:
+        raise ExplainError(
+            f"mode {mode!r} does not take align_corners: torch raises ValueError when it is passed "
+            f"(even False), so there is nothing to choose; modes that use the flag: "
+            f"{', '.join(sorted(catalog.modes_using_flag))}"
+        )
+    if mode not in SPATIAL_DIMS:
+        raise ExplainError(f"unknown mode {mode!r}; choose one of {', '.join(SPATIAL_DIMS)}")
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= MAX_SCALE):
+        raise ExplainError(f"scale must be a number in (0, {MAX_SCALE:g}], got {scale!r}")
+
+
+def example_input(torch: Any, mode: str) -> Any:
+    dims = SPATIAL_DIMS[mode]
+    if dims == 1:
+        return torch.tensor([WORKED_INPUT])  # 1x3x3: three 1-D signals of length 3
+    if dims == 2:
+        return torch.tensor([[WORKED_INPUT]])  # 1x1x3x3: one 3x3 image
+    return torch.tensor([[SMALL_VOLUME]])  # 1x1x2x2x2
+
+
+def _interpolate(torch: Any, tensor: Any, mode: str, scale: float, align_corners: bool) -> Any:
+    options = {"antialias": True} if mode == "lanczos" else {}
+    try:
+        return torch.nn.functional.interpolate(
+            tensor, scale_factor=scale, mode=mode, align_corners=align_corners, **options
+        )
+    except (ValueError, RuntimeError) as error:
+        return f"raises {type(error).__name__}: {error}"
+
+
+def _strip(tensor: Any, mode: str) -> Any:
+    """Nested lists without the batch (and, for 2-D/3-D, the single channel) dimension."""
+    value = tensor[0] if SPATIAL_DIMS[mode] == 1 else tensor[0, 0]
+    return value.tolist()
+
+
+def explain_example(mode: str | None = None, scale: float | None = None) -> Example:
+    """The numbers ``render_explain`` shows, computed by torch."""
+    mode = DEFAULT_MODE if mode is None else mode.lower()
+    scale = DEFAULT_SCALE if scale is None else scale
+    check_request(mode, scale)
+    torch = import_torch()
+    tensor = example_input(torch, mode)
+    in_size = tensor.shape[-1]
+    if math.floor(in_size * scale) < 1:
+        raise ExplainError(f"scale {scale:g} leaves no output sample from {in_size} input samples")
+    with_true = _interpolate(torch, tensor, mode, scale, True)
+    with_false = _interpolate(torch, tensor, mode, scale, False)
+    change = None
+    if not isinstance(with_true, str) and not isinstance(with_false, str):
+        change = float((with_true.double() - with_false.double()).abs().max())
+    return Example(
+        mode=mode,
+        scale=float(scale),
+        input=_strip(tensor, mode),
+        output_true=with_true if isinstance(with_true, str) else _strip(with_true, mode),
+        output_false=with_false if isinstance(with_false, str) else _strip(with_false, mode),
+        axis=axis_mapping(in_size, scale),
+        max_abs_change=change,
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def fmt(value: float) -> str:
+    """4 decimals at most, trailing zeros dropped but one kept: 3.8, 4.25, 5.0."""
+    text = f"{value:.4f}".rstrip("0")
+    text = text + "0" if text.endswith(".") else text
+    return "0.0" if text == "-0.0" else text
+
+
+def format_values(values: Any, indent: str = "  ") -> list[str]:
+    """Rows of a nested list: 1-D rows as ``[a, b]``, 3-D volumes slice by slice."""
+    if isinstance(values, str):
+        return [indent + values]
+    if values and isinstance(values[0], list) and values[0] and isinstance(values[0][0], list):
+        lines = []
+        for depth, plane in enumerate(values):
+            lines.append(f"{indent}depth {depth}:")
+            lines.extend(format_values(plane, indent + "  "))
+        return lines
+    return [indent + "[" + ", ".join(fmt(v) for v in row) + "]" for row in values]
+
+
+def _column(position: float, unit: int) -> int:
+    return round((position + 0.5) * unit)
+
+
+def _place(line: list[str], column: int, mark: str) -> None:
+    if 0 <= column < len(line):
+        line[column] = mark if line[column] == " " else "*"
+
+
+def picture(axis: Axis, *, with_true: bool = True) -> list[str]:
+    """The input samples on one axis and where each output sample reads it."""
+    if axis.out_size > PICTURE_LIMIT:
+        return [f"  (picture left out: {axis.out_size} output samples)"]
+    unit = max(12, 3 * math.ceil(axis.out_size / axis.in_size))
+    width = axis.in_size * unit + 1
+    labels, ruler = [" "] * width, [" "] * width
+    for i in range(axis.in_size + 1):
+        ruler[_column(i - 0.5, unit)] = "|"
+    for i in range(axis.in_size):
+        labels[_column(i, unit)] = str(i)[-1]
+        ruler[_column(i, unit)] = "o"
+    lines = [
+        f"  {'':<{ROW_TITLE}}" + "".join(labels) + "   input samples (o) and pixel edges (|)",
+        f"  {'':<{ROW_TITLE}}" + "".join(ruler),
+    ]
+    rows = {"True": axis.source_true, "False": axis.source_false} if with_true else {"False": axis.source_false}
+    for flag, sources in rows.items():
+        line = [" "] * width
+        for x_out, x_src in enumerate(sources):
+            _place(line, _column(x_src, unit), MARKS[x_out % len(MARKS)])
+        lines.append(f"  {'align_corners=' + flag:<{ROW_TITLE}}" + "".join(line).rstrip())
+    lines.append("  (each digit is an output sample's index, drawn at the input position it reads)")
+    return lines
+
+
+def coordinate_table(axis: Axis, mode: str, *, with_true: bool = True) -> list[str]:
+    def row(title: str, cells: Sequence[str]) -> str:
+        return f"  {title:<{ROW_TITLE}}" + "".join(f"{c:>9}" for c in cells)
+
+    last = axis.in_size - 1
+    marked = [fmt(x) + ("*" if x < 0 or x > last else "") for x in axis.source_false]
+    lines = [row("x_out", [str(x) for x in range(axis.out_size)])]
+    if with_true:
+        lines.append(row("x_src, True", [fmt(x) for x in axis.source_true]))
+    lines.append(row("x_src, False", marked))
+    if any(cell.endswith("*") for cell in marked):
+        lines.append(f"  * outside the input (0 to {last}): {OUTSIDE[mode].format(last=last)}")
+    return lines
+
+
+def advice(example: Example) -> str:
+    change = (
+        f" (on this input by up to {fmt(example.max_abs_change)})" if example.max_abs_change is not None else ""
+    )
+    return (
+        "Which to choose: leaving align_corners out (or passing None) already means False -- in every "
+        "torch since 0.4.0 for interpolate and since 1.3.0 for grid_sample/affine_grid. So "
+        "align_corners=False keeps exactly what your program computes today (the same kernel runs, bit "
+        "for bit); it is what `ac-fixer check --fix` writes. align_corners=True lines up the corner "
+        f"samples instead and changes the output{change}: it restores the behavior of torch <= 0.3.1 "
+        "(interpolate) or <= 1.2 (grid_sample). Choose True only on purpose -- e.g. a model trained "
+        "with it -- with `--value true`, and re-check the model's accuracy afterwards."
+    )
+
+
+def _shape_words(example: Example) -> str:
+    dims = SPATIAL_DIMS[example.mode]
+    return {
+        1: "as a 1x3x3 tensor: 3 channels, each a 1-D signal of 3 samples",
+        2: "as a 1x1x3x3 tensor: one 3x3 image",
+        3: "as a 1x1x2x2x2 tensor: one 2x2x2 volume",
+    }[dims]
+
+
+def render_example(example: Example) -> str:
+    axis = example.axis
+    with_true = not isinstance(example.output_true, str)
+    every_axis = "" if SPATIAL_DIMS[example.mode] == 1 else " (the same along every spatial axis)"
+    lines = [
+        f'mode="{example.mode}", scale_factor={fmt(example.scale)}: '
+        f"{axis.in_size} input samples -> {axis.out_size} output samples per axis",
+        "",
+        f"input, {_shape_words(example)}:",
+        *format_values(example.input),
+        "",
+        "align_corners=True:",
+        *format_values(example.output_true),
+        "",
+        "align_corners=False (what leaving it out computes):",
+        *format_values(example.output_false),
+        "",
+        f"where each output sample reads the input{every_axis}:",
+        "  align_corners=True:  x_src = x_out * (in - 1) / (out - 1)   corners line up",
+        "  align_corners=False: x_src = (x_out + 0.5) / scale - 0.5   pixel areas line up",
+        *coordinate_table(axis, example.mode, with_true=with_true),
+        "",
+        *picture(axis, with_true=with_true),
+        "",
+        advice(example),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_explain(mode: str | None = None, scale: float | None = None) -> str:
+    """The text of ``ac-fixer explain``; raises :class:`ExplainError` for a mode without the flag."""
+    return render_example(explain_example(mode, scale))
