@@ -307,7 +307,8 @@ class _Resolver:
             body = self.mode(node.body, scope, order, depth + 1)
             orelse = self.mode(node.orelse, scope, order, depth + 1)
             if body.known and orelse.known:
-                return _Modes(tuple(dict.fromkeys(body.values + orelse.values)), None)
+                merged = [v for i, v in enumerate(body.values + orelse.values) if v not in (body.values + orelse.values)[:i]]
+                return _Modes(tuple(merged), None)
             return _Modes(None, body.unknown_because or orelse.unknown_because)
         if isinstance(node, cst.Name) and depth < 10:
             owner, bindings = scope.lookup(node.value)

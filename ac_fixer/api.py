@@ -76,6 +76,15 @@ def might_have_findings(source: bytes, settings: Settings = DEFAULT_SETTINGS) ->
     return any(needle in source for needle in settings.needles())
 
 
+def needs_analysis(source: bytes, settings: Settings = DEFAULT_SETTINGS) -> bool:
+    """Both screens: the byte pre-filter, then the stdlib-ast screen (see screen.py)."""
+    if not might_have_findings(source, settings):
+        return False
+    from ac_fixer.screen import needs_analysis as ast_screen
+
+    return ast_screen(source, settings.catalog)
+
+
 def parse(source: bytes, path: str):
     """Parse with LibCST, turning every failure into a SourceError that names the reason."""
     import libcst as cst
@@ -120,7 +129,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
 
 def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """All findings of one Python source. Raises SourceError for unreadable sources."""
-    if not might_have_findings(source, settings):
+    if not needs_analysis(source, settings):
         return []
     return _analyze(source, path, settings).findings
 
@@ -139,7 +148,7 @@ def fix_source(
 
     The result's ``source`` is the input object itself when nothing changed.
     """
-    if not might_have_findings(source, settings):
+    if not needs_analysis(source, settings):
         return FixResult(source)
     from ac_fixer.edits import apply_edits
 

@@ -148,23 +148,19 @@ def _verified(result, settings):
     from ac_fixer.runtime._torch import TorchMissing
 
     try:
-        from ac_fixer.runtime.verify import verify_findings
-    except TorchMissing as error:
-        _error(str(error))
-        sys.exit(EXIT_ERROR)
-    try:
+        from ac_fixer.runtime.verify import confirmed_sites, site_key, verify_findings
+
         checked = verify_findings(result.applied, device="auto", value=settings.value)
     except TorchMissing as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
-    good_status = {"equal", "differs"} if settings.value else {"equal"}
-    confirmed = {(r.path, r.line, r.column, r.code) for r in checked if r.status in good_status}
+    confirmed = confirmed_sites(checked)
     for r in checked:
-        if r.status not in good_status:
+        if r.key() not in confirmed and r.status != "equal":
             click.echo(f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})", err=True)
 
     def accept(finding) -> bool:
-        return (finding.path, finding.line, finding.column, finding.code) in confirmed
+        return site_key(finding) in confirmed
 
     outcomes = []
     for outcome in result.outcomes:

@@ -68,8 +68,11 @@ def literal_alternatives(node: cst.BaseExpression) -> tuple[bool, tuple]:
     if isinstance(node, cst.IfExp):
         known_body, body = literal_alternatives(node.body)
         known_else, orelse = literal_alternatives(node.orelse)
-        values = tuple(dict.fromkeys(body + orelse))
-        return known_body and known_else, values
+        values: list = []
+        for value in body + orelse:
+            if value not in values:  # values may be unhashable (lists)
+                values.append(value)
+        return known_body and known_else, tuple(values)
     value = literal_value(node)
     if value is NOT_LITERAL:
         return False, ()

@@ -80,6 +80,8 @@ def _analyze_file(
         return FileOutcome(item, error=error.reason)
     except RecursionError:
         return FileOutcome(item, error="too deeply nested to analyze")
+    except Exception as error:  # a bug of ours must cost one file, never the run
+        return FileOutcome(item, error=f"internal error, file skipped: {type(error).__name__}: {error}")
     outcome = FileOutcome(item, findings=result.remaining, applied=result.applied)
     if result.applied:
         outcome.new_source = result.source

@@ -6,6 +6,7 @@ subclasses) to exit code 2 with the exception's text as the one-line message.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 INSTALL_HINT = "pip install 'ac-fixer[runtime]'"
@@ -33,7 +34,10 @@ class DeviceUnavailable(RuntimeUnavailable):
 def import_torch() -> Any:
     """Return the ``torch`` module, or raise :class:`TorchMissing`."""
     try:
-        import torch
+        with warnings.catch_warnings():
+            # torch without numpy warns at import; the runtime check does not use numpy.
+            warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+            import torch
     except ImportError as error:
         raise TorchMissing(str(error)) from error
     return torch

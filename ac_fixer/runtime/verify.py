@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ac_fixer.catalog import (
     DEPRECATED_ALIAS,
@@ -33,7 +34,14 @@ from ac_fixer.catalog import (
     default_catalog,
 )
 from ac_fixer.findings import NOT_LITERAL, CallArgument, Finding
-from ac_fixer.runtime._torch import import_torch, select_device, torch_version
+from ac_fixer.runtime._torch import (
+    DeviceUnavailable,
+    RuntimeUnavailable,
+    TorchMissing,
+    import_torch,
+    select_device,
+    torch_version,
+)
 
 __all__ = [
     "VerifyResult",
@@ -43,6 +51,9 @@ __all__ = [
     "verify_exit_code",
     "confirmed_sites",
     "select_device",
+    "DeviceUnavailable",
+    "RuntimeUnavailable",
+    "TorchMissing",
 ]
 
 EQUAL = "equal"
@@ -127,7 +138,7 @@ class VerifyResult:
             "code": self.code,
             "function": self.function,
             "status": self.status,
-            "max_abs_diff": self.max_abs_diff,
+            "max_abs_diff": _json_number(self.max_abs_diff),
             "device": self.device,
             "dtype": self.dtype,
             "detail": self.detail,
@@ -139,15 +150,20 @@ class VerifyResult:
         return record
 
 
+def _json_number(value: float | None) -> float | None:
+    return value if value is None or math.isfinite(value) else None
+
+
 def site_key(finding: Finding) -> tuple:
     return (finding.path, finding.cell, finding.line, finding.column, finding.code)
 
 
 def confirmed_sites(results: Iterable[VerifyResult]) -> set[tuple]:
-    """Keys (see :func:`site_key`) of sites whose every result is ``equal``."""
+    """Keys (see :func:`site_key`) of sites the runtime check confirmed: every result of
+    the site (one per dtype) is ``equal``, or an expected ``value=True`` change."""
     results = list(results)
-    bad = {r.key() for r in results if r.status != EQUAL}
-    return {r.key() for r in results if r.status == EQUAL} - bad
+    unconfirmed = {r.key() for r in results if r.status in (ERROR, SKIPPED) or r.failed}
+    return {r.key() for r in results} - unconfirmed
 
 
 def verify_exit_code(results: Iterable[VerifyResult]) -> int:
@@ -330,9 +346,9 @@ def resample_options(mode: str | None, arguments: Mapping[str, Any], has_mode: b
     size, scale = literal(arguments, "size"), literal(arguments, "scale_factor")
     if size is not None:
         options["size"] = _as_shape(size) or size
-    elif scale is not None:
+    if scale is not None:  # both literal: replayed as written (torch rejects that)
         options["scale_factor"] = _as_shape(scale) or scale
-    else:
+    if size is None and scale is None:
         options["scale_factor"] = SYNTHESIZED_SCALE
     if has_mode:
         options[MODE] = mode
@@ -372,6 +388,13 @@ def _memory_format(torch: Any, rank: int) -> Any:
     return torch.channels_last if rank == 4 else torch.channels_last_3d
 
 
+def _layout(torch: Any, tensor: Any) -> str:
+    """" channels_last" when the tensor really is laid out channels-last, else ""."""
+    if tensor.dim() not in (4, 5) or tensor.is_contiguous():
+        return ""
+    return " channels_last" if tensor.is_contiguous(memory_format=_memory_format(torch, tensor.dim())) else ""
+
+
 def _dims(shape: Sequence[int]) -> str:
     return "x".join(str(n) for n in shape)
 
@@ -390,13 +413,12 @@ def resample_cases(torch, plan: Plan, mode, device, dtype, generator) -> list[Ca
         tensor = _random(torch, generator, shape, device, dtype)
         if channels_last:
             tensor = tensor.contiguous(memory_format=_memory_format(torch, rank))
-        layout = " channels_last" if channels_last else ""
-        label = f"input {_dims(shape)}{layout} {_options_label(options)}"
+        label = f"input {_dims(shape)}{_layout(torch, tensor)} {_options_label(options)}"
         cases.append(Case(label, {"input": tensor}, dict(options)))
     return cases
 
 
-def _grid(torch, generator, batch: int, spatial: Sequence[int], device, dtype) -> Any:
+def synthesize_grid(torch, generator, batch: int, spatial: Sequence[int], device, dtype) -> Any:
     shape = (batch, *spatial, len(spatial))
     grid = torch.rand(*shape, generator=generator) * (2 * GRID_REACH) - GRID_REACH
     return grid.to(device=device, dtype=dtype)
@@ -413,9 +435,9 @@ def grid_sample_cases(torch, plan: Plan, mode, device, dtype, generator) -> list
                 tensor = _random(torch, generator, input_shape, device, dtype)
                 if channels_last:
                     tensor = tensor.contiguous(memory_format=_memory_format(torch, rank))
-                grid = _grid(torch, generator, input_shape[0], grid_spatial, device, dtype)
+                grid = synthesize_grid(torch, generator, input_shape[0], grid_spatial, device, dtype)
                 options = {MODE: mode, "padding_mode": padding_mode}
-                layout = " channels_last" if channels_last else ""
+                layout = _layout(torch, tensor)
                 label = f"input {_dims(input_shape)}{layout} grid {_dims(grid.shape)} {_options_label(options)}"
                 cases.append(Case(label, {"input": tensor, "grid": grid}, options))
     return cases
@@ -489,16 +511,19 @@ def run_call(torch: Any, call: Call, case: Case) -> Outcome:
     return outcome
 
 
-def max_abs_diff(torch: Any, a: Any, b: Any) -> float:
+def abs_difference(torch: Any, a: Any, b: Any) -> float:
     if a.shape != b.shape:
         return math.inf
     if a.numel() == 0:
         return 0.0
-    return float((a.double() - b.double()).abs().max().item())
+    # on the CPU in float64: exact for every dtype, and MPS has no float64
+    a, b = a.detach().to("cpu", torch.float64), b.detach().to("cpu", torch.float64)
+    return float((a - b).abs().max().item())
 
 
 def _error_text(error: BaseException) -> str:
-    return f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 @dataclass
@@ -506,6 +531,7 @@ class Comparison:
     status: str = EQUAL
     max_abs_diff: float = 0.0
     error: str | None = None
+    original_failed: bool = False  # the call as written raised (not only the patched one)
     original_warned: bool = False
     patched_warned: bool = False
     cases: list[str] = field(default_factory=list)
@@ -522,11 +548,12 @@ class Comparison:
                     else ("the patched call", patched.error)
                 )
                 self.error = f"{which} raised {_error_text(error)} ({case.label})"
+            self.original_failed |= original.error is not None
             self.status = ERROR
             return
         same = original.output.shape == patched.output.shape and torch.equal(original.output, patched.output)
         if not same:
-            self.max_abs_diff = max(self.max_abs_diff, max_abs_diff(torch, original.output, patched.output))
+            self.max_abs_diff = max(self.max_abs_diff, abs_difference(torch, original.output, patched.output))
             if self.status == EQUAL:
                 self.status = DIFFERS
 
@@ -541,8 +568,6 @@ def compare_site(torch: Any, plan: Plan, device: Any, dtype: Any) -> Comparison:
 
 
 # --------------------------------------------------------------------------- reporting
-
-
 
 
 def warning_text(original_warned: bool, patched_warned: bool) -> str:
@@ -568,7 +593,10 @@ def outcome_text(plan: Plan, comparison: Comparison) -> str:
     if comparison.status == EQUAL:
         return f"{change} reproduces the call as written bitwise on {inputs}"
     if plan.expected_change:
-        return f"{change} changes the output by up to {diff:.6g} (max abs difference): the program would compute something else"
+        return (
+            f"{change} changes the output by up to {diff:.6g} (max abs difference): "
+            "the program would compute something else"
+        )
     return f"{change} changes the output by up to {diff:.6g} (max abs difference); do not apply this fix"
 
 
@@ -606,12 +634,17 @@ def verify_finding(torch: Any, finding: Finding, device: Any, value: bool, catal
     for dtype in dtypes_for(torch, device):
         try:
             comparison = compare_site(torch, plan, device, dtype)
+            if comparison.original_failed and dtype != torch.float32:
+                raise CannotReplay(f"torch cannot run this call in {_dtype_name(dtype)}: {comparison.error}")
         except CannotReplay as reason:
             results.append(
-                _result(finding, device, status=SKIPPED, max_abs_diff=None, dtype=_dtype_name(dtype), detail=str(reason))
+                _result(
+                    finding, device, status=SKIPPED, max_abs_diff=None, dtype=_dtype_name(dtype), detail=str(reason)
+                )
             )
             continue
-        detail = f"{outcome_text(plan, comparison)}; {warning_text(comparison.original_warned, comparison.patched_warned)}"
+        warned = warning_text(comparison.original_warned, comparison.patched_warned)
+        detail = f"{outcome_text(plan, comparison)}; {warned}"
         results.append(
             _result(
                 finding,
@@ -642,13 +675,28 @@ def verify_findings(
     :func:`select_device`) or a ``torch.device``. One result per site and dtype
     (float32; on CUDA also float16 and bfloat16).
     """
+    if not isinstance(value, bool):
+        raise TypeError(f"value must be True or False, not {value!r}")
     torch = import_torch()
     chosen = select_device(device) if isinstance(device, str) else device
     catalog = catalog or default_catalog()
     results: list[VerifyResult] = []
-    for finding in findings:
-        results.extend(verify_finding(torch, finding, chosen, bool(value), catalog))
+    with single_threaded(torch):
+        for finding in findings:
+            results.extend(verify_finding(torch, finding, chosen, value, catalog))
     return results
+
+
+@contextmanager
+def single_threaded(torch: Any) -> Iterator[None]:
+    """One CPU thread while replaying: the inputs are tiny, and on a busy machine torch's
+    thread pool made some kernels (grid_sample) ~50x slower than running them inline."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _status_word(result: VerifyResult) -> str:
@@ -676,9 +724,13 @@ def summary_line(results: Sequence[VerifyResult]) -> str:
     return f"{len(results)} {noun}: {parts}" if results else "no ACF001/ACF002/ACF101/ACF102 sites to verify"
 
 
-def format_verify_text(results: Sequence[VerifyResult], *, value: bool) -> str:
+def format_verify_text(results: Sequence[VerifyResult], *, value: bool, device: str | None = None) -> str:
+    """A header (torch version, device, dtypes), a line per result, a summary line.
+
+    ``device`` names the device in the header when there are no results.
+    """
     results = list(results)
-    devices = sorted({r.device for r in results}) or ["-"]
+    devices = sorted({r.device for r in results}) or [str(device or "-")]
     dtypes = sorted({r.dtype for r in results if r.dtype}) or ["-"]
     purpose = (
         "align_corners=True changes behavior: shows how much each site's output changes"

@@ -1,0 +1,245 @@
+"""Jupyter notebooks: check the code cells as one module, rewrite only changed cells.
+
+The code cells are joined into one module (imports in one cell serve calls in
+the next), with a marker comment between cells; IPython magics and shell lines
+become marker comments too. After fixing, the module is split back at the
+markers and only the ``source`` of cells whose code changed is replaced in the
+notebook's text, so outputs, metadata, key order and indentation stay byte for
+byte as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from json.decoder import scanstring
+from typing import Callable, Optional
+
+from ac_fixer.api import FixResult, Settings, SourceError, fix_source, might_have_findings
+from ac_fixer.findings import Finding
+
+_CELL_MARKER = "# ac-fixer-cell-boundary {index}"
+_MAGIC_MARKER = "# ac-fixer-magic-line {index}:"
+_MAGIC_LINE = re.compile(r"^\s*(?:[%!]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
+
+
+# --------------------------------------------------------------------------- JSON spans
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+@dataclass
+class _Span:
+    value: object
+    start: int
+    end: int
+    children: object = None  # dict key -> _Span for objects, list of _Span for arrays
+
+
+def _parse(text: str, index: int) -> _Span:
+    """A JSON value with the text span of it and of its members (enough for cells' sources)."""
+    index = _WS.match(text, index).end()
+    char = text[index:index + 1]
+    if char == "{":
+        start, index, members = index, index + 1, {}
+        index = _WS.match(text, index).end()
+        if text[index:index + 1] == "}":
+            return _Span({}, start, index + 1, members)
+        while True:
+            index = _WS.match(text, index).end()
+            if text[index:index + 1] != '"':
+                raise ValueError(f"expected a key at offset {index}")
+            key, index = scanstring(text, index + 1)
+            index = _WS.match(text, index).end()
+            if text[index:index + 1] != ":":
+                raise ValueError(f"expected ':' at offset {index}")
+            members[key] = _parse(text, index + 1)
+            index = _WS.match(text, members[key].end).end()
+            if text[index:index + 1] == ",":
+                index += 1
+                continue
+            if text[index:index + 1] == "}":
+                return _Span({k: v.value for k, v in members.items()}, start, index + 1, members)
+            raise ValueError(f"expected ',' or '}}' at offset {index}")
+    if char == "[":
+        start, index, items = index, index + 1, []
+        index = _WS.match(text, index).end()
+        if text[index:index + 1] == "]":
+            return _Span([], start, index + 1, items)
+        while True:
+            items.append(_parse(text, index))
+            index = _WS.match(text, items[-1].end).end()
+            if text[index:index + 1] == ",":
+                index += 1
+                continue
+            if text[index:index + 1] == "]":
+                return _Span([i.value for i in items], start, index + 1, items)
+            raise ValueError(f"expected ',' or ']' at offset {index}")
+    if char == '"':
+        value, end = scanstring(text, index + 1)
+        return _Span(value, index, end)
+    for literal, value in (("true", True), ("false", False), ("null", None)):
+        if text.startswith(literal, index):
+            return _Span(value, index, index + len(literal))
+    match = _NUMBER.match(text, index)
+    if match:
+        return _Span(json.loads(match.group()), index, match.end())
+    raise ValueError(f"unexpected character at offset {index}")
+
+
+def _load(text: str) -> _Span:
+    root = _parse(text, 0)
+    if _WS.match(text, root.end).end() != len(text):
+        raise ValueError("extra data after the notebook")
+    return root
+
+
+# --------------------------------------------------------------------------- cells
+
+
+@dataclass
+class _Cell:
+    index: int
+    span: _Span  # the "source" member
+    text: str
+
+
+def _code_cells(root: _Span) -> list:
+    if not isinstance(root.children, dict) or "cells" not in root.children:
+        raise ValueError("no 'cells' list: not a notebook (nbformat 4)")
+    cells = root.children["cells"]
+    if not isinstance(cells.children, list):
+        raise ValueError("'cells' is not a list")
+    found = []
+    for index, cell in enumerate(cells.children):
+        members = cell.children if isinstance(cell.children, dict) else {}
+        if not members or members.get("cell_type") is None or members["cell_type"].value != "code":
+            continue
+        source = members.get("source")
+        if source is None:
+            continue
+        value = source.value
+        if isinstance(value, list) and all(isinstance(line, str) for line in value):
+            text = "".join(value)
+        elif isinstance(value, str):
+            text = value
+        else:
+            continue
+        if text.lstrip().startswith("%%"):
+            continue  # a cell magic: the body may not be Python at all
+        found.append(_Cell(index, source, text))
+    return found
+
+
+def _mask_magics(text: str, counter: list, magics: dict) -> str:
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _MAGIC_LINE.match(line):
+            marker = _MAGIC_MARKER.format(index=len(magics))
+            indent = line[: len(line) - len(line.lstrip())]
+            magics[marker] = line[len(indent):]
+            lines[i] = indent + marker
+    return "\n".join(lines)
+
+
+def _unmask_magics(text: str, magics: dict) -> str:
+    for marker, original in magics.items():
+        text = text.replace(marker, original, 1)
+    return text
+
+
+def _encode_source(span: _Span, text: str, notebook_text: str) -> str:
+    """The JSON for a cell's new source, in the shape and style of the old one."""
+    ascii_only = "\\u" in notebook_text and not any(ord(c) > 127 for c in notebook_text)
+    if isinstance(span.value, str):
+        return json.dumps(text, ensure_ascii=ascii_only)
+    lines = text.splitlines(keepends=True)
+    items = span.children or []
+    raw = notebook_text[span.start:span.end]
+    if len(items) >= 2:
+        separator = notebook_text[items[0].end:items[1].start]
+        opening = notebook_text[span.start + 1:items[0].start]
+        closing = notebook_text[items[-1].end:span.end - 1]
+    elif len(items) == 1:
+        opening = notebook_text[span.start + 1:items[0].start]
+        closing = notebook_text[items[0].end:span.end - 1]
+        separator = "," + opening if opening.strip() == "" and "\n" in opening else ", "
+    else:
+        opening, closing, separator = ("\n", "\n", ",\n") if "\n" in raw else ("", "", ", ")
+    encoded = separator.join(json.dumps(line, ensure_ascii=ascii_only) for line in lines)
+    return "[" + opening + encoded + closing + "]"
+
+
+def fix_notebook(
+    source: bytes,
+    path: str,
+    settings: Settings,
+    *,
+    fix: bool,
+    accept: Optional[Callable[[Finding], bool]] = None,
+) -> FixResult:
+    """Findings of a notebook (with ``cell`` and lines within the cell), fixed if asked."""
+    if not might_have_findings(source, settings):
+        return FixResult(source)
+    try:
+        notebook_text = source.decode("utf-8-sig" if source.startswith(b"\xef\xbb\xbf") else "utf-8")
+        root = _load(notebook_text)
+        cells = _code_cells(root)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise SourceError(path, f"not a valid notebook: {error}") from None
+    if not cells:
+        return FixResult(source)
+
+    magics: dict = {}
+    parts, line_map = [], []  # line_map[i] = (cell index, line within cell) for module line i+1
+    for position, cell in enumerate(cells):
+        if position:
+            parts.append(_CELL_MARKER.format(index=position))
+            line_map.append((cell.index, 0))
+        masked = _mask_magics(cell.text.rstrip("\n"), [], magics)
+        parts.append(masked)
+        line_map.extend((cell.index, n + 1) for n in range(masked.count("\n") + 1))
+    module_text = "\n".join(parts) + "\n"
+
+    if not fix:
+        decide: Callable[[Finding], bool] = lambda finding: False
+    else:
+        decide = accept or (lambda finding: True)
+    result = fix_source(module_text.encode("utf-8"), path, settings, accept=lambda f: decide(_in_cell(f, line_map)))
+    remaining = [_in_cell(f, line_map) for f in result.remaining]
+    applied = [_in_cell(f, line_map) for f in result.applied]
+    if not result.applied:
+        return FixResult(source, [], remaining)
+
+    new_module = _unmask_magics(result.source.decode("utf-8"), magics)
+    new_cells = re.split(r"\n# ac-fixer-cell-boundary \d+\n", new_module[:-1] if new_module.endswith("\n") else new_module)
+    if len(new_cells) != len(cells):
+        raise SourceError(path, "internal error: cell boundaries lost; notebook left unchanged")
+    replacements = []
+    for cell, new_text in zip(cells, new_cells):
+        trailing = cell.text[len(cell.text.rstrip("\n")):]
+        new_text = new_text + trailing
+        if new_text != cell.text:
+            replacements.append((cell.span.start, cell.span.end, _encode_source(cell.span, new_text, notebook_text)))
+    pieces, last = [], 0
+    for start, end, text in sorted(replacements):
+        pieces.append(notebook_text[last:start])
+        pieces.append(text)
+        last = end
+    pieces.append(notebook_text[last:])
+    new_text = "".join(pieces)
+    prefix = b"\xef\xbb\xbf" if source.startswith(b"\xef\xbb\xbf") else b""
+    return FixResult(prefix + new_text.encode("utf-8"), applied, remaining)
+
+
+def _in_cell(finding: Finding, line_map: list) -> Finding:
+    """The finding with ``cell`` set and lines counted within that cell."""
+    if finding.cell is not None:
+        return finding
+    cell, line = line_map[min(finding.line, len(line_map)) - 1]
+    _, end_line = line_map[min(finding.end_line, len(line_map)) - 1]
+    from dataclasses import replace
+
+    return replace(finding, cell=cell, line=line, end_line=max(end_line, line))

@@ -1,0 +1,938 @@
+"""Runtime audit: which resampling calls reach torch with ``align_corners`` unset.
+
+## Runtime audit
+
+``ac-fixer audit [--output FILE] [--output-format text|json] [--no-shadow] -- COMMAND...``
+runs a Python command (``python script.py``, ``python -m module``, ``pytest ...``) and
+records every call of ``torch.nn.functional.interpolate`` / ``upsample`` /
+``upsample_nearest``, ``grid_sample``, ``affine_grid`` and every ``nn.Upsample`` forward that
+reaches torch with ``align_corners`` unset. Each site (the user's source line; for
+``nn.Upsample`` the line that constructed the module) is reported with the modes seen there,
+the number of calls, the input shapes/dtypes/devices, the code the static check reports at
+that line and whether adding ``align_corners=False`` is safe there. Every Python process the
+command starts is audited too (through ``PYTHONPATH`` and the environment) and the records of
+all processes are merged into one report. The exit code is the command's.
+
+Shadow check: each recorded call whose mode uses the flag is computed a second time with
+``align_corners=False`` under ``torch.no_grad()`` and compared bitwise; ``equal`` in the
+report. The program's own results, gradients, random state, warnings and exceptions are
+unchanged. ``--no-shadow`` skips the second computation (``equal`` is null, nothing is then
+reported as fixable).
+
+For a test run, ``pytest --ac-fixer-audit=FILE`` writes the same JSON report (the plugin is
+registered through the ``pytest11`` entry point; it imports nothing heavy unless the option
+is given).
+
+Limits:
+- Only calls made from Python are seen: TorchScript (scripted or traced code run later),
+  graphs compiled by ``torch.compile``/``torch.export``, and C++ callers are not recorded.
+  Under ``torch.compile`` the wrappers step aside, so compiled graphs are unchanged.
+- Processes started with ``python -I``/``-E``/``-S``, or with an environment that drops
+  ``PYTHONPATH``/``AC_FIXER_AUDIT_DIR``, are not audited. A process that ends with
+  ``os._exit`` (other than multiprocessing children) or is killed by SIGKILL loses its
+  records; SIGTERM is handled when the program has not installed its own handler.
+- An ``nn.Upsample`` copied with ``copy.deepcopy`` or loaded from a pickle is reported at the
+  line that calls it, not where the original was constructed.
+- The shadow computation allocates a second output and runs one more kernel: memory
+  statistics and profiler traces show it. It is skipped (``equal`` stays null) under
+  ``torch.jit.trace``, vmap/grad transforms, torch function/dispatch modes, CUDA graph capture
+  and for tensor subclasses.
+- ``pytest --ac-fixer-audit`` records the pytest process only (not subprocesses started by
+  tests, not pytest-xdist workers: use ``ac-fixer audit -- pytest -n N ...`` for those).
+
+This module imports only the standard library at import time: it is loaded at the start of
+every audited Python process. Hooks on torch are installed when torch is imported.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import signal
+import sys
+import threading
+import types
+import weakref
+from typing import Any, Iterable, Sequence
+
+# Environment of audited processes.
+ENV_DIR = "AC_FIXER_AUDIT_DIR"
+ENV_SHADOW = "AC_FIXER_AUDIT_SHADOW"
+ENV_HOME = "AC_FIXER_AUDIT_HOME"
+BOOT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_audit_boot")
+
+FLAG = "align_corners"
+RECORD_VERSION = 1
+# Distinct shapes/dtypes/devices kept per site (the call count stays exact).
+MAX_DISTINCT = 64
+MAX_ERRORS = 50
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_WRAPPED_FUNCTIONS = (
+    "torch.nn.functional.interpolate",
+    "torch.nn.functional.grid_sample",
+    "torch.nn.functional.affine_grid",
+)
+_UPSAMPLE = "torch.nn.Upsample"
+
+
+# --------------------------------------------------------------------------------------
+# Records of one process
+# --------------------------------------------------------------------------------------
+
+
+class _SiteStats:
+    __slots__ = ("calls", "modes", "shapes", "dtypes", "devices", "equal")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.modes: set = set()
+        self.shapes: set = set()
+        self.dtypes: set = set()
+        self.devices: set = set()
+        self.equal: bool | None = None
+
+
+class _Recorder:
+    """Per-process counts, keyed by (path, line, function)."""
+
+    def __init__(self, shadow: bool) -> None:
+        self.shadow = shadow
+        # Re-entrant: the SIGTERM handler may snapshot while this thread holds it.
+        self.lock = threading.RLock()
+        self.sites: dict[tuple[str, int, str], _SiteStats] = {}
+        self.errors: dict[str, int] = {}
+
+    def stats(self, key: tuple[str, int, str]) -> _SiteStats:
+        stats = self.sites.get(key)
+        if stats is None:
+            stats = self.sites.setdefault(key, _SiteStats())
+        return stats
+
+    def error(self, where: str, exc: BaseException) -> None:
+        try:
+            message = f"{where}: {type(exc).__name__}: {exc}"
+            with self.lock:
+                if message in self.errors or len(self.errors) < MAX_ERRORS:
+                    self.errors[message] = self.errors.get(message, 0) + 1
+        except Exception:  # pragma: no cover - never let the audit raise
+            pass
+
+    def reset_after_fork(self) -> None:
+        self.lock = threading.RLock()
+        self.sites = {}
+        self.errors = {}
+
+    def snapshot(self) -> dict:
+        """The raw record of this process (JSON-ready)."""
+        with self.lock:
+            sites = [
+                {
+                    "path": path,
+                    "line": line,
+                    "function": function,
+                    "modes": sorted(stats.modes),
+                    "calls": stats.calls,
+                    "equal": stats.equal,
+                    "shapes": sorted(list(shape) for shape in stats.shapes),
+                    "dtypes": sorted(str(dtype) for dtype in stats.dtypes),
+                    "devices": sorted(str(device) for device in stats.devices),
+                }
+                for (path, line, function), stats in self.sites.items()
+            ]
+            errors = [f"{message} (x{count})" if count > 1 else message for message, count in self.errors.items()]
+        return {
+            "version": RECORD_VERSION,
+            "pid": os.getpid(),
+            "executable": sys.executable,
+            "argv": list(getattr(sys, "argv", [])),
+            "sites": sites,
+            "errors": errors,
+        }
+
+
+class _ThreadState(threading.local):
+    # busy: inside an audited call (nested calls go straight to torch);
+    # shadowing: inside the shadow computation (its Python warnings are dropped).
+    busy = False
+    shadowing = False
+
+
+_state = _ThreadState()
+_recorder: _Recorder | None = None
+
+
+def _never() -> bool:
+    return False
+
+
+def _always() -> bool:
+    return True
+
+
+# Until torch is fully imported every wrapper passes straight through; afterwards this is
+# torch.compiler.is_compiling, so that torch.compile traces straight into torch's function.
+_passthrough = _always
+
+# Filled while torch loads.
+_torch: Any = None
+_plain_tensor_types: frozenset = frozenset()
+_modes_using_flag: frozenset = frozenset()
+_internal_prefixes: tuple[str, ...] = (_PACKAGE_DIR + os.sep,)
+# code object -> absolute path of a user file, or None for torch / ac-fixer code.
+_code_paths: dict = {}
+_UNSEEN = object()
+# torch functions that call interpolate on the user's behalf: code object -> name reported.
+_MODULE_CALL = object()
+_caller_names: dict = {}
+# nn.Upsample instance -> (path, line) of its construction.
+_module_sites: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# Code objects of the wrappers (skipped when torch's warnings compute their stacklevel).
+_wrapper_codes: set = set()
+
+
+def _classify(filename: str) -> str | None:
+    if filename.startswith(_internal_prefixes):
+        return None
+    if filename.startswith("<"):
+        return filename
+    return os.path.abspath(filename)
+
+
+def _user_site(frame) -> tuple[str, int] | None:
+    """The first frame outside torch and ac-fixer: (absolute path, line)."""
+    cache = _code_paths
+    while frame is not None:
+        code = frame.f_code
+        path = cache.get(code, _UNSEEN)
+        if path is _UNSEEN:
+            path = cache[code] = _classify(code.co_filename)
+        if path is not None:
+            return path, frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+def _module_function_name(module) -> str:
+    cls = type(module)
+    if cls.__module__.startswith("torch."):
+        return "torch.nn." + cls.__name__
+    return _UPSAMPLE
+
+
+def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
+    """Count one call with the flag unset; returns (stats, mode) or None. Never raises."""
+    recorder = _recorder
+    try:
+        function = spec.name
+        site = None
+        special = _caller_names.get(caller.f_code)
+        if special is _MODULE_CALL:
+            module = caller.f_locals.get("self")
+            if module is not None:
+                function = _module_function_name(module)
+                try:
+                    site = _module_sites.get(module)
+                except TypeError:  # a subclass that is not hashable
+                    site = None
+        elif special is not None:
+            function = special
+        if site is None:
+            site = _user_site(caller)
+            if site is None:
+                return None
+        mode = spec.mode(args, kwargs)
+        tensor = args[0] if args else kwargs.get(spec.first_param)
+        with recorder.lock:
+            stats = recorder.stats((site[0], site[1], function))
+            stats.calls += 1
+            if mode is not None:
+                stats.modes.add(mode)
+            if type(tensor) in _plain_tensor_types and len(stats.shapes) < MAX_DISTINCT:
+                stats.shapes.add(tuple(tensor.shape))
+                stats.dtypes.add(tensor.dtype)
+                stats.devices.add(tensor.device)
+        return stats, mode
+    except Exception as exc:
+        recorder.error(f"recording a call of {spec.name}", exc)
+        return None
+
+
+def _shadow_possible(args: tuple, kwargs: dict, result) -> bool:
+    torch = _torch
+    plain = _plain_tensor_types
+    if type(result) not in plain or result.is_meta:
+        return False
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, torch.Tensor) and type(value) not in plain:
+            return False
+    C = torch._C
+    if C._get_tracing_state() is not None:
+        return False
+    if C._is_torch_function_mode_enabled() or C._len_torch_dispatch_stack() > 0:
+        return False
+    functorch = getattr(C, "_functorch", None)
+    if functorch is not None and functorch.peek_interpreter_stack() is not None:
+        return False
+    if result.is_cuda and torch.cuda.is_current_stream_capturing():
+        return False
+    return True
+
+
+_SAME_SIZE_INT: dict = {}
+
+
+def _bitwise_equal(a, b) -> bool:
+    torch = _torch
+    if type(b) is not type(a) or a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+        return False
+    if a.is_floating_point():
+        if not _SAME_SIZE_INT:
+            _SAME_SIZE_INT.update({1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64})
+        as_int = _SAME_SIZE_INT.get(a.element_size())
+        if as_int is not None:
+            a, b = a.view(as_int), b.view(as_int)
+    return bool(torch.equal(a, b))
+
+
+def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSpec", result) -> None:
+    """Compute the call again with align_corners=False and compare bitwise. Never raises."""
+    recorder = _recorder
+    stats, mode = recorded
+    if not (recorder.shadow and spec.shadowed(mode)):
+        return
+    try:
+        if not _shadow_possible(args, kwargs, result):
+            return
+        position = spec.flag_position
+        if position is not None and len(args) > position:
+            args = args[:position] + (False,) + args[position + 1 :]
+        else:
+            kwargs = {**kwargs, FLAG: False}
+        _state.shadowing = True
+        try:
+            with _torch.no_grad():
+                alternative = original(*args, **kwargs)
+                same = _bitwise_equal(result.detach(), alternative)
+        finally:
+            _state.shadowing = False
+    except Exception as exc:
+        recorder.error(f"shadow run of {spec.name}", exc)
+        same = False
+    with recorder.lock:
+        stats.equal = same and stats.equal is not False
+
+
+class _CallSpec:
+    """Where a wrapped function takes its arguments (from the catalog)."""
+
+    __slots__ = ("name", "flag_position", "mode_position", "default_mode", "every_mode", "first_param")
+
+    def __init__(self, target) -> None:
+        self.name = target.name
+        self.flag_position = target.flag_param.position if target.flag_param else None
+        self.mode_position = target.mode_param.position if target.mode_param else None
+        self.default_mode = target.default_mode
+        self.every_mode = target.every_mode
+        self.first_param = target.params[0] if target.params else ""
+
+    def flag(self, args: tuple, kwargs: dict):
+        position = self.flag_position
+        if position is not None and len(args) > position:
+            return args[position]
+        return kwargs.get(FLAG)
+
+    def mode(self, args: tuple, kwargs: dict) -> str | None:
+        if self.mode_position is None:
+            return None
+        if len(args) > self.mode_position:
+            mode = args[self.mode_position]
+        else:
+            mode = kwargs.get("mode", self.default_mode)
+        if mode is None or isinstance(mode, str):
+            return mode
+        return str(mode)
+
+    def shadowed(self, mode: str | None) -> bool:
+        return self.every_mode or mode in _modes_using_flag
+
+
+def _wrap_function(original, spec: _CallSpec):
+    """The audited stand-in for a torch function.
+
+    It runs with the globals of torch's module and reaches the audit only through its
+    closure (names TorchScript will never look up): TorchScript resolves the names of
+    torch's function body from the stand-in's globals and closure when it compiles the
+    overloads of ``interpolate``. Everything else about scripting goes to torch's own
+    function (``__prepare_scriptable__``).
+    """
+    _acf_audit = sys.modules[__name__]
+    _acf_state = _state
+    _acf_record_call = _record_call
+    _acf_shadow = _shadow
+    _acf_frame = sys._getframe
+    _acf_original = original
+    _acf_spec = spec
+
+    def audited(*args, **kwargs):
+        # First: under torch.compile this is a constant and the stand-in steps aside.
+        if _acf_audit._passthrough() or _acf_state.busy or _acf_spec.flag(args, kwargs) is not None:
+            return _acf_original(*args, **kwargs)
+        _acf_state.busy = True
+        try:
+            recorded = _acf_record_call(_acf_frame(1), _acf_spec, args, kwargs)
+            result = _acf_original(*args, **kwargs)
+            if recorded is not None:
+                _acf_shadow(recorded, _acf_original, args, kwargs, _acf_spec, result)
+            return result
+        finally:
+            _acf_state.busy = False
+
+    stand_in = types.FunctionType(audited.__code__, original.__globals__, original.__name__, None, audited.__closure__)
+    functools.update_wrapper(stand_in, original)
+    stand_in.__prepare_scriptable__ = lambda: original
+    _wrapper_codes.add(audited.__code__)
+    return stand_in
+
+
+def _wrap_upsample_init(original_init):
+    @functools.wraps(original_init)
+    def audited_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        if _passthrough():
+            return
+        try:
+            site = _user_site(sys._getframe(1))
+            if site is not None:
+                _module_sites[self] = site
+        except TypeError:  # a subclass that is not hashable or weak-referenceable
+            pass
+        except Exception as exc:
+            _recorder.error("recording an nn.Upsample construction", exc)
+
+    return audited_init
+
+
+class _WarningsShim(types.ModuleType):
+    """Stands for the ``warnings`` module inside ``torch.nn.functional``.
+
+    torch warns with ``stacklevel=2`` to point at its caller; a stand-in sits between
+    torch and that caller, so :func:`_shim_warn` recomputes the stack level without the
+    stand-in frames: the warning keeps the user's file and line (and so its filters and
+    once-per-location registry). A module, with ``warn`` registered as TorchScript's
+    builtin ``aten::warn``, so that TorchScript compiles torch's functions as before.
+    """
+
+    def __init__(self, real) -> None:
+        super().__init__(real.__name__, real.__doc__)
+        self._real = real
+        self.warn = _shim_warn
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+def _shim_warn(message, category=None, stacklevel=1, source=None, **kwargs):
+    real_warn = _real_warnings.warn
+    if _passthrough():
+        return real_warn(message, category, stacklevel + 1, source, **kwargs)
+    if _state.shadowing:
+        return None
+    if stacklevel >= 1:
+        try:
+            frame = sys._getframe(1)
+            depth = 1
+            remaining = stacklevel - 1
+            while remaining > 0 and frame is not None:
+                frame = frame.f_back
+                depth += 1
+                if frame is not None and frame.f_code in _wrapper_codes:
+                    continue
+                remaining -= 1
+            stacklevel = depth
+        except Exception:  # pragma: no cover
+            pass
+        stacklevel += 1  # this function's own frame
+    return real_warn(message, category, stacklevel, source, **kwargs)
+
+
+_real_warnings: Any = None
+
+
+def _install_warnings_shim(torch) -> None:
+    global _real_warnings
+    functional = torch.nn.functional
+    real = getattr(functional, "warnings", None)
+    if real is None or isinstance(real, _WarningsShim):
+        return
+    from torch.jit import _builtins
+
+    _builtins._register_builtin(_shim_warn, "aten::warn")
+    _real_warnings = real
+    functional.warnings = _WarningsShim(real)
+
+
+# --------------------------------------------------------------------------------------
+# Installing the hooks, now or when torch gets imported
+# --------------------------------------------------------------------------------------
+
+
+def _patch_functional(functional) -> None:
+    global _internal_prefixes, _modes_using_flag
+    from ac_fixer.catalog import default_catalog
+
+    catalog = default_catalog()
+    _modes_using_flag = catalog.modes_using_flag
+    # Code objects carry the file name the module was loaded under: keep it as is and absolute.
+    torch_dirs = {os.path.dirname(os.path.dirname(path)) for path in (functional.__file__, os.path.abspath(functional.__file__))}
+    _internal_prefixes = tuple(sorted({_PACKAGE_DIR + os.sep} | {directory + os.sep for directory in torch_dirs}))
+    prefix = "torch.nn.functional."
+    for target in catalog.targets:
+        if target.kind != "function" or not target.name.startswith(prefix):
+            continue
+        original = getattr(functional, target.name[len(prefix) :], None)
+        if original is None or not hasattr(original, "__code__"):
+            continue
+        if target.name in _WRAPPED_FUNCTIONS:
+            setattr(functional, target.name[len(prefix) :], _wrap_function(original, _CallSpec(target)))
+        else:
+            # upsample, upsample_nearest, ...: torch calls interpolate for them.
+            _caller_names[original.__code__] = target.name
+
+
+def _patch_upsampling(upsampling) -> None:
+    upsample = upsampling.Upsample
+    _caller_names[upsample.forward.__code__] = _MODULE_CALL
+    upsample.__init__ = _wrap_upsample_init(upsample.__init__)
+
+
+def _torch_loaded(torch) -> None:
+    global _torch, _plain_tensor_types, _passthrough
+    _torch = torch
+    _plain_tensor_types = frozenset((torch.Tensor, torch.nn.Parameter))
+    compiler = getattr(torch, "compiler", None)
+    _passthrough = getattr(compiler, "is_compiling", None) or _never
+    _install_warnings_shim(torch)
+
+
+_HOOKS = (
+    ("torch.nn.functional", _patch_functional),
+    ("torch.nn.modules.upsampling", _patch_upsampling),
+    ("torch", _torch_loaded),  # last: torch finishes importing after its submodules
+)
+
+
+class _NotifyingLoader:
+    """Runs a module's own loader, then a callback with the loaded module."""
+
+    def __init__(self, loader, callback, watcher: "_TorchImportWatcher", name: str) -> None:
+        self._loader = loader
+        self._callback = callback
+        self._watcher = watcher
+        self._name = name
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        try:
+            self._loader.exec_module(module)
+        finally:
+            module.__loader__ = self._loader
+            if getattr(module, "__spec__", None) is not None:
+                module.__spec__.loader = self._loader
+        self._watcher.loaded(self._name, self._callback, module)
+
+
+class _TorchImportWatcher:
+    """A meta-path finder that patches torch modules right after they are executed."""
+
+    def __init__(self, pending: dict) -> None:
+        self.pending = pending
+
+    def find_spec(self, fullname, path=None, target=None):
+        callback = self.pending.get(fullname)
+        if callback is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            find_spec = getattr(finder, "find_spec", None)
+            if find_spec is None:
+                continue
+            spec = find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _NotifyingLoader(spec.loader, callback, self, fullname)
+        return spec
+
+    def loaded(self, name: str, callback, module) -> None:
+        self.pending.pop(name, None)
+        if not self.pending:
+            try:
+                sys.meta_path.remove(self)
+            except ValueError:
+                pass
+        try:
+            callback(module)
+        except Exception as exc:
+            _recorder.error(f"installing the hooks on {name}", exc)
+
+
+def _install_hooks() -> None:
+    pending = {}
+    for name, callback in _HOOKS:
+        module = sys.modules.get(name)
+        if module is None:
+            pending[name] = callback
+            continue
+        try:
+            callback(module)
+        except Exception as exc:
+            _recorder.error(f"installing the hooks on {name}", exc)
+    if pending:
+        sys.meta_path.insert(0, _TorchImportWatcher(pending))
+
+
+def activate(*, shadow: bool = True) -> _Recorder:
+    """Start recording in this process (idempotent); hooks wait for torch's import."""
+    global _recorder
+    if _recorder is None:
+        _recorder = _Recorder(shadow)
+        _install_hooks()
+    return _recorder
+
+
+def process_record() -> dict:
+    """The raw record of this process so far (empty when the audit is not active)."""
+    if _recorder is None:
+        return _Recorder(False).snapshot()
+    return _recorder.snapshot()
+
+
+# --------------------------------------------------------------------------------------
+# Audited child processes: started by _audit_boot/sitecustomize.py
+# --------------------------------------------------------------------------------------
+
+
+class _ProcessWriter:
+    """Writes this process's raw record into the audit directory (atomically)."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.token = os.urandom(4).hex()
+
+    def path(self) -> str:
+        return os.path.join(self.directory, f"{os.getpid()}-{self.token}.json")
+
+    def write(self, *_ignored) -> None:
+        try:
+            import json
+
+            path = self.path()
+            temporary = path + ".tmp"
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(process_record(), handle)
+            os.replace(temporary, path)
+        except Exception:
+            pass
+
+    def after_fork_in_child(self) -> None:
+        try:
+            self.token = os.urandom(4).hex()
+            if _recorder is not None:
+                _recorder.reset_after_fork()
+            # multiprocessing children end with os._exit after running their finalizers;
+            # Process._bootstrap clears the finalizers, then runs the after-fork callbacks.
+            mp_util = sys.modules.get("multiprocessing.util")
+            if mp_util is not None:
+                mp_util.register_after_fork(self, _register_exit_finalizer)
+        except Exception:
+            pass
+
+
+def _register_exit_finalizer(writer: _ProcessWriter) -> None:
+    import multiprocessing.util
+
+    multiprocessing.util.Finalize(None, writer.write, exitpriority=-100)
+
+
+_writer: _ProcessWriter | None = None
+
+
+def _on_sigterm(signum, frame) -> None:
+    if _writer is not None:
+        _writer.write()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def start_from_environment() -> None:
+    """Activate the audit when ``AC_FIXER_AUDIT_DIR`` is set; called at interpreter start."""
+    global _writer
+    directory = os.environ.get(ENV_DIR)
+    if not directory or _writer is not None:
+        return
+    activate(shadow=os.environ.get(ENV_SHADOW, "1") != "0")
+    _writer = writer = _ProcessWriter(directory)
+    atexit.register(writer.write)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=writer.after_fork_in_child)
+    try:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        ):
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except Exception:  # pragma: no cover - no signals on this platform / thread
+        pass
+
+
+# --------------------------------------------------------------------------------------
+# The parent: run the command, merge the records, write the report
+# --------------------------------------------------------------------------------------
+
+
+def audit_environment(base: dict, directory: str, *, shadow: bool) -> dict:
+    """The environment that makes every Python process started with it record its calls."""
+    env = dict(base)
+    env[ENV_DIR] = directory
+    env[ENV_SHADOW] = "1" if shadow else "0"
+    env[ENV_HOME] = os.path.dirname(_PACKAGE_DIR)
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = BOOT_DIR + os.pathsep + existing if existing else BOOT_DIR
+    return env
+
+
+def read_process_records(directory: str) -> list[dict]:
+    import json
+
+    records = []
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                records.append(json.load(handle))
+        except (OSError, ValueError):
+            continue
+    return records
+
+
+def _display_path(path: str, base_dir: str | None) -> str:
+    if base_dir is None or path.startswith("<"):
+        return path
+    try:
+        relative = os.path.relpath(path, base_dir)
+    except ValueError:
+        return path
+    return path if relative.startswith(os.pardir) else relative
+
+
+def _static_codes(path: str) -> list | None:
+    """The static check's findings for a file, or None when unavailable."""
+    try:
+        from ac_fixer.api import check_file
+    except ImportError:
+        return None
+    try:
+        return list(check_file(path))
+    except Exception:
+        return None
+
+
+_PRIMARY_CODES = ("ACF001", "ACF002", "ACF003", "ACF004")
+
+
+def _static_code(findings: list | None, line: int, function: str) -> str | None:
+    if not findings:
+        return None
+    here = [finding for finding in findings if getattr(finding, "line", None) == line]
+    if not here:
+        return None
+    here.sort(
+        key=lambda finding: (
+            getattr(finding, "function", function) != function,
+            finding.code not in _PRIMARY_CODES,
+            finding.code,
+        )
+    )
+    return here[0].code
+
+
+def build_report(records: Iterable[dict], *, base_dir: str | None = None) -> list[dict]:
+    """Merge raw process records into the report: one entry per site (DESIGN.md §2)."""
+    from ac_fixer.catalog import default_catalog
+
+    catalog = default_catalog()
+    merged: dict[tuple[str, int, str], dict] = {}
+    for record in records:
+        for site in record.get("sites", ()):
+            key = (site["path"], site["line"], site["function"])
+            entry = merged.setdefault(
+                key, {"modes": set(), "calls": 0, "equal": None, "shapes": set(), "dtypes": set(), "devices": set()}
+            )
+            entry["calls"] += site.get("calls", 0)
+            entry["modes"].update(site.get("modes", ()))
+            entry["shapes"].update(tuple(shape) for shape in site.get("shapes", ()))
+            entry["dtypes"].update(site.get("dtypes", ()))
+            entry["devices"].update(site.get("devices", ()))
+            equal = site.get("equal")
+            if equal is not None:
+                entry["equal"] = equal and entry["equal"] is not False
+
+    findings_by_path: dict[str, list | None] = {}
+    report = []
+    for (path, line, function), entry in sorted(merged.items()):
+        if path not in findings_by_path:
+            findings_by_path[path] = None if path.startswith("<") or not os.path.isfile(path) else _static_codes(path)
+        target = catalog.lookup(function)
+        every_mode = bool(target and target.every_mode)
+        modes = sorted(entry["modes"])
+        modes_take_flag = every_mode or all(mode in catalog.modes_using_flag for mode in modes)
+        report.append(
+            {
+                "path": _display_path(path, base_dir),
+                "line": line,
+                "function": function,
+                "modes": modes,
+                "calls": entry["calls"],
+                "static_code": _static_code(findings_by_path[path], line, function),
+                "equal": entry["equal"],
+                "fixable": bool(modes_take_flag and entry["equal"] is True),
+                "shapes": [list(shape) for shape in sorted(entry["shapes"])],
+                "dtypes": sorted(entry["dtypes"]),
+                "devices": sorted(entry["devices"]),
+            }
+        )
+    return report
+
+
+def record_errors(records: Iterable[dict]) -> list[str]:
+    errors = []
+    for record in records:
+        for message in record.get("errors", ()):
+            errors.append(f"pid {record.get('pid')}: {message}")
+    return errors
+
+
+def format_audit_json(sites: Sequence[dict]) -> str:
+    import json
+
+    return json.dumps(list(sites), indent=2) + "\n"
+
+
+def _rejecting_modes(site: dict) -> list[str]:
+    from ac_fixer.catalog import default_catalog
+
+    rejects = default_catalog().modes_rejecting_flag
+    return [mode for mode in site["modes"] if mode in rejects]
+
+
+def format_audit_text(sites: Sequence[dict]) -> str:
+    if not sites:
+        return "No call reached torch with align_corners unset.\n"
+    header = ("SITE", "FUNCTION", "MODES", "CALLS", "STATIC", "EQUAL")
+    rows = [header]
+    for site in sites:
+        equal = {True: "yes", False: "NO", None: "-"}[site["equal"]]
+        rows.append(
+            (
+                f"{site['path']}:{site['line']}",
+                site["function"],
+                ",".join(site["modes"]) or "-",
+                str(site["calls"]),
+                site["static_code"] or "-",
+                equal,
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+    def where(selected: list[dict]) -> str:
+        return ", ".join(f"{site['path']}:{site['line']}" for site in selected) or "none"
+
+    safe = [site for site in sites if site["fixable"]]
+    rejecting = [site for site in sites if _rejecting_modes(site)]
+    differs = [site for site in sites if site["equal"] is False]
+    unchecked = [site for site in sites if site["equal"] is None and not _rejecting_modes(site)]
+    lines.append("")
+    lines.append(
+        f"Safe to fix with align_corners=False: {where(safe)}. "
+        f"Seen with modes that reject the flag (nearest/area/nearest-exact), leave unset: {where(rejecting)}."
+    )
+    if differs:
+        lines.append(f"The shadow run with align_corners=False differed at: {where(differs)}.")
+    if unchecked:
+        lines.append(f"Not shadow-checked: {where(unchecked)}.")
+    return "\n".join(lines) + "\n"
+
+
+def _exit_code(returncode: int) -> int:
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _run_child(command: list[str], env: dict) -> int:
+    import subprocess
+
+    try:
+        process = subprocess.Popen(command, env=env)
+    except OSError as exc:
+        sys.stderr.write(f"ac-fixer audit: cannot run {command[0]!r}: {exc}\n")
+        return 127 if isinstance(exc, FileNotFoundError) else 126
+
+    def forward(signum, frame):
+        try:
+            process.send_signal(signum)
+        except OSError:
+            pass
+
+    def ignore(signum, frame):  # the terminal sends SIGINT to the child as well
+        pass
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum, handler in ((signal.SIGINT, ignore), (signal.SIGTERM, forward)):
+            try:
+                previous[signum] = signal.signal(signum, handler)
+            except (OSError, ValueError):
+                pass
+    try:
+        return _exit_code(process.wait())
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_audit(command: list[str], *, output: str | None, output_format: str, shadow: bool) -> int:
+    """Run ``command`` with the audit on; write the report; return the command's exit code."""
+    import shutil
+    import tempfile
+
+    if not command:
+        sys.stderr.write("ac-fixer audit: no command given (usage: ac-fixer audit -- COMMAND...)\n")
+        return 2
+    directory = tempfile.mkdtemp(prefix="ac-fixer-audit-")
+    try:
+        exit_code = _run_child(list(command), audit_environment(os.environ, directory, shadow=shadow))
+        records = read_process_records(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    for message in record_errors(records):
+        sys.stderr.write(f"ac-fixer audit: internal error recorded ({message})\n")
+    sites = build_report(records, base_dir=os.getcwd())
+    text = format_audit_json(sites) if output_format == "json" else format_audit_text(sites)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return exit_code

@@ -1,0 +1,120 @@
+"""A cheap, sound screen: which files can have a finding at all.
+
+LibCST parses at about 1 MB/s and walking its tree costs more again; the
+stdlib ``ast`` parser is about 15 times faster. Most files that mention
+``interpolate`` & co. only have calls that cannot produce a finding (an
+explicit ``align_corners``, a ``nearest`` mode). This screen finds those with
+``ast`` and lets only the rest through to the LibCST analysis.
+
+Soundness (tested in tests/test_screen.py): every finding of the analysis is
+on a call whose callee's last name component is a catalogued short name, or an
+alias of one made by ``import ... as`` or by a plain reference (assignment,
+``functools.partial``). The screen passes a file when any such call is not
+provably clean, or when a catalogued name is referenced other than as a callee.
+A call is provably clean only by facts that hold whatever the callee resolves to.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from ac_fixer import catalog as cat
+
+
+def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _argument(call: ast.Call, param: Optional[cat.Param], first_star: Optional[int]):
+    """(node or None, may_come_from_star) for a parameter of a call."""
+    if param is None:
+        return None, False
+    if param.position is not None and (first_star is None or param.position < first_star):
+        if param.position < len(call.args) and not any(
+            isinstance(a, ast.Starred) for a in call.args[: param.position + 1]
+        ):
+            return call.args[param.position], False
+    for keyword in call.keywords:
+        if keyword.arg is not None and keyword.arg == param.keyword:
+            return keyword.value, False
+    from_star = first_star is not None and param.position is not None and param.position >= first_star
+    from_double_star = any(k.arg is None for k in call.keywords) and bool(param.keyword)
+    return None, from_star or from_double_star
+
+
+def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool:
+    """True when this call cannot produce any finding if its callee is ``target``."""
+    if target.rename_to or target.replace_with:
+        return False
+    if target.flag_param is None or target.rule is None:
+        return True
+    first_star = next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)), None)
+    flag, flag_dynamic = _argument(call, target.flag_param, first_star)
+    mode, mode_dynamic = _argument(call, target.mode_param, first_star)
+    mode_text = _literal_string(mode)
+    if flag is not None and not _is_none(flag):
+        # Only ACF004 remains possible: a mode that rejects the flag.
+        if target.every_mode:
+            return True
+        return mode_text is not None and mode_text in catalog.modes_using_flag
+    if flag is None and flag_dynamic:
+        return True  # *args/**kwargs may carry the flag: never reported
+    if target.every_mode:
+        return False
+    if mode is None and not mode_dynamic:
+        return target.default_mode not in catalog.modes_using_flag
+    if mode_text is not None:
+        return mode_text not in catalog.modes_using_flag
+    return False
+
+
+def _terminal(node: ast.expr) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
+    """False only when no call in ``source`` can produce a finding."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # let the full parser name the problem
+    targets_by_short: dict = {}
+    for target in catalog.targets:
+        for name in target.all_names():
+            targets_by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
+
+    nodes = list(ast.walk(tree))
+    aliases: dict = {}
+    for node in nodes:
+        if isinstance(node, (ast.ImportFrom, ast.Import)):
+            for alias in node.names:
+                short = alias.name.rsplit(".", 1)[-1]
+                if alias.asname and short in targets_by_short:
+                    aliases.setdefault(alias.asname, []).extend(targets_by_short[short])
+    watched = dict(targets_by_short)
+    for name, targets in aliases.items():
+        watched.setdefault(name, []).extend(targets)
+
+    callees = set()
+    for node in nodes:
+        if isinstance(node, ast.Call):
+            callees.add(id(node.func))
+            name = _terminal(node.func)
+            if name in watched and not all(_clean_for(node, t, catalog) for t in watched[name]):
+                return True
+    for node in nodes:
+        if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in callees:
+            if _terminal(node) in watched:
+                return True  # a reference that may be called elsewhere or wrapped (partial)
+    return False
