@@ -8,6 +8,7 @@ the call's arguments, which codes apply and which edits fix them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
@@ -16,12 +17,22 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ac_fixer import catalog as cat
-from ac_fixer.edits import AddKeyword, Edit, RemoveArg, RenameImportAlias, RenameReference, SetArgValue
+from ac_fixer.edits import (
+    AddImportAlias,
+    AddKeyword,
+    Edit,
+    RemoveArg,
+    RenameImportAlias,
+    RenameReference,
+    SetArgValue,
+)
 from ac_fixer.findings import NOT_LITERAL, CallArgument, Finding
 from ac_fixer.literals import literal_alternatives, literal_value
 from ac_fixer.scopes import ALIAS, IMPORT, LITERAL, OTHER, PARAM, Binding, Scope, dotted_name, import_module_name
 
 PARTIAL_NAMES = frozenset({"functools.partial"})
+# Modes that use align_corners but raise for align_corners=True (torch 2.13).
+_REJECTS_TRUE = frozenset({"lanczos"})
 
 # --------------------------------------------------------------------------- the pass
 
@@ -51,6 +62,7 @@ class _ModuleIndex(cst.CSTVisitor):
         self._order = 0
         self._not_references: set[int] = set()
         self._scope_stack: list[Scope] = []
+        self.skip: set[int] = set()  # nodes already walked (see walk())
 
     # -- helpers
     def _next(self) -> int:
@@ -214,6 +226,11 @@ class _ModuleIndex(cst.CSTVisitor):
         self._pop()
 
     def _visit_comprehension(self, node) -> None:
+        # The first iterable is evaluated in the enclosing scope: walk it there first,
+        # then skip it when the walk reaches it inside the comprehension.
+        outer_iter = node.for_in.iter
+        walk(outer_iter, self)
+        self.skip.add(id(outer_iter))
         self._push("comprehension")
 
     def _leave_comprehension(self, original_node) -> None:
@@ -252,6 +269,50 @@ class _ModuleIndex(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) not in self._not_references:
             self.references.append(_Reference(node, self.scope))
+
+
+_FIELDS: dict = {}
+
+
+def _children(node: cst.CSTNode) -> list:
+    """A node's child nodes in field order, read directly from the dataclass fields.
+
+    LibCST's own ``visit`` rebuilds every node it passes (its visitors may replace
+    children); for a read-only pass, reading the fields is about 4 times faster.
+    """
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    found = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            found.append(value)
+        elif isinstance(value, (tuple, list)):
+            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """Call ``visit_<Node>`` before and ``leave_<Node>`` after each node's children, like
+    ``root.visit(visitor)`` does for a visitor that never stops descending."""
+    stack: list = [(root, False)]
+    skip = getattr(visitor, "skip", None)
+    while stack:
+        node, leaving = stack.pop()
+        if skip and not leaving and id(node) in skip:
+            continue
+        name = type(node).__name__
+        if leaving:
+            leave = getattr(visitor, "leave_" + name, None)
+            if leave is not None:
+                leave(node)
+            continue
+        visit = getattr(visitor, "visit_" + name, None)
+        if visit is not None:
+            visit(node)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(_children(node)))
 
 
 def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
@@ -518,6 +579,17 @@ class _Rules:
         if len(using) != len(strings):
             return [self._unknown_mode(site, target, "some of its modes reject align_corners", strings, arguments)]
         mode_text = " or ".join(_quote(m) for m in strings)
+        if self.value and any(m in _REJECTS_TRUE for m in strings):
+            # lanczos raises ValueError for align_corners=True: only False can be written.
+            return [
+                PendingFinding(
+                    site.node, cat.MISSING_FLAG,
+                    f"`{name}` with mode={mode_text} and {implicit}: this mode rejects align_corners=True; "
+                    "only align_corners=False (today's behavior) can be written",
+                    target, strings[0] if len(strings) == 1 else None, tuple(strings), None, [],
+                    arguments=arguments,
+                )
+            ]
         return [
             PendingFinding(
                 site.node, cat.MISSING_FLAG,
@@ -607,10 +679,18 @@ class _Rules:
             edits if fixable else [], arguments=arguments, rewrite_to=new_qualname, rewrite_keywords=keywords,
         )
 
+    def _same_target(self, module: Optional[str], new: str, new_qualname: str) -> bool:
+        """Whether ``module.new`` names what ``new_qualname`` names (catalog aliases count)."""
+        if not module:
+            return False
+        wanted = self.catalog.lookup(new_qualname)
+        return wanted is not None and self.catalog.lookup(f"{module}.{new}") is wanted
+
     def _rename_edits(self, site, callee, new: str, new_qualname: str, any_use_ok: bool, rewrite_sites):
         """Edits that make ``callee`` refer to ``new_qualname``; None when no safe rename exists."""
         if isinstance(callee, cst.Attribute):
-            return [RenameReference(callee, new)]
+            module = self.resolve.expression(callee.value, site.scope)
+            return [RenameReference(callee, new)] if self._same_target(module, new, new_qualname) else None
         if not isinstance(callee, cst.Name):
             return None
         if self.resolve.name(new, site.scope) == new_qualname:
@@ -620,19 +700,26 @@ class _Rules:
             return None
         binding = bindings[0]
         alias: cst.ImportAlias = binding.node
-        if not isinstance(binding.statement, cst.ImportFrom):
+        statement = binding.statement
+        if not isinstance(statement, cst.ImportFrom):
             return None
+        if not self._same_target(import_module_name(statement), new, new_qualname):
+            return None
+        if site.scope.lookup(new)[0] is not None or owner.lookup(new)[0] is not None:
+            return None  # the new name means something else here
+        if owner.kind == "module":
+            # A module-level name may be imported from this module elsewhere (or listed
+            # in __all__): keep it, import the new name beside it, rename this call.
+            return [AddImportAlias(statement, new), RenameReference(callee, new)]
         references = self._references_of(binding)
         if not any_use_ok:
             callee_ids = {id(s.node.func) for s, *_ in rewrite_sites.values()}
             if any(id(ref.node) not in callee_ids for ref in references):
                 return None  # used other than as a call we rewrite
         if alias.asname is not None:
-            return [RenameImportAlias(alias, new), *(RenameReference(ref.node, alias.asname.name.value) for ref in references)]
-        # Renaming the bound name: every reference must see the new name unbound today.
+            kept = alias.asname.name.value
+            return [RenameImportAlias(alias, new), *(RenameReference(ref.node, kept) for ref in references)]
         if any(ref.scope.lookup(new)[0] is not None for ref in references):
-            return None
-        if owner.lookup(new)[0] is not None:
             return None
         return [RenameImportAlias(alias, new), *(RenameReference(ref.node, new) for ref in references)]
 
@@ -696,16 +783,18 @@ def analyze_module(
     value: bool = False,
     enabled: Callable[[str], bool] = lambda code: True,
     source_text: Optional[str] = None,
+    respect_noqa: bool = True,
 ) -> Analysis:
     catalog = catalog or cat.default_catalog()
     index = _ModuleIndex()
-    module.visit(index)
+    walk(module, index)
     pending = [p for p in _Rules(index, catalog, value).findings() if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     text = module.code if source_text is None else source_text
-    lines = text.splitlines() if "noqa" in text else None
+    # Physical lines as Python counts them (str.splitlines would also split at \x0c & co.).
+    lines = re.split(r"\r\n|\r|\n", text) if respect_noqa and "noqa" in text else None
     findings: list[Finding] = []
     edits: dict = {}
     for item in pending:

@@ -33,6 +33,7 @@ class Settings:
     ignore: tuple = ()
     unsafe_fixes: bool = False
     extra_targets: tuple = ()
+    respect_noqa: bool = True
 
     @property
     def catalog(self) -> cat.Catalog:
@@ -45,8 +46,7 @@ class Settings:
 
     def needles(self) -> tuple:
         """Byte strings of which a file must contain one to possibly have a finding."""
-        return tuple(sorted(name.encode() for name in self.catalog.short_names()))
-
+        return _needles(self.extra_targets)
 
 _CATALOGS: dict = {}
 
@@ -55,6 +55,18 @@ def _catalog_with(extra_targets: tuple) -> cat.Catalog:
     if extra_targets not in _CATALOGS:
         _CATALOGS[extra_targets] = cat.default_catalog().with_targets(extra_targets)
     return _CATALOGS[extra_targets]
+
+
+_NEEDLES: dict = {}
+
+
+def _needles(extra_targets: tuple) -> tuple:
+    if extra_targets not in _NEEDLES:
+        names = _catalog_with(extra_targets).short_names()
+        # A name that contains another needle adds nothing (upsample_bilinear ⊃ upsample).
+        minimal = {n for n in names if not any(other != n and other in n for other in names)}
+        _NEEDLES[extra_targets] = tuple(sorted(name.encode() for name in minimal))
+    return _NEEDLES[extra_targets]
 
 
 DEFAULT_SETTINGS = Settings()
@@ -73,6 +85,7 @@ class FixResult:
 
 def might_have_findings(source: bytes, settings: Settings = DEFAULT_SETTINGS) -> bool:
     """The cheap pre-filter: no catalogued name in the bytes means nothing to report."""
+    # Several `in` scans (fast two-way search in C) beat one regex alternation here.
     return any(needle in source for needle in settings.needles())
 
 
@@ -122,6 +135,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
             value=settings.value,
             enabled=settings.enabled,
             source_text=_source_text(module, source),
+            respect_noqa=settings.respect_noqa,
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None
@@ -163,6 +177,12 @@ def fix_source(
     if not applied:
         return FixResult(source, [], remaining)
     new_source = apply_edits(analysis.module, edits).bytes
+    reprinted = analysis.module.bytes
+    if reprinted != source:
+        # LibCST re-prints a few byte sequences differently (a form feed at the start of
+        # a line, trailing whitespace at the end of a file): carry over only the lines
+        # the edits changed, onto the original bytes.
+        new_source = splice_changed_lines(source, reprinted, new_source, path)
     if new_source == source:
         return FixResult(source, [], remaining)
     try:
@@ -170,6 +190,39 @@ def fix_source(
     except (SyntaxError, ValueError) as error:  # a bug of ours: never write such a file
         raise SourceError(path, f"internal error: the fix would not parse ({error}); file left unchanged") from None
     return FixResult(new_source, applied, remaining)
+
+
+def splice_changed_lines(source: bytes, reprinted: bytes, edited: bytes, path: str) -> bytes:
+    """Apply the line changes between ``reprinted`` and ``edited`` to ``source``.
+
+    ``reprinted`` is LibCST's print of the unchanged tree; where it differs from the
+    source, those lines must not be touched by an edit, or the file is refused.
+    """
+    import difflib
+
+    source_lines = source.splitlines(keepends=True)
+    reprinted_lines = reprinted.splitlines(keepends=True)
+    edited_lines = edited.splitlines(keepends=True)
+    to_source = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, reprinted_lines, source_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                to_source[i1 + offset] = j1 + offset
+    result, cursor = [], 0
+    matcher = difflib.SequenceMatcher(None, reprinted_lines, edited_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        mapped = [to_source.get(i) for i in range(i1, i2)]
+        if None in mapped or (i1 == i2 and i1 not in to_source and i1 != len(reprinted_lines)):
+            raise SourceError(path, "cannot apply the fix byte-exactly here (unusual whitespace); file left unchanged")
+        start = mapped[0] if mapped else (to_source[i1] if i1 < len(reprinted_lines) else len(source_lines))
+        end = mapped[-1] + 1 if mapped else start
+        result.extend(source_lines[cursor:start])
+        result.extend(edited_lines[j1:j2])
+        cursor = end
+    result.extend(source_lines[cursor:])
+    return b"".join(result)
 
 
 def check_file(path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:

@@ -24,8 +24,9 @@ def _use_color(stream) -> bool:
 
 
 def _error(message: str) -> None:
-    style = "\x1b[1;31merror\x1b[0m" if _use_color(sys.stderr) else "error"
-    click.echo(f"{style}: {message}", err=True)
+    color = _use_color(sys.stderr)
+    style = "\x1b[1;31merror\x1b[0m" if color else "error"
+    click.echo(f"{style}: {message}", err=True, color=color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,78 +60,107 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify):
     """Check PATHS (default: .) for implicit align_corners."""
-    from ac_fixer.api import Settings
-    from ac_fixer.config import ConfigError, find_config, load_file, parse_codes, parse_value
-    from ac_fixer.files import discover
+    from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
 
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
     paths = paths or (".",)
     try:
-        if config_file:
-            config = load_file(Path(config_file), required_table=True)
-        else:
-            config = find_config(Path(paths[0]))
-        cli_select = parse_codes(select, "--select")
-        cli_ignore = parse_codes(ignore, "--ignore")
-        cli_value = parse_value(value, "--value") if value is not None else None
+        overrides = dict(
+            select=parse_codes(select, "--select"),
+            ignore=parse_codes(ignore, "--ignore"),
+            value=parse_value(value, "--value") if value is not None else None,
+            unsafe_fixes=unsafe_fixes,
+        )
+        groups = _settings_groups(paths, config_file, **overrides)
     except ConfigError as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
 
-    settings = Settings(
-        value=cli_value if cli_value is not None else bool(config.value),
-        select=cli_select or config.select,
-        ignore=config.ignore + cli_ignore,
-        unsafe_fixes=unsafe_fixes,
-        extra_targets=config.extra_targets,
-    )
-    items, missing = discover(paths, config.exclude, config.base)
     machine_output = output_format != "text"
-    progress = _progress_bar() if not machine_output and _use_color(sys.stderr) and len(items) > 200 else None
-    result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress)
-    if progress is not None:
-        click.echo("\r\x1b[K", err=True, nl=False)
+    stdout_color = _use_color(sys.stdout)
+    results, missing = [], []
+    for settings, items, not_found in groups:
+        missing.extend(not_found)
+        show_progress = not machine_output and _use_color(sys.stderr) and len(items) > 200
+        progress = _progress_bar() if show_progress else None
+        result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress)
+        if progress is not None:
+            click.echo("\r\x1b[K", err=True, nl=False)
+        if verify and result.changed:
+            result = _verified(result, settings)
+        if output_format == "sarif":
+            runner.add_replacements(result, settings)
+        results.append((settings, result))
+    value_true = any(settings.value for settings, _ in results)
 
-    if verify and result.changed:
-        result = _verified(result, settings)
+    write_failures, remaining, applied, changed = [], [], [], []
+    for settings, result in results:
+        changed.extend(result.changed)
+        if diff:
+            remaining.extend(result.findings + result.applied)
+        else:
+            remaining.extend(result.findings)
+            applied.extend(result.applied)
+            if fix:
+                write_failures.extend(runner.write_fixes(result.changed))
 
-    write_failures = []
-    if diff:
-        for outcome in result.changed:
+    if diff and not machine_output:
+        # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
+        for outcome in changed:
             click.echo(runner.unified_diff(outcome), nl=False)
-        remaining = result.findings + result.applied
+    elif statistics:
+        click.echo(report.format_statistics(remaining, unsafe_fixes=unsafe_fixes), nl=False)
     else:
-        remaining = result.findings
-        if fix:
-            write_failures = runner.write_fixes(result.changed)
-
-    if output_format == "sarif":
-        runner.add_replacements(result, settings)
-    if statistics:
-        click.echo(report.format_statistics(remaining), nl=False)
-    elif not diff or machine_output:
         text = report.render(
             remaining,
             output_format,
-            fixed=result.applied if fix and not diff else (),
+            fixed=applied if fix else (),
             unsafe_fixes=unsafe_fixes,
-            color=_use_color(sys.stdout),
-            value=settings.value,
+            color=stdout_color,
+            value=value_true,
         )
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=stdout_color)
 
-    errors = [(e.path, e.reason) for e in missing] + result.errors + write_failures
+    errors = [(e.path, e.reason) for e in missing]
+    for _, result in results:
+        errors.extend(result.errors)
+    errors.extend(write_failures)
     for path, reason in errors:
         _error(f"{path}: {reason}")
     if errors:
         sys.exit(EXIT_ERROR)
     if exit_zero:
         sys.exit(EXIT_CLEAN)
-    if remaining or (diff and result.changed):
+    if remaining or (diff and changed):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes):
+    """(settings, files, missing paths) per configuration: each path uses its nearest
+    pyproject.toml (like ruff), unless --config names one file for all."""
+    from ac_fixer.api import Settings
+    from ac_fixer.config import find_config, load_file
+    from ac_fixer.files import discover
+
+    by_config: dict = {}
+    for path in paths:
+        config = load_file(Path(config_file), required_table=True) if config_file else find_config(Path(path))
+        by_config.setdefault(config, []).append(path)
+    groups = []
+    for config, group_paths in by_config.items():
+        settings = Settings(
+            value=value if value is not None else bool(config.value),
+            select=select or config.select,
+            ignore=config.ignore + ignore,
+            unsafe_fixes=unsafe_fixes,
+            extra_targets=config.extra_targets,
+        )
+        items, missing = discover(group_paths, config.exclude, config.base)
+        groups.append((settings, items, missing))
+    return groups
 
 
 def _progress_bar():

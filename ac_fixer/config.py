@@ -95,7 +95,7 @@ def _target(row: Any, where: str) -> cat.Target:
     every_mode = row.get("every-mode", False)
     if not isinstance(every_mode, bool):
         raise ConfigError(f"{where}.every-mode: expected true or false, got {every_mode!r}")
-    if mode_keyword is None and mode_position is None and not every_mode:
+    if mode_keyword is None and not every_mode:
         mode_keyword = cat.MODE
     return cat.user_target(
         name,

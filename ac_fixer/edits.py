@@ -147,13 +147,38 @@ def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> c
     return call.with_changes(args=[*args[:-1], last, new])
 
 
+def _join_whitespace(before, after):
+    """The whitespace left when the argument between ``before`` and ``after`` goes.
+
+    ``before`` ends the previous argument's line (and keeps its comment); ``after``
+    is what stood before the closing parenthesis.
+    """
+    if isinstance(before, cst.ParenthesizedWhitespace) and isinstance(after, cst.ParenthesizedWhitespace):
+        return cst.ParenthesizedWhitespace(
+            first_line=before.first_line,
+            empty_lines=list(before.empty_lines),
+            indent=after.indent,
+            last_line=after.last_line,
+        )
+    if isinstance(before, cst.ParenthesizedWhitespace):
+        return before
+    return after
+
+
 def remove_argument(call: cst.Call, index: int) -> cst.Call:
     args = list(call.args)
     removed = args.pop(index)
     if index == len(args) and args:
-        # The removed argument was the last one: its comma habit and closing
-        # whitespace pass to the argument before it.
-        args[-1] = args[-1].with_changes(comma=removed.comma, whitespace_after_arg=removed.whitespace_after_arg)
+        # The removed argument was the last one: the one before it keeps its own
+        # end-of-line comment and takes over the comma habit and the closing whitespace.
+        previous = args[-1]
+        separator = previous.comma.whitespace_after if isinstance(previous.comma, cst.Comma) else None
+        if isinstance(removed.comma, cst.Comma):
+            tail = _join_whitespace(separator, removed.comma.whitespace_after)
+            args[-1] = previous.with_changes(comma=previous.comma.with_changes(whitespace_after=tail))
+        else:
+            tail = _join_whitespace(separator, removed.whitespace_after_arg)
+            args[-1] = previous.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=tail)
     return call.with_changes(args=args)
 
 
@@ -192,7 +217,9 @@ class _EditApplier(cst.CSTTransformer):
             elif isinstance(edit, RenameImportAlias):
                 self.aliases[id(edit.alias)] = edit.new_name
             elif isinstance(edit, AddImportAlias):
-                self.import_additions.setdefault(id(edit.statement), []).append(edit.name)
+                names = self.import_additions.setdefault(id(edit.statement), [])
+                if edit.name not in names:
+                    names.append(edit.name)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         new_name = self.names.get(id(original_node))

@@ -117,7 +117,12 @@ def discover(
         path = Path(given)
         if path.is_dir():
             root = path.resolve()
-            for item in _walk(path, root, rules, _repo_root(root)):
+            repo_root = _repo_root(root)
+            if repo_root is not None and root != repo_root and rules.ignored(root, True, repo_root):
+                # A folder named explicitly is checked even if .gitignore'd above it;
+                # only the .gitignore files inside it apply.
+                repo_root = root
+            for item in _walk(path, root, rules, repo_root):
                 add(item)
         elif path.exists() or path.is_symlink() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True))

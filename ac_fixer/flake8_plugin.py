@@ -12,8 +12,9 @@ Configuration: flake8 decides what is selected, ignored and excluded (``--select
 ``--extend-ignore``, ``--exclude``, ``per-file-ignores``); the ``select``, ``ignore``
 and ``exclude`` keys of ``[tool.ac-fixer]`` are not read here. ``extend-targets``
 (your own wrappers) and ``value`` are, from the nearest ``pyproject.toml`` above the
-checked file, so the plugin finds the same calls as ``ac-fixer check``; a broken
-``[tool.ac-fixer]`` table makes the plugin fail with the configuration error.
+checked file, so the plugin finds the same calls as ``ac-fixer check``. A broken
+``[tool.ac-fixer]`` table is reported as ``ACF000`` at line 1 of each checked file
+(the message names the file and the key), not as a flake8 traceback.
 
 ``# noqa`` comments are honoured by the analysis itself (the line where the call
 starts), which is the same line flake8 reads them on; flake8 applies its own noqa
@@ -32,6 +33,9 @@ from ac_fixer import __version__
 
 Error = Tuple[int, int, str, Type["AcFixerChecker"]]
 
+# Reported (at 1:1 of every checked file) when [tool.ac-fixer] cannot be read.
+CONFIG_ERROR = "ACF000"
+
 
 class AcFixerChecker:
     """A flake8 AST plugin (flake8 passes ``tree``, ``filename`` and ``lines`` by name)."""
@@ -46,9 +50,16 @@ class AcFixerChecker:
 
     def run(self) -> Iterator[Error]:
         from ac_fixer.api import SourceError, check_source
+        from ac_fixer.config import ConfigError
 
+        try:
+            settings = _settings_for_directory(_directory_of(self.filename))
+        except ConfigError as error:
+            # flake8 has no clean way for a plugin to fail (an exception is a traceback):
+            # say it as an error of this file, at its first line.
+            yield 1, 0, f"{CONFIG_ERROR} ac-fixer configuration error: {error}", type(self)
+            return
         source = _source_bytes(self.lines)
-        settings = _settings_for_directory(_directory_of(self.filename))
         try:
             findings = check_source(source, self.filename, settings)
         except SourceError:
@@ -92,5 +103,6 @@ def _settings_for_directory(directory: str):
     from ac_fixer.api import Settings
     from ac_fixer.config import find_config
 
-    config = find_config(Path(directory))  # ConfigError propagates: flake8 names it
-    return Settings(value=bool(config.value), extra_targets=config.extra_targets)
+    config = find_config(Path(directory))  # ConfigError: reported by run()
+    # flake8 applies `# noqa` itself (and honours --disable-noqa): don't filter twice.
+    return Settings(value=bool(config.value), extra_targets=config.extra_targets, respect_noqa=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from urllib.parse import quote
 from typing import Iterable, Optional, Sequence
 
 from ac_fixer import __version__
@@ -86,9 +87,10 @@ def format_text(
     return "\n".join(lines) + "\n"
 
 
-def format_statistics(findings: Iterable[Finding]) -> str:
+def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+    findings = list(findings)
     counts = Counter(f.code for f in findings)
-    fixable = Counter(f.code for f in findings if f.fixable)
+    fixable = Counter(f.code for f in findings if f.fixable and (unsafe_fixes or not f.unsafe))
     rows = []
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         marker = "[*]" if fixable[code] == count else "[ ]"
@@ -127,6 +129,11 @@ def format_github(findings: Sequence[Finding]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _uri(path: str) -> str:
+    """A relative or absolute path as a SARIF artifact URI (percent-encoded, forward slashes)."""
+    return quote(path.replace("\\", "/"), safe="/:")
+
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
@@ -155,7 +162,7 @@ def _sarif_fix(f: Finding) -> Optional[dict]:
         "description": {"text": f.message},
         "artifactChanges": [
             {
-                "artifactLocation": {"uri": f.path},
+                "artifactLocation": {"uri": _uri(f.path)},
                 "replacements": [{"deletedRegion": region, "insertedContent": {"text": text}}],
             }
         ],
@@ -173,7 +180,7 @@ def format_sarif(findings: Sequence[Finding]) -> str:
             "ruleIndex": rule_index.get(f.code, -1),
             "level": "warning",
             "message": {"text": f.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path}, "region": region}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, "region": region}}],
         }
         if f.cell is not None:
             result["properties"] = {"cell": f.cell}

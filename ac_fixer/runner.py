@@ -298,11 +298,14 @@ def _decode(source: bytes) -> str:
         return source.decode("latin-1")
 
 
-def unified_diff(outcome: FileOutcome) -> str:
-    old = _decode(outcome.old_source).splitlines(keepends=True)
-    new = _decode(outcome.new_source).splitlines(keepends=True)
-    path = outcome.item.display
-    return "".join(difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}"))
+def unified_diff(outcome: FileOutcome) -> bytes:
+    """A unified diff in the file's own bytes, so that `patch`/`git apply` accept it."""
+    old = outcome.old_source.splitlines(keepends=True)
+    new = outcome.new_source.splitlines(keepends=True)
+    path = outcome.item.display.encode("utf-8", "surrogateescape")
+    return b"".join(
+        difflib.diff_bytes(difflib.unified_diff, old, new, fromfile=b"a/" + path, tofile=b"b/" + path)
+    )
 
 
 def add_replacements(result: RunResult, settings: Settings) -> None:

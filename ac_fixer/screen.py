@@ -17,7 +17,9 @@ A call is provably clean only by facts that hold whatever the callee resolves to
 from __future__ import annotations
 
 import ast
-from typing import Optional
+import bisect
+import re
+from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
 
@@ -83,6 +85,79 @@ def _terminal(node: ast.expr) -> Optional[str]:
     return None
 
 
+def _head(node: ast.expr) -> Optional[str]:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _statements(body: list) -> Iterator[ast.stmt]:
+    for statement in body:
+        yield statement
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+        for handler in getattr(statement, "handlers", ()):
+            yield from _statements(handler.body)
+        for case in getattr(statement, "cases", ()):
+            yield from _statements(case.body)
+
+
+def _resolvable_names(tree: ast.Module) -> Optional[set]:
+    """Names the analysis can resolve to a qualified name: those bound by an import or an
+    assignment somewhere in the module. None when a star import makes any name resolvable."""
+    names: set = set()
+    for statement in _statements(tree.body):
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                names.add(alias.asname or alias.name.split(".", 1)[0])
+        elif isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                if alias.name == "*":
+                    return None
+                names.add(alias.asname or alias.name)
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def _match_lines(source: bytes, names: Iterable[str]) -> Optional[list]:
+    """Sorted line numbers where one of ``names`` occurs; None when lines are ambiguous."""
+    if b"\r" in source.replace(b"\r\n", b""):
+        return None  # lone CR newlines: let the full walk decide
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b")
+    lines = []
+    line, position = 1, 0
+    for match in pattern.finditer(source):
+        line += source.count(b"\n", position, match.start())
+        position = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _nodes_on_lines(tree: ast.AST, lines: Optional[list]) -> Iterator[ast.AST]:
+    """The nodes whose line span holds one of ``lines`` (all nodes when lines is None)."""
+    if lines is None:
+        yield from ast.walk(tree)
+        return
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        start = getattr(node, "lineno", None)
+        if start is not None:
+            for decorator in getattr(node, "decorator_list", ()):
+                start = min(start, decorator.lineno)
+            end = getattr(node, "end_lineno", None) or start
+            index = bisect.bisect_left(lines, start)
+            if index == len(lines) or lines[index] > end:
+                continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
     try:
@@ -93,28 +168,32 @@ def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     for target in catalog.targets:
         for name in target.all_names():
             targets_by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
+    resolvable = _resolvable_names(tree)
 
-    nodes = list(ast.walk(tree))
-    aliases: dict = {}
-    for node in nodes:
+    watched = dict(targets_by_short)
+    for node in _statements(tree.body):
         if isinstance(node, (ast.ImportFrom, ast.Import)):
             for alias in node.names:
                 short = alias.name.rsplit(".", 1)[-1]
                 if alias.asname and short in targets_by_short:
-                    aliases.setdefault(alias.asname, []).extend(targets_by_short[short])
-    watched = dict(targets_by_short)
-    for name, targets in aliases.items():
-        watched.setdefault(name, []).extend(targets)
+                    watched.setdefault(alias.asname, []).extend(targets_by_short[short])
 
-    callees = set()
-    for node in nodes:
+    def may_resolve(node: ast.expr) -> bool:
+        head = _head(node)
+        return head is not None and (resolvable is None or head in resolvable)
+
+    def referenced(node: Optional[ast.expr]) -> bool:
+        return node is not None and _terminal(node) in watched and may_resolve(node)
+
+    for node in _nodes_on_lines(tree, _match_lines(source, watched)):
         if isinstance(node, ast.Call):
-            callees.add(id(node.func))
             name = _terminal(node.func)
-            if name in watched and not all(_clean_for(node, t, catalog) for t in watched[name]):
+            if name in watched and may_resolve(node.func):
+                if not all(_clean_for(node, t, catalog) for t in watched[name]):
+                    return True
+            # functools.partial(F.interpolate, ...) and the like: the first argument.
+            if node.args and referenced(node.args[0]):
                 return True
-    for node in nodes:
-        if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in callees:
-            if _terminal(node) in watched:
-                return True  # a reference that may be called elsewhere or wrapped (partial)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and referenced(node.value):
+            return True  # an alias (`resize = F.interpolate`) that may be called elsewhere
     return False

@@ -11,7 +11,8 @@ reaches torch with ``align_corners`` unset. Each site (the user's source line; f
 the number of calls, the input shapes/dtypes/devices, the code the static check reports at
 that line and whether adding ``align_corners=False`` is safe there. Every Python process the
 command starts is audited too (through ``PYTHONPATH`` and the environment) and the records of
-all processes are merged into one report. The exit code is the command's.
+all processes are merged into one report. The exit code is the command's (128 + N when it
+was killed by signal N).
 
 Shadow check: each recorded call whose mode uses the flag is computed a second time with
 ``align_corners=False`` under ``torch.no_grad()`` and compared bitwise; ``equal`` in the
@@ -26,7 +27,9 @@ is given).
 Limits:
 - Only calls made from Python are seen: TorchScript (scripted or traced code run later),
   graphs compiled by ``torch.compile``/``torch.export``, and C++ callers are not recorded.
-  Under ``torch.compile`` the wrappers step aside, so compiled graphs are unchanged.
+  Under ``torch.compile`` the wrappers step aside, so compiled graphs are unchanged. Graphs
+  that run as generated Python (FX ``GraphModule``, compile backends such as ``eager``)
+  are reported at their generated code (``<eval_with_key>.N``).
 - Processes started with ``python -I``/``-E``/``-S``, or with an environment that drops
   ``PYTHONPATH``/``AC_FIXER_AUDIT_DIR``, are not audited. A process that ends with
   ``os._exit`` (other than multiprocessing children) or is killed by SIGKILL loses its
@@ -39,6 +42,8 @@ Limits:
   and for tensor subclasses.
 - ``pytest --ac-fixer-audit`` records the pytest process only (not subprocesses started by
   tests, not pytest-xdist workers: use ``ac-fixer audit -- pytest -n N ...`` for those).
+  With plugin autoloading off (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``) load it with ``-p ac_fixer``.
+- Tracebacks of exceptions raised inside an audited call show one more frame (ac-fixer's).
 
 This module imports only the standard library at import time: it is loaded at the start of
 every audited Python process. Hooks on torch are installed when torch is imported.
@@ -135,13 +140,15 @@ class _Recorder:
                     "modes": sorted(stats.modes),
                     "calls": stats.calls,
                     "equal": stats.equal,
-                    "shapes": sorted(list(shape) for shape in stats.shapes),
+                    "shapes": sorted({tuple(int(size) for size in shape) for shape in stats.shapes}),
                     "dtypes": sorted(str(dtype) for dtype in stats.dtypes),
                     "devices": sorted(str(device) for device in stats.devices),
                 }
                 for (path, line, function), stats in self.sites.items()
             ]
-            errors = [f"{message} (x{count})" if count > 1 else message for message, count in self.errors.items()]
+            errors = [
+                f"{message} (x{count})" if count > 1 else message for message, count in self.errors.items()
+            ]
         return {
             "version": RECORD_VERSION,
             "pid": os.getpid(),
@@ -171,12 +178,22 @@ def _always() -> bool:
     return True
 
 
+def _nothing() -> None:
+    return None
+
+
 # Until torch is fully imported every wrapper passes straight through; afterwards this is
 # torch.compiler.is_compiling, so that torch.compile traces straight into torch's function.
 _passthrough = _always
+# torch.compiler.is_dynamo_compiling: true only while Dynamo traces bytecode symbolically.
+_dynamo_tracing = _never
 
 # Filled while torch loads.
 _torch: Any = None
+# torch._C._get_tracing_state: not None inside torch.jit.trace.
+_tracing_state = _nothing
+# True under torch function / dispatch modes and vmap/grad transforms (see _torch_loaded).
+_special_modes_active = _never
 _plain_tensor_types: frozenset = frozenset()
 _modes_using_flag: frozenset = frozenset()
 _internal_prefixes: tuple[str, ...] = (_PACKAGE_DIR + os.sep,)
@@ -249,8 +266,13 @@ def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
             stats.calls += 1
             if mode is not None:
                 stats.modes.add(mode)
-            if type(tensor) in _plain_tensor_types and len(stats.shapes) < MAX_DISTINCT:
-                stats.shapes.add(tuple(tensor.shape))
+            if (
+                type(tensor) in _plain_tensor_types
+                and len(stats.shapes) < MAX_DISTINCT
+                # torch.jit.trace would record the size reads in its graph
+                and _tracing_state() is None
+            ):
+                stats.shapes.add(tensor.shape)
                 stats.dtypes.add(tensor.dtype)
                 stats.devices.add(tensor.device)
         return stats, mode
@@ -260,6 +282,7 @@ def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
 
 
 def _shadow_possible(args: tuple, kwargs: dict, result) -> bool:
+    """Whether a second computation can run unseen: plain tensors, eager, no capture."""
     torch = _torch
     plain = _plain_tensor_types
     if type(result) not in plain or result.is_meta:
@@ -267,13 +290,7 @@ def _shadow_possible(args: tuple, kwargs: dict, result) -> bool:
     for value in (*args, *kwargs.values()):
         if isinstance(value, torch.Tensor) and type(value) not in plain:
             return False
-    C = torch._C
-    if C._get_tracing_state() is not None:
-        return False
-    if C._is_torch_function_mode_enabled() or C._len_torch_dispatch_stack() > 0:
-        return False
-    functorch = getattr(C, "_functorch", None)
-    if functorch is not None and functorch.peek_interpreter_stack() is not None:
+    if _tracing_state() is not None or _special_modes_active():
         return False
     if result.is_cuda and torch.cuda.is_current_stream_capturing():
         return False
@@ -305,6 +322,10 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
     try:
         if not _shadow_possible(args, kwargs, result):
             return
+    except Exception as exc:  # not checked: equal stays as it is
+        recorder.error(f"shadow run of {spec.name}", exc)
+        return
+    try:
         position = spec.flag_position
         if position is not None and len(args) > position:
             args = args[:position] + (False,) + args[position + 1 :]
@@ -389,7 +410,9 @@ def _wrap_function(original, spec: _CallSpec):
         finally:
             _acf_state.busy = False
 
-    stand_in = types.FunctionType(audited.__code__, original.__globals__, original.__name__, None, audited.__closure__)
+    stand_in = types.FunctionType(
+        audited.__code__, original.__globals__, original.__name__, None, audited.__closure__
+    )
     functools.update_wrapper(stand_in, original)
     stand_in.__prepare_scriptable__ = lambda: original
     _wrapper_codes.add(audited.__code__)
@@ -435,7 +458,7 @@ class _WarningsShim(types.ModuleType):
 
 def _shim_warn(message, category=None, stacklevel=1, source=None, **kwargs):
     real_warn = _real_warnings.warn
-    if _passthrough():
+    if _dynamo_tracing():
         return real_warn(message, category, stacklevel + 1, source, **kwargs)
     if _state.shadowing:
         return None
@@ -485,8 +508,9 @@ def _patch_functional(functional) -> None:
     catalog = default_catalog()
     _modes_using_flag = catalog.modes_using_flag
     # Code objects carry the file name the module was loaded under: keep it as is and absolute.
-    torch_dirs = {os.path.dirname(os.path.dirname(path)) for path in (functional.__file__, os.path.abspath(functional.__file__))}
-    _internal_prefixes = tuple(sorted({_PACKAGE_DIR + os.sep} | {directory + os.sep for directory in torch_dirs}))
+    files = (functional.__file__, os.path.abspath(functional.__file__))
+    torch_dirs = {os.path.dirname(os.path.dirname(path)) + os.sep for path in files}
+    _internal_prefixes = tuple(sorted({_PACKAGE_DIR + os.sep} | torch_dirs))
     prefix = "torch.nn.functional."
     for target in catalog.targets:
         if target.kind != "function" or not target.name.startswith(prefix):
@@ -508,11 +532,26 @@ def _patch_upsampling(upsampling) -> None:
 
 
 def _torch_loaded(torch) -> None:
-    global _torch, _plain_tensor_types, _passthrough
+    global _torch, _plain_tensor_types, _passthrough, _dynamo_tracing, _tracing_state, _special_modes_active
     _torch = torch
     _plain_tensor_types = frozenset((torch.Tensor, torch.nn.Parameter))
+    C = torch._C
+    _tracing_state = getattr(C, "_get_tracing_state", _nothing)
+    function_mode_enabled = getattr(C, "_is_torch_function_mode_enabled", _never)
+    dispatch_stack_depth = getattr(C, "_len_torch_dispatch_stack", None)
+    interpreter_stack = getattr(getattr(C, "_functorch", None), "peek_interpreter_stack", _nothing)
+
+    def special_modes_active() -> bool:
+        return bool(
+            function_mode_enabled()
+            or (dispatch_stack_depth is not None and dispatch_stack_depth() > 0)
+            or interpreter_stack() is not None
+        )
+
+    _special_modes_active = special_modes_active
     compiler = getattr(torch, "compiler", None)
     _passthrough = getattr(compiler, "is_compiling", None) or _never
+    _dynamo_tracing = getattr(compiler, "is_dynamo_compiling", None) or _passthrough
     _install_warnings_shim(torch)
 
 
@@ -776,9 +815,10 @@ def build_report(records: Iterable[dict], *, base_dir: str | None = None) -> lis
     for record in records:
         for site in record.get("sites", ()):
             key = (site["path"], site["line"], site["function"])
-            entry = merged.setdefault(
-                key, {"modes": set(), "calls": 0, "equal": None, "shapes": set(), "dtypes": set(), "devices": set()}
-            )
+            entry = merged.get(key)
+            if entry is None:
+                entry = merged[key] = {"calls": 0, "equal": None, "modes": set()}
+                entry.update(shapes=set(), dtypes=set(), devices=set())
             entry["calls"] += site.get("calls", 0)
             entry["modes"].update(site.get("modes", ()))
             entry["shapes"].update(tuple(shape) for shape in site.get("shapes", ()))
@@ -792,7 +832,8 @@ def build_report(records: Iterable[dict], *, base_dir: str | None = None) -> lis
     report = []
     for (path, line, function), entry in sorted(merged.items()):
         if path not in findings_by_path:
-            findings_by_path[path] = None if path.startswith("<") or not os.path.isfile(path) else _static_codes(path)
+            on_disk = not path.startswith("<") and os.path.isfile(path)
+            findings_by_path[path] = _static_codes(path) if on_disk else None
         target = catalog.lookup(function)
         every_mode = bool(target and target.every_mode)
         modes = sorted(entry["modes"])

@@ -27,7 +27,7 @@ def pytest_addoption(parser) -> None:
     )
 
 
-def _start(config) -> None:
+def _start() -> None:
     from ac_fixer.runtime import audit
 
     audit.activate(shadow=True)
@@ -37,12 +37,12 @@ def _start(config) -> None:
 def pytest_load_initial_conftests(early_config, parser, args) -> None:
     # As early as possible: before conftest files import torch.
     if getattr(early_config.known_args_namespace, _OPTION, None):
-        _start(early_config)
+        _start()
 
 
 def pytest_configure(config) -> None:
     if config.getoption(_OPTION):
-        _start(config)  # idempotent; covers option values set after the early parse
+        _start()  # idempotent; covers option values set after the early parse
 
 
 @pytest.hookimpl(trylast=True)
@@ -63,6 +63,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         handle.write(audit.format_audit_json(sites))
     summary = [f"ac-fixer audit: {len(sites)} site(s) written to {target}"]
     summary += [f"ac-fixer audit: internal error recorded ({message})" for message in record["errors"]]
+    if getattr(config.option, "numprocesses", None):
+        summary.append("ac-fixer audit: pytest-xdist workers are not recorded; run `ac-fixer audit -- pytest ...`")
     config.stash[_SUMMARY] = summary
 
 

@@ -1,0 +1,112 @@
+"""The cheap screens never drop a file that has a finding (issue 6's soundness test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ac_fixer.api import DEFAULT_SETTINGS, SourceError, _analyze, might_have_findings
+from ac_fixer.rules import RULES, example_module
+from ac_fixer.screen import needs_analysis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _findings(source: bytes):
+    try:
+        return _analyze(source, "<test>", DEFAULT_SETTINGS).findings
+    except SourceError:
+        return None
+
+
+def _assert_sound(source: bytes) -> None:
+    findings = _findings(source)
+    if findings:
+        assert might_have_findings(source), "byte pre-filter dropped a file with findings"
+        assert needs_analysis(source, DEFAULT_SETTINGS.catalog), "ast screen dropped a file with findings"
+
+
+def _corpus_files():
+    for folder in (ROOT / "fixtures", ROOT / "tests" / "realworld"):
+        if folder.is_dir():
+            yield from sorted(folder.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
+def test_screen_keeps_every_fixture_with_findings(path):
+    _assert_sound(path.read_bytes())
+
+
+def _rule_examples():
+    for rule in RULES:
+        for snippet in rule.valid:
+            yield snippet
+        for snippet, _ in rule.invalid:
+            yield snippet
+
+
+@pytest.mark.parametrize("snippet", list(_rule_examples()))
+def test_screen_keeps_every_rule_example_with_findings(snippet):
+    _assert_sound(example_module(snippet).encode())
+
+
+def test_screen_drops_files_whose_calls_are_all_clean():
+    source = b"""import torch.nn.functional as F
+import torch.nn as nn
+
+def forward(self, x):
+    x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    x = F.interpolate(x, scale_factor=2)
+    x = F.interpolate(x, size=(3, 3), mode="nearest")
+    x = F.grid_sample(x, grid, align_corners=True)
+    x = self.upsample(x)
+    up = nn.Upsample(scale_factor=2, mode="nearest")
+    return isinstance(up, nn.Upsample)
+"""
+    assert _findings(source) == []
+    assert not needs_analysis(source, DEFAULT_SETTINGS.catalog)
+
+
+IMPORTS = [
+    ("import torch", "torch.nn.functional.{f}"),
+    ("import torch.nn.functional as F", "F.{f}"),
+    ("from torch.nn import functional as nnf", "nnf.{f}"),
+    ("from torch.nn.functional import {f}", "{f}"),
+    ("from torch.nn.functional import {f} as renamed", "renamed"),
+    ("from torch.nn.functional import *", "{f}"),
+    ("import torch.nn.functional as F\nalias = F.{f}", "alias"),
+    ("import torch.nn.functional as F\nfrom functools import partial", "partial(F.{f}, mode=MODE)"),
+]
+FUNCTIONS = ["interpolate", "upsample", "grid_sample", "affine_grid", "upsample_bilinear"]
+MODES = ['"bilinear"', '"nearest"', "MODE", '"bicubic" if c else "nearest"', None]
+FLAGS = [None, "align_corners=None", "align_corners=True", "align_corners=flag", "**kw"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(IMPORTS),
+    st.sampled_from(FUNCTIONS),
+    st.sampled_from(MODES),
+    st.sampled_from(FLAGS),
+    st.sampled_from(['MODE = "bilinear"', 'MODE = "nearest"', "MODE = pick()"]),
+    st.booleans(),
+)
+def test_screen_is_sound_on_generated_programs(import_style, function, mode, flag, constant, inside_function):
+    import_line, callee = import_style
+    callee = callee.format(f=function)
+    import_line = import_line.format(f=function)
+    arguments = ["x", "grid" if function == "grid_sample" else "scale_factor=2"]
+    if mode is not None and function != "affine_grid":
+        arguments.append(f"mode={mode}")
+    if flag is not None:
+        arguments.append(flag)
+    if callee.startswith("partial("):
+        call = f"{callee}"
+    else:
+        call = f"{callee}({', '.join(arguments)})"
+    body = f"    y = {call}\n" if inside_function else f"y = {call}\n"
+    program = f"{import_line}\n{constant}\n" + ("def f(x, grid, c, flag, kw):\n" if inside_function else "") + body
+    _assert_sound(program.encode())
