@@ -327,8 +327,9 @@ def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
 
 
 class _Resolver:
-    def __init__(self, index: _ModuleIndex):
+    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog):
         self.index = index
+        self.catalog = catalog
 
     def name(self, name: str, scope: Scope, depth: int = 0) -> Optional[str]:
         """The qualified name ``name`` refers to in ``scope``, when it is certain."""
@@ -347,6 +348,13 @@ class _Resolver:
                 return None
         if len(candidates) == 1:
             return candidates.pop()
+        if candidates and all(b.order == -1 for b in bindings):
+            # Several star imports: a name is bound by the modules that export it. We know
+            # what torch modules export only through the catalog; use it when it decides.
+            known = {self.catalog.lookup(c) for c in candidates} - {None}
+            if len(known) == 1:
+                target = known.pop()
+                return next(c for c in sorted(candidates) if self.catalog.lookup(c) is target)
         return None
 
     def expression(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[str]:
@@ -480,7 +488,7 @@ class _Rules:
         self.index = index
         self.catalog = catalog
         self.value = value
-        self.resolve = _Resolver(index)
+        self.resolve = _Resolver(index, catalog)
         self._references_by_binding: Optional[dict] = None
 
     # -- entry

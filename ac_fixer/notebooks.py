@@ -19,9 +19,11 @@ from typing import Callable, Optional
 from ac_fixer.api import FixResult, Settings, SourceError, fix_source, might_have_findings
 from ac_fixer.findings import Finding
 
+# Cell magics that run their body as Python (the first line is masked like a line magic).
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3"})
 _CELL_MARKER = "# ac-fixer-cell-boundary {index}"
 _MAGIC_MARKER = "# ac-fixer-magic-line {index}:"
-_MAGIC_LINE = re.compile(r"^\s*(?:[%!]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
+_MAGIC_LINE = re.compile(r"^\s*(?:%%|[%!]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
 
 
 # --------------------------------------------------------------------------- JSON spans
@@ -127,8 +129,11 @@ def _code_cells(root: _Span) -> list:
             text = value
         else:
             continue
-        if text.lstrip().startswith("%%"):
-            continue  # a cell magic: the body may not be Python at all
+        stripped = text.lstrip()
+        if stripped.startswith("%%"):
+            magic = stripped[2:].split(None, 1)[0] if stripped[2:].strip() else ""
+            if magic not in PYTHON_CELL_MAGICS:
+                continue  # %%bash, %%writefile, %%html...: the body is not Python
         found.append(_Cell(index, source, text))
     return found
 

@@ -51,26 +51,7 @@ CONFIG_FILES = sorted(name for name in EXPECTED if name.startswith(CONFIG_DIR + 
 ALL_FILES = MAIN_FILES + CONFIG_FILES
 
 # file -> {test kind -> reason}; kinds: "findings", "fix", "diff", "runtime" (the tests below).
-XFAIL = {
-    "star_import_double.py": {
-        "findings": (
-            "BUG: names from two absolute star imports are treated as ambiguous; "
-            "`from torch.nn import *` then `from torch.nn.functional import *` makes "
-            "`interpolate` torch.nn.functional.interpolate (the later import binds it) "
-            "and `Upsample` torch.nn.Upsample (only torch.nn exports it): both "
-            "ACF001 calls are missed"
-        ),
-        "diff": "BUG: the two missed ACF001 calls (see findings) get no align_corners=False",
-    },
-    "stn_tutorial_notebook.ipynb": {
-        "findings": (
-            "BUG: notebook cells that start with a cell magic are skipped entirely, also "
-            "magics whose body IPython runs as Python (%%time, %%timeit, %%capture, ...): "
-            "the grid_sample with align_corners=None in the `%%time` cell (cell 5) is missed"
-        ),
-        "diff": "BUG: the missed ACF002 in the %%time cell is not fixed (see findings)",
-    },
-}
+XFAIL: dict = {}
 
 
 def _param(name: str, kind: str):
