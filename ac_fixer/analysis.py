@@ -500,7 +500,7 @@ class _Rules:
             if resolved is None:
                 continue
             target, args, callee = resolved
-            pending.extend(self._check_flag(site, target, args))
+            pending.extend(self._check_flag(site, target, args, via_partial=callee is not site.node.func))
             if target.rename_to or target.replace_with:
                 rewrite_sites[id(site.node)] = (site, target, args, callee)
         for site, target, args, callee in rewrite_sites.values():
@@ -527,13 +527,15 @@ class _Rules:
         return None
 
     # -- ACF001 / ACF002 / ACF003 / ACF004
-    def _check_flag(self, site: _CallSite, target: cat.Target, args) -> list[PendingFinding]:
+    def _check_flag(self, site: _CallSite, target: cat.Target, args, via_partial: bool = False) -> list[PendingFinding]:
         if target.flag_param is None or target.rule is None:
             return []
         bound = _BoundArguments(args)
         flag = bound.get(target.flag_param)
         if flag is _DYNAMIC:
             return []
+        if via_partial and not target.every_mode and bound.get(target.mode_param) is _ABSENT:
+            return []  # partial(F.interpolate, ...) without a mode: the final call picks it
         modes = self._modes(site, target, bound)
         arguments = tuple(_call_argument(a) for a in args)
         if flag is _ABSENT or _is_none(flag.value):

@@ -200,6 +200,9 @@ def splice_changed_lines(source: bytes, reprinted: bytes, edited: bytes, path: s
     """
     import difflib
 
+    spliced = _splice_around_one_difference(source, reprinted, edited)
+    if spliced is not None:
+        return spliced
     source_lines = source.splitlines(keepends=True)
     reprinted_lines = reprinted.splitlines(keepends=True)
     edited_lines = edited.splitlines(keepends=True)
@@ -223,6 +226,42 @@ def splice_changed_lines(source: bytes, reprinted: bytes, edited: bytes, path: s
         cursor = end
     result.extend(source_lines[cursor:])
     return b"".join(result)
+
+
+def _splice_around_one_difference(source: bytes, reprinted: bytes, edited: bytes) -> Optional[bytes]:
+    """When ``reprinted`` differs from ``source`` in one place (a dropped form feed or
+    final CR), apply the edits by byte offsets around it; None when that is not possible."""
+    import difflib
+
+    if len(reprinted) > 1 << 20:
+        return None  # byte-level matching is quadratic-ish; large files use the line splice
+    prefix = 0
+    limit = min(len(source), len(reprinted))
+    while prefix < limit and source[prefix] == reprinted[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < limit - prefix and source[len(source) - 1 - suffix] == reprinted[len(reprinted) - 1 - suffix]
+    ):
+        suffix += 1
+    lost_start, lost_end = prefix, len(reprinted) - suffix  # the region of `reprinted` that differs
+    shift = len(source) - len(reprinted)
+    pieces, cursor = [], 0
+    matcher = difflib.SequenceMatcher(None, reprinted, edited, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 <= lost_start and not (i1 == i2 == lost_start and lost_start < lost_end):
+            start, end = i1, i2
+        elif i1 >= lost_end:
+            start, end = i1 + shift, i2 + shift
+        else:
+            return None  # an edit touches the bytes that do not round-trip
+        pieces.append(source[cursor:start])
+        pieces.append(edited[j1:j2])
+        cursor = end
+    pieces.append(source[cursor:])
+    return b"".join(pieces)
 
 
 def check_file(path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:

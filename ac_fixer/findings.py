@@ -73,7 +73,8 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.path, self.cell if self.cell is not None else -1, self.line, self.column, self.code)
 
-    def to_json(self) -> dict:
+    def to_json(self, unsafe_fixes: bool = False) -> dict:
+        applicable = self.fixable and (unsafe_fixes or not self.unsafe)
         record = {
             "path": self.path,
             "line": self.line,
@@ -84,8 +85,8 @@ class Finding:
             "message": self.message,
             "function": self.function,
             "mode": self.mode,
-            "fixable": self.fixable,
-            "fix": self.fix,
+            "fixable": applicable,
+            "fix": self.fix if applicable else None,
         }
         if self.cell is not None:
             record["cell"] = self.cell

@@ -99,8 +99,8 @@ def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -
     return "\n".join(rows) + ("\n" if rows else "")
 
 
-def format_json(findings: Sequence[Finding]) -> str:
-    return json.dumps([f.to_json() for f in findings], indent=2) + "\n"
+def format_json(findings: Sequence[Finding], unsafe_fixes: bool = False) -> str:
+    return json.dumps([f.to_json(unsafe_fixes) for f in findings], indent=2) + "\n"
 
 
 def _github_escape(text: str, property_value: bool = False) -> str:
@@ -210,7 +210,7 @@ def format_sarif(findings: Sequence[Finding]) -> str:
 
 def render(findings: Sequence[Finding], output_format: str, **text_options) -> str:
     if output_format == "json":
-        return format_json(findings)
+        return format_json(findings, text_options.get("unsafe_fixes", False))
     if output_format == "sarif":
         return format_sarif(findings)
     if output_format == "github":

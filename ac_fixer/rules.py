@@ -155,13 +155,19 @@ RULES = (
         what="Finds calls of `torch.nn.functional.upsample`, a deprecated alias of `interpolate`.",
         why="It warns at every call and forwards to `interpolate` unchanged.",
         example='F.upsample(x, scale_factor=2)\n# fixed:\nF.interpolate(x, scale_factor=2)',
-        fix_safety="Safe: the same function. An imported name is renamed in the import and at every use.",
+        fix_safety=(
+            "Safe: the same function. A name imported in a function is renamed there and at every use; "
+            "one imported at module level is kept (other modules may import it from yours) and "
+            "`interpolate` is imported beside it."
+        ),
         valid=("F.interpolate(x, scale_factor=2)",),
         invalid=(
             ("F.upsample(x, scale_factor=2)", Invalid("ACF101", "F.interpolate(x, scale_factor=2)")),
             (
                 "from torch.nn.functional import upsample\nupsample(x, scale_factor=2)",
-                Invalid("ACF101", "from torch.nn.functional import interpolate\ninterpolate(x, scale_factor=2)"),
+                Invalid(
+                    "ACF101", "from torch.nn.functional import upsample, interpolate\ninterpolate(x, scale_factor=2)"
+                ),
             ),
         ),
     ),

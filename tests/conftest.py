@@ -1,0 +1,83 @@
+"""Shared helpers for the core test suite: the fixtures folder and running the real CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import pytest
+from click.testing import CliRunner
+
+from ac_fixer.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+
+_EXPECT = re.compile(rb"(?:^|[\r\n])# expect:([^\r\n]*)")
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes = b""
+
+
+def run_cli(args: Sequence[str], cwd: Optional[Path] = None) -> CliResult:
+    """``ac-fixer ARGS`` in-process through click's CliRunner (stdout and stderr apart)."""
+    runner = CliRunner()
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return CliResult(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
+
+
+def run_subprocess(args: Sequence[str], cwd: Path, timeout: float = 120) -> CliResult:
+    """``python -m ac_fixer ARGS`` as a real process."""
+    env = dict(os.environ)
+    env.pop("FORCE_COLOR", None)
+    env["NO_COLOR"] = "1"
+    env["AC_FIXER_CACHE_DIR"] = str(cwd / ".ac-fixer-cache")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ac_fixer", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def expected_codes(source: bytes) -> list:
+    """The codes a fixture declares in its ``# expect: ACF001 ACF002`` header line (sorted)."""
+    match = _EXPECT.search(source)
+    if match is None:
+        return []
+    return sorted(match.group(1).decode("ascii").split())
+
+
+def fixture_pairs() -> list:
+    """Every ``name.py`` in fixtures/ that has a ``name.fixed.py`` partner."""
+    return sorted(
+        p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py") and p.with_suffix(".fixed.py").exists()
+    )
+
+
+def negative_fixtures() -> list:
+    return sorted(FIXTURES.glob("negative_*.py"))
+
+
+@pytest.fixture
+def cli():
+    return run_cli
