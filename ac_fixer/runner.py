@@ -217,54 +217,75 @@ def run(
     cache_dir: Optional[Path] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> RunResult:
-    """Check (and with ``fix``, compute fixes for) every file. Writes nothing."""
+    """Check (and with ``fix``, compute fixes for) every file. Writes nothing.
+
+    Files stream through: each is read once, screened, looked up in the cache and, if
+    needed, analyzed (in worker processes when there are several files to analyze), so
+    memory holds only the files in flight, never the whole tree.
+    """
     cache = Cache(cache_dir or default_cache_dir(), settings) if use_cache else None
     outcomes: list = [None] * len(items)
-    pending = []  # (index, item, source, cache key)
-    for index, item in enumerate(items):
-        try:
-            source = read_source(item)
-        except FileError as error:
-            outcomes[index] = FileOutcome(item, error=error.reason)
-            continue
-        if not might_have_findings(source, settings):
-            outcomes[index] = FileOutcome(item)
-            continue
-        key = None
-        if cache is not None:
-            key = Cache.key(source)
-            cached = cache.get(key, item)
-            if cached is not None and (not fix or not any(f.fixable for f in cached)):
-                outcomes[index] = FileOutcome(item, findings=cached)
-                continue
-        pending.append((index, item, source, key))
+    keys: dict = {}
+    done = 0
 
-    tasks = [(item, source, settings, fix) for _, item, source, _ in pending]
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    if workers > 1 and len(tasks) >= MIN_FILES_FOR_WORKERS:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-            results = pool.map(_worker, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
-            results = _with_progress(results, len(tasks), progress)
-    else:
-        results = _with_progress(map(_worker, tasks), len(tasks), progress)
-
-    for (index, item, source, key), outcome in zip(pending, results):
+    def finish(index: int, outcome: FileOutcome) -> None:
+        nonlocal done
         outcomes[index] = outcome
+        key = keys.pop(index, None)
         if cache is not None and key is not None and outcome.error is None and not outcome.applied:
             cache.put(key, outcome.findings)
+        done += 1
+        if progress is not None:
+            progress(done, len(items))
+
+    def tasks():
+        """(index, task) for each file that needs the analysis; the others finish here."""
+        for index, item in enumerate(items):
+            try:
+                source = read_source(item)
+            except FileError as error:
+                finish(index, FileOutcome(item, error=error.reason))
+                continue
+            if not might_have_findings(source, settings):
+                finish(index, FileOutcome(item))
+                continue
+            if cache is not None:
+                key = Cache.key(source)
+                cached = cache.get(key, item)
+                if cached is not None and (not fix or not any(f.fixable for f in cached)):
+                    finish(index, FileOutcome(item, findings=cached))
+                    continue
+                keys[index] = key
+            yield index, (item, source, settings, fix)
+
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    candidates = sum(1 for item in items if item.path.suffix in (".py", ".ipynb"))
+    if workers > 1 and candidates >= MIN_FILES_FOR_WORKERS:
+        _run_in_workers(tasks(), workers, finish)
+    else:
+        for index, task in tasks():
+            finish(index, _worker(task))
     if cache is not None:
         cache.save()
     return RunResult(outcomes)
 
 
-def _with_progress(results, total: int, progress):
-    for done, result in enumerate(results, 1):
-        if progress is not None:
-            progress(done, total)
-        yield result
+def _run_in_workers(tasks, workers: int, finish) -> None:
+    """Run tasks in a process pool with a bounded number in flight (bounded memory)."""
+    import multiprocessing
+    from collections import deque
+
+    context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    in_flight: deque = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for index, task in tasks:
+            in_flight.append((index, pool.submit(_worker, task)))
+            while len(in_flight) > workers * 4 or (in_flight and in_flight[0][1].done()):
+                first, future = in_flight.popleft()
+                finish(first, future.result())
+        while in_flight:
+            first, future = in_flight.popleft()
+            finish(first, future.result())
 
 
 def recompute_fixes(outcome: FileOutcome, settings: Settings, accept: Callable[[Finding], bool]) -> FileOutcome:
