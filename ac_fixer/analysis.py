@@ -8,6 +8,7 @@ the call's arguments, which codes apply and which edits fix them.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import re
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class _CallSite:
     node: cst.Call
     scope: Scope
     order: int
+    rank: int  # index among all calls of the module, in source order
 
 
 @dataclass
@@ -62,7 +64,9 @@ class _ModuleIndex(cst.CSTVisitor):
         self._order = 0
         self._not_references: set[int] = set()
         self._scope_stack: list[Scope] = []
-        self.skip: set[int] = set()  # nodes already walked (see walk())
+        # Subtrees evaluated in another scope than their place suggests (a comprehension's
+        # first iterable): node id -> that scope (see walk()).
+        self.scope_overrides: dict = {}
 
     # -- helpers
     def _next(self) -> int:
@@ -226,11 +230,8 @@ class _ModuleIndex(cst.CSTVisitor):
         self._pop()
 
     def _visit_comprehension(self, node) -> None:
-        # The first iterable is evaluated in the enclosing scope: walk it there first,
-        # then skip it when the walk reaches it inside the comprehension.
-        outer_iter = node.for_in.iter
-        walk(outer_iter, self)
-        self.skip.add(id(outer_iter))
+        # The first iterable is evaluated in the enclosing scope (see walk()).
+        self.scope_overrides[id(node.for_in.iter)] = self.scope
         self._push("comprehension")
 
     def _leave_comprehension(self, original_node) -> None:
@@ -263,8 +264,17 @@ class _ModuleIndex(cst.CSTVisitor):
         if node.keyword is not None:
             self._not_references.add(id(node.keyword))
 
+    def enter_scope_override(self, scope: Scope) -> None:
+        self._scope_stack.append(self.scope)
+        self.scope = scope
+
+    def leave_scope_override(self) -> None:
+        self._pop()
+
     def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(_CallSite(node, self.scope, self._next()))
+        # Calls are met in source order (see _children), so the index is also the call's
+        # rank among the module's calls, which locates it in the stdlib ast.
+        self.calls.append(_CallSite(node, self.scope, self._next(), len(self.calls)))
 
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) not in self._not_references:
@@ -272,19 +282,35 @@ class _ModuleIndex(cst.CSTVisitor):
 
 
 _FIELDS: dict = {}
+# LibCST's field order differs from source order for a few nodes; these fields go first.
+_SOURCE_ORDER_FIRST = {
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords"),
+    "IfExp": ("body",),
+    "Parameters": ("posonly_params", "posonly_ind"),
+    "MatchCase": ("pattern", "guard"),
+    "ExceptHandler": ("type", "name"),
+    "ExceptStarHandler": ("type", "name"),
+}
+
+
+def _field_names(node_type) -> tuple:
+    names = _FIELDS.get(node_type)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(node_type))
+        first = tuple(n for n in _SOURCE_ORDER_FIRST.get(node_type.__name__, ()) if n in names)
+        names = _FIELDS[node_type] = first + tuple(n for n in names if n not in first)
+    return names
 
 
 def _children(node: cst.CSTNode) -> list:
-    """A node's child nodes in field order, read directly from the dataclass fields.
+    """A node's child nodes in source order, read directly from the dataclass fields.
 
     LibCST's own ``visit`` rebuilds every node it passes (its visitors may replace
     children); for a read-only pass, reading the fields is about 4 times faster.
     """
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
     found = []
-    for name in names:
+    for name in _field_names(type(node)):
         value = getattr(node, name)
         if isinstance(value, cst.CSTNode):
             found.append(value)
@@ -293,26 +319,37 @@ def _children(node: cst.CSTNode) -> list:
     return found
 
 
-def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
-    """Call ``visit_<Node>`` before and ``leave_<Node>`` after each node's children, like
-    ``root.visit(visitor)`` does for a visitor that never stops descending."""
-    stack: list = [(root, False)]
-    skip = getattr(visitor, "skip", None)
+_ENTER, _LEAVE, _END_OVERRIDE = 0, 1, 2
+
+
+def walk(root: cst.CSTNode, visitor) -> None:
+    """Call ``visit_<Node>`` before and ``leave_<Node>`` after each node's children, in
+    source order, like ``root.visit(visitor)`` for a visitor that never stops descending.
+
+    A subtree listed in ``visitor.scope_overrides`` is walked between
+    ``enter_scope_override(scope)`` and ``leave_scope_override()``.
+    """
+    stack: list = [(root, _ENTER)]
+    overrides = getattr(visitor, "scope_overrides", None)
     while stack:
-        node, leaving = stack.pop()
-        if skip and not leaving and id(node) in skip:
+        node, state = stack.pop()
+        if state == _END_OVERRIDE:
+            visitor.leave_scope_override()
             continue
         name = type(node).__name__
-        if leaving:
+        if state == _LEAVE:
             leave = getattr(visitor, "leave_" + name, None)
             if leave is not None:
                 leave(node)
             continue
+        if overrides and id(node) in overrides:
+            visitor.enter_scope_override(overrides[id(node)])
+            stack.append((node, _END_OVERRIDE))
         visit = getattr(visitor, "visit_" + name, None)
         if visit is not None:
             visit(node)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(_children(node)))
+        stack.append((node, _LEAVE))
+        stack.extend((child, _ENTER) for child in reversed(_children(node)))
 
 
 def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
@@ -778,6 +815,58 @@ def noqa_codes(line: str) -> Optional[frozenset]:
     return frozenset(c.upper() for c in re.split(r"[\s,]+", codes.strip()) if c)
 
 
+@dataclass(frozen=True)
+class _Span:
+    """Lines 1-based, columns 0-based in characters (as LibCST's PositionProvider)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+def _terminal_name(node) -> Optional[str]:
+    if isinstance(node, (cst.Name, ast.Name)):
+        return node.value if isinstance(node, cst.Name) else node.id
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _spans_from_ast(index: _ModuleIndex, text: Optional[str], nodes: list) -> Optional[dict]:
+    """Positions of the given calls, read from the stdlib ast (several times cheaper than
+    LibCST's PositionProvider, which prints the whole module). The n-th call in source
+    order is the same call in both trees; every pair used is checked, and any doubt
+    returns None so that the caller falls back to PositionProvider."""
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    if len(calls) != len(index.calls):
+        return None
+    rank = {id(site.node): site.rank for site in index.calls}
+    lines = re.split(r"\r\n|\r|\n", text)
+
+    def column(line: int, offset: int) -> int:
+        # ast counts UTF-8 bytes; findings count characters.
+        return len(lines[line - 1].encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+    spans = {}
+    for node in nodes:
+        call = calls[rank[id(node)]]
+        if _terminal_name(call.func) != _terminal_name(node.func) or call.end_lineno is None:
+            return None
+        spans[id(node)] = _Span(
+            call.lineno, column(call.lineno, call.col_offset), call.end_lineno, column(call.end_lineno, call.end_col_offset)
+        )
+    return spans
+
+
 @dataclass
 class Analysis:
     module: cst.Module
@@ -801,24 +890,33 @@ def analyze_module(
     pending = [p for p in _Rules(index, catalog, value).findings() if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    spans = _spans_from_ast(index, source_text, [item.node for item in pending])
+    if spans is None:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        spans = {
+            id(item.node): _Span(
+                positions[item.node].start.line, positions[item.node].start.column,
+                positions[item.node].end.line, positions[item.node].end.column,
+            )
+            for item in pending
+        }
     text = module.code if source_text is None else source_text
     # Physical lines as Python counts them (str.splitlines would also split at \x0c & co.).
     lines = re.split(r"\r\n|\r|\n", text) if respect_noqa and "noqa" in text else None
     findings: list[Finding] = []
     edits: dict = {}
     for item in pending:
-        span = positions[item.node]
-        if lines is not None and 0 < span.start.line <= len(lines):
-            suppressed = noqa_codes(lines[span.start.line - 1])
+        span = spans[id(item.node)]
+        if lines is not None and 0 < span.line <= len(lines):
+            suppressed = noqa_codes(lines[span.line - 1])
             if suppressed is not None and (not suppressed or item.code in suppressed):
                 continue
         finding = Finding(
             path=path,
-            line=span.start.line,
-            column=span.start.column + 1,
-            end_line=span.end.line,
-            end_column=span.end.column + 1,
+            line=span.line,
+            column=span.column + 1,
+            end_line=span.end_line,
+            end_column=span.end_column + 1,
             code=item.code,
             message=item.message,
             function=item.target.name,
