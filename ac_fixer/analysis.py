@@ -294,10 +294,26 @@ _SOURCE_ORDER_FIRST = {
 }
 
 
+# Fields that hold only layout (whitespace, commas, parentheses, operators): no name, call
+# or binding can be inside, so the walk does not descend into them.
+_LAYOUT_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "leading_lines", "lines_after_decorators", "header", "footer",
+        "semicolon", "trailing_whitespace", "equal", "colon", "dot", "operator", "first_line",
+        "empty_lines", "last_line", "asynchronous", "lbracket", "rbracket", "lbrace", "rbrace",
+        "star_tok", "arrow", "newline", "whitespace",
+    }
+)
+
+
 def _field_names(node_type) -> tuple:
     names = _FIELDS.get(node_type)
     if names is None:
-        names = tuple(f.name for f in dataclasses.fields(node_type))
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _LAYOUT_FIELDS and not f.name.startswith("whitespace")
+        )
         first = tuple(n for n in _SOURCE_ORDER_FIRST.get(node_type.__name__, ()) if n in names)
         names = _FIELDS[node_type] = first + tuple(n for n in names if n not in first)
     return names

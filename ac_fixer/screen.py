@@ -62,10 +62,15 @@ def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool
     mode, mode_dynamic = _argument(call, target.mode_param, first_star)
     mode_text = _literal_string(mode)
     if flag is not None and not _is_none(flag):
-        # Only ACF004 remains possible: a mode that rejects the flag.
-        if target.every_mode:
+        # Only ACF004 remains possible: a literal True/False with a mode that may resolve
+        # to one rejecting the flag (the analysis resolves literals, names and conditionals).
+        if target.every_mode or not (isinstance(flag, ast.Constant) and isinstance(flag.value, bool)):
             return True
-        return mode_text is not None and mode_text in catalog.modes_using_flag
+        if mode is None:
+            return not mode_dynamic and target.default_mode in catalog.modes_using_flag
+        if mode_text is not None:
+            return mode_text in catalog.modes_using_flag
+        return not isinstance(mode, (ast.Name, ast.IfExp))
     if flag is None and flag_dynamic:
         return True  # *args/**kwargs may carry the flag: never reported
     if target.every_mode:
@@ -117,10 +122,17 @@ def _resolvable_names(tree: ast.Module) -> Optional[set]:
                 if alias.name == "*":
                     return None
                 names.add(alias.asname or alias.name)
-        elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and _is_dotted(statement.value):
+            # Only `name = a.b.c` can alias something the analysis resolves.
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
             names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
+
+
+def _is_dotted(node: Optional[ast.expr]) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def _match_lines(source: bytes, names: Iterable[str]) -> Optional[list]:
@@ -158,8 +170,22 @@ def _nodes_on_lines(tree: ast.AST, lines: Optional[list]) -> Iterator[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
+def _whole_word_pattern(names: Iterable[str]):
+    key = tuple(sorted(names))
+    if key not in _WORD_PATTERNS:
+        _WORD_PATTERNS[key] = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in key) + rb")\b")
+    return _WORD_PATTERNS[key]
+
+
+_WORD_PATTERNS: dict = {}
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
+    # A catalogued name must occur as a whole identifier (`interpolate_pos_encoding` and
+    # `upsampler` don't count); the analysis matches identifiers by their exact text.
+    if not _whole_word_pattern(catalog.short_names()).search(source):
+        return False
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -171,12 +197,17 @@ def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     resolvable = _resolvable_names(tree)
 
     watched = dict(targets_by_short)
+    partial_names = {"partial"}
     for node in _statements(tree.body):
         if isinstance(node, (ast.ImportFrom, ast.Import)):
             for alias in node.names:
                 short = alias.name.rsplit(".", 1)[-1]
                 if alias.asname and short in targets_by_short:
                     watched.setdefault(alias.asname, []).extend(targets_by_short[short])
+                if alias.asname and short == "partial":
+                    partial_names.add(alias.asname)
+        elif isinstance(node, ast.Assign) and _is_dotted(node.value) and _terminal(node.value) == "partial":
+            partial_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
 
     def may_resolve(node: ast.expr) -> bool:
         head = _head(node)
@@ -191,9 +222,11 @@ def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
             if name in watched and may_resolve(node.func):
                 if not all(_clean_for(node, t, catalog) for t in watched[name]):
                     return True
-            # functools.partial(F.interpolate, ...) and the like: the first argument.
-            if node.args and referenced(node.args[0]):
+            # functools.partial(F.interpolate, ...): the first argument.
+            if name in partial_names and node.args and referenced(node.args[0]):
                 return True
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and referenced(node.value):
-            return True  # an alias (`resize = F.interpolate`) that may be called elsewhere
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) for t in targets):
+                return True  # an alias (`resize = F.interpolate`) that may be called elsewhere
     return False

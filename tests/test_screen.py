@@ -79,6 +79,8 @@ IMPORTS = [
     ("from torch.nn.functional import *", "{f}"),
     ("import torch.nn.functional as F\nalias = F.{f}", "alias"),
     ("import torch.nn.functional as F\nfrom functools import partial", "partial(F.{f}, mode=MODE)"),
+    ("import torch.nn.functional as F\nimport functools\np = functools.partial", "p(F.{f}, mode=MODE)"),
+    ("import torch.nn.functional as F\nfrom functools import partial as P", "P(F.{f}, mode=MODE)"),
 ]
 FUNCTIONS = ["interpolate", "upsample", "grid_sample", "affine_grid", "upsample_bilinear"]
 MODES = ['"bilinear"', '"nearest"', "MODE", '"bicubic" if c else "nearest"', None]
@@ -103,7 +105,7 @@ def test_screen_is_sound_on_generated_programs(import_style, function, mode, fla
         arguments.append(f"mode={mode}")
     if flag is not None:
         arguments.append(flag)
-    if callee.startswith("partial("):
+    if "(F." in callee:
         call = f"{callee}"
     else:
         call = f"{callee}({', '.join(arguments)})"
