@@ -611,10 +611,10 @@ class _Rules:
         value_text = "True" if self.value else "False"
         edits: list[Edit] = []
         if flag is _ABSENT:
-            edits.append(AddKeyword(site.node, cat.FLAG, value_text))
+            edits.append(AddKeyword(site.node, target.flag_param.keyword, value_text))
         else:
             edits.append(SetArgValue(flag, value_text))
-        fix = f"{cat.FLAG}={value_text}"
+        fix = f"{target.flag_param.keyword}={value_text}"
         consequence = (
             f"{fix} changes what it computes (restores the pre-default results)"
             if self.value

@@ -143,9 +143,17 @@ def _analyze(source: bytes, path: str, settings: Settings):
 
 def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """All findings of one Python source. Raises SourceError for unreadable sources."""
-    if not needs_analysis(source, settings):
+    if not might_have_findings(source, settings):
         return []
-    return _analyze(source, path, settings).findings
+    from ac_fixer.screen import screen, slice_for_check
+
+    screened = screen(source, settings.catalog)
+    if screened is None:
+        return []
+    # Reporting needs only the functions and classes that name a catalogued name: the
+    # others are cut to stubs before the (expensive) LibCST parse. Same findings.
+    sliced = slice_for_check(source, screened)
+    return _analyze(sliced if sliced is not None else source, path, settings).findings
 
 
 def should_apply(finding: Finding, settings: Settings) -> bool:

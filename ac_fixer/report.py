@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from urllib.parse import quote
 from typing import Iterable, Optional, Sequence
@@ -131,7 +132,8 @@ def format_github(findings: Sequence[Finding]) -> str:
 
 def _uri(path: str) -> str:
     """A relative or absolute path as a SARIF artifact URI (percent-encoded, forward slashes)."""
-    return quote(path.replace("\\", "/"), safe="/:")
+    # Paths may carry surrogate escapes (non-UTF-8 file names): quote their raw bytes.
+    return quote(os.fsencode(path.replace("\\", "/")), safe="/:")
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from ac_fixer import __version__
-from ac_fixer.api import FixResult, Settings, SourceError, fix_source, might_have_findings
+from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source, might_have_findings
 from ac_fixer.files import FileError, SourceFile, read_source, write_atomic, write_target
 from ac_fixer.findings import CallArgument, Finding
 
@@ -75,7 +75,7 @@ def _analyze_file(
         elif fix:
             result = fix_source(source, item.display, settings, accept=accept)
         else:
-            result = fix_source(source, item.display, settings, accept=lambda f: False)
+            result = FixResult(source, [], check_source(source, item.display, settings))
     except SourceError as error:
         return FileOutcome(item, error=error.reason)
     except RecursionError:

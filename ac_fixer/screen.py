@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
@@ -182,14 +183,27 @@ _WORD_PATTERNS: dict = {}
 
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
+    return screen(source, catalog) is not None
+
+
+@dataclass
+class Screened:
+    """A file that needs the analysis: its stdlib ast and the lines naming watched names."""
+
+    tree: ast.Module
+    lines: Optional[list]
+
+
+def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
+    """None when no call in ``source`` can produce a finding, else what the screen learned."""
     # A catalogued name must occur as a whole identifier (`interpolate_pos_encoding` and
     # `upsampler` don't count); the analysis matches identifiers by their exact text.
     if not _whole_word_pattern(catalog.short_names()).search(source):
-        return False
+        return None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return True  # let the full parser name the problem
+        return Screened(None, None)  # let the full parser name the problem
     targets_by_short: dict = {}
     for target in catalog.targets:
         for name in target.all_names():
@@ -216,17 +230,73 @@ def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     def referenced(node: Optional[ast.expr]) -> bool:
         return node is not None and _terminal(node) in watched and may_resolve(node)
 
-    for node in _nodes_on_lines(tree, _match_lines(source, watched)):
+    lines = _match_lines(source, watched)
+    for node in _nodes_on_lines(tree, lines):
         if isinstance(node, ast.Call):
             name = _terminal(node.func)
             if name in watched and may_resolve(node.func):
                 if not all(_clean_for(node, t, catalog) for t in watched[name]):
-                    return True
+                    return Screened(tree, lines)
             # functools.partial(F.interpolate, ...): the first argument.
             if name in partial_names and node.args and referenced(node.args[0]):
-                return True
+                return Screened(tree, lines)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and referenced(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) for t in targets):
-                return True  # an alias (`resize = F.interpolate`) that may be called elsewhere
-    return False
+                return Screened(tree, lines)  # an alias (`resize = F.interpolate`) called elsewhere
+    return None
+
+
+# --------------------------------------------------------------------------- slicing
+
+
+def _binds_outside(node: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node))
+
+
+def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
+    """``source`` with every function and class that names no watched name replaced by a
+    one-line stub (``def name(): pass``) and blank lines, keeping every other line and
+    column where it was. The analysis of the slice reports exactly what the analysis of
+    the whole file reports (tested): the stubs keep the names bound, and only bodies that
+    cannot hold a finding or bind a module-level name (no global/nonlocal) go.
+
+    Only for reporting: fixes always parse the whole file. None when nothing is cut.
+    """
+    if screened.tree is None or screened.lines is None:
+        return None
+    # bytes.splitlines breaks at \n, \r\n and \r only: the lines the ast counts.
+    lines = source.splitlines(keepends=True)
+    matches = screened.lines
+    replaced: dict = {}
+
+    def names_a_watched_name(start: int, end: int) -> bool:
+        index = bisect.bisect_left(matches, start)
+        return index < len(matches) and matches[index] <= end
+
+    def visit(body: list) -> None:
+        for statement in body:
+            if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            start = min([statement.lineno] + [d.lineno for d in statement.decorator_list])
+            end = statement.end_lineno or statement.lineno
+            if names_a_watched_name(start, end):
+                if isinstance(statement, ast.ClassDef):
+                    visit(statement.body)
+                continue
+            if _binds_outside(statement):
+                continue
+            for number in range(start, end + 1):
+                line = lines[number - 1]
+                replaced[number] = line[len(line.rstrip(b"\r\n")):]
+            line = lines[statement.lineno - 1]
+            indent = line[: len(line) - len(line.lstrip(b" \t\x0c"))]
+            keyword = b"class " if isinstance(statement, ast.ClassDef) else b"def "
+            signature = b": pass" if isinstance(statement, ast.ClassDef) else b"(): pass"
+            ending = line[len(line.rstrip(b"\r\n")):] or b"\n"
+            replaced[statement.lineno] = indent + keyword + statement.name.encode() + signature + ending
+
+    visit(screened.tree.body)
+    if not replaced:
+        return None
+    return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1))

@@ -112,3 +112,49 @@ def test_screen_is_sound_on_generated_programs(import_style, function, mode, fla
     body = f"    y = {call}\n" if inside_function else f"y = {call}\n"
     program = f"{import_line}\n{constant}\n" + ("def f(x, grid, c, flag, kw):\n" if inside_function else "") + body
     _assert_sound(program.encode())
+
+
+def _full_and_sliced(source: bytes):
+    from ac_fixer.api import check_source
+
+    full = [f.to_json() for f in _findings(source) or []]
+    sliced = [f.to_json() for f in check_source(source, "<test>")]
+    return full, sliced
+
+
+@pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
+def test_sliced_check_reports_what_the_whole_file_reports(path):
+    source = path.read_bytes()
+    if _findings(source) is None:
+        pytest.skip("not parsable")
+    full, sliced = _full_and_sliced(source)
+    assert sliced == full
+
+
+def test_slicing_keeps_bindings_that_decide_findings():
+    source = b'''import torch.nn.functional as F
+MODE = "bilinear"
+
+def elsewhere():
+    global MODE
+    MODE = "nearest"
+
+class Unrelated:
+    def interpolate_like(self):
+        return 1
+
+def MODE2():
+    pass
+
+@decorator
+def uses(x):
+    return F.interpolate(x, mode=MODE) + F.interpolate(x, mode="bicubic")
+'''
+    from ac_fixer.screen import screen, slice_for_check
+
+    sliced = slice_for_check(source, screen(source, DEFAULT_SETTINGS.catalog))
+    assert sliced is not None and b"interpolate_like" not in sliced and b"def MODE2(): pass" in sliced
+    assert b"global MODE" in sliced  # a body that binds a module-level name stays
+    assert sliced.count(b"\n") == source.count(b"\n")
+    full, cut = _full_and_sliced(source)
+    assert cut == full and [f["code"] for f in cut] == ["ACF003", "ACF001"]
