@@ -89,13 +89,24 @@ def might_have_findings(source: bytes, settings: Settings = DEFAULT_SETTINGS) ->
     return any(needle in source for needle in settings.needles())
 
 
-def needs_analysis(source: bytes, settings: Settings = DEFAULT_SETTINGS) -> bool:
-    """Both screens: the byte pre-filter, then the stdlib-ast screen (see screen.py)."""
-    if not might_have_findings(source, settings):
-        return False
-    from ac_fixer.screen import needs_analysis as ast_screen
+def needs_analysis(source: bytes, settings: Settings = DEFAULT_SETTINGS, path: str = "<string>") -> bool:
+    """Both screens: the byte pre-filter, then the stdlib-ast screen (see screen.py).
 
-    return ast_screen(source, settings.catalog)
+    A file Python itself cannot parse is a SourceError here, before LibCST sees it:
+    LibCST's native parser can crash the process on pathological nesting.
+    """
+    return _screened(source, settings, path) is not None
+
+
+def _screened(source: bytes, settings: Settings, path: str):
+    if not might_have_findings(source, settings):
+        return None
+    from ac_fixer.screen import screen
+
+    screened = screen(source, settings.catalog)
+    if screened is not None and screened.error is not None:
+        raise SourceError(path, screened.error)
+    return screened
 
 
 def parse(source: bytes, path: str):
@@ -143,13 +154,11 @@ def _analyze(source: bytes, path: str, settings: Settings):
 
 def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """All findings of one Python source. Raises SourceError for unreadable sources."""
-    if not might_have_findings(source, settings):
-        return []
-    from ac_fixer.screen import screen, slice_for_check
-
-    screened = screen(source, settings.catalog)
+    screened = _screened(source, settings, path)
     if screened is None:
         return []
+    from ac_fixer.screen import slice_for_check
+
     # Reporting needs only the functions and classes that name a catalogued name: the
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
     sliced = slice_for_check(source, screened)
@@ -170,7 +179,7 @@ def fix_source(
 
     The result's ``source`` is the input object itself when nothing changed.
     """
-    if not needs_analysis(source, settings):
+    if not needs_analysis(source, settings, path):
         return FixResult(source)
     from ac_fixer.edits import apply_edits
 

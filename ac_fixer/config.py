@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 from ac_fixer import catalog as cat
 
+MAX_POSITION = 255
 CODE_PATTERN = re.compile(r"^ACF[0-9]{0,3}$")
 KNOWN_KEYS = ("select", "ignore", "exclude", "value", "extend-targets")
 TARGET_KEYS = (
@@ -68,8 +70,8 @@ def _optional_int(row: dict, key: str, where: str) -> Optional[int]:
     value = row.get(key)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"{where}.{key}: expected a position (integer >= 0), got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_POSITION:
+        raise ConfigError(f"{where}.{key}: expected a position (integer 0..{MAX_POSITION}), got {value!r}")
     return value
 
 
@@ -77,6 +79,13 @@ def _optional_str(row: dict, key: str, where: str) -> Optional[str]:
     value = row.get(key)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{where}.{key}: expected a string, got {value!r}")
+    return value
+
+
+def _optional_identifier(row: dict, key: str, where: str) -> Optional[str]:
+    value = _optional_str(row, key, where)
+    if value is not None and (not value.isidentifier() or keyword.iskeyword(value)):
+        raise ConfigError(f"{where}.{key}: expected a parameter name, got {value!r}")
     return value
 
 
@@ -89,21 +98,25 @@ def _target(row: Any, where: str) -> cat.Target:
     name = row.get("name")
     if not isinstance(name, str) or not re.match(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$", name):
         raise ConfigError(f"{where}.name: expected a qualified name like 'mypkg.ops.resize', got {name!r}")
-    flag_keyword = _optional_str(row, "align-corners-keyword", where) or cat.FLAG
-    mode_keyword = _optional_str(row, "mode-keyword", where)
+    flag_keyword = _optional_identifier(row, "align-corners-keyword", where) or cat.FLAG
+    mode_keyword = _optional_identifier(row, "mode-keyword", where)
     mode_position = _optional_int(row, "mode-position", where)
     every_mode = row.get("every-mode", False)
     if not isinstance(every_mode, bool):
         raise ConfigError(f"{where}.every-mode: expected true or false, got {every_mode!r}")
     if mode_keyword is None and not every_mode:
         mode_keyword = cat.MODE
+    default_mode = _optional_str(row, "default-mode", where)
+    known = cat.default_catalog().modes_using_flag | cat.default_catalog().modes_rejecting_flag
+    if default_mode is not None and default_mode not in known:
+        raise ConfigError(f"{where}.default-mode: unknown mode {default_mode!r} (known: {', '.join(sorted(known))})")
     return cat.user_target(
         name,
         mode_position=mode_position,
         mode_keyword=mode_keyword,
         flag_position=_optional_int(row, "align-corners-position", where),
         flag_keyword=flag_keyword,
-        default_mode=_optional_str(row, "default-mode", where) or ("nearest" if not every_mode else None),
+        default_mode=default_mode or ("nearest" if not every_mode else None),
         every_mode=every_mode,
     )
 
@@ -143,7 +156,10 @@ def load_file(path: Path, *, required_table: bool) -> Optional[Config]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     if path.name == "pyproject.toml" or "tool" in data:
-        table = data.get("tool", {}).get("ac-fixer")
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: `tool` must be a table, got {tool!r}")
+        table = tool.get("ac-fixer")
     else:
         table = data  # a dedicated file (ac-fixer.toml) holds the keys at top level
     if table is None:

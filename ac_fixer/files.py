@@ -108,7 +108,8 @@ def discover(
     seen: set = set()
 
     def add(item: SourceFile) -> None:
-        key = os.path.abspath(item.path)
+        # A symlink and its target are one file: checked (and fixed) once.
+        key = os.path.realpath(item.path)
         if key not in seen:
             seen.add(key)
             found.append(item)

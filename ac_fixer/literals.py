@@ -20,7 +20,10 @@ def _string_value(node: cst.BaseExpression) -> Any:
     if isinstance(node, cst.SimpleString):
         # A single string token, read by the tokenizer's own rules: ast.literal_eval
         # of one token cannot run code (the token is a string literal by grammar).
-        value = ast.literal_eval(node.value)
+        try:
+            value = ast.literal_eval(node.value)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return NOT_LITERAL  # e.g. an unknown \N{...} escape or a NUL: not a usable literal
         return value if isinstance(value, str) else NOT_LITERAL
     if isinstance(node, cst.ConcatenatedString):
         left = _string_value(node.left)
@@ -38,10 +41,16 @@ def literal_value(node: cst.BaseExpression) -> Any:
         return _NAMED_CONSTANTS.get(node.value, NOT_LITERAL)
     if isinstance(node, cst.Integer):
         text = node.value.replace("_", "")
-        # int(text, 0) reads 0x/0o/0b prefixes; "0" and "00" are valid decimal zeros.
-        return int(text, 0) if text.strip("0") else 0
+        try:
+            # int(text, 0) reads 0x/0o/0b prefixes; "0" and "00" are valid decimal zeros.
+            return int(text, 0) if text.strip("0") else 0
+        except ValueError:
+            return NOT_LITERAL  # more digits than int() converts
     if isinstance(node, cst.Float):
-        return float(node.value.replace("_", ""))
+        try:
+            return float(node.value.replace("_", ""))
+        except (ValueError, OverflowError):
+            return NOT_LITERAL
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
         operand = literal_value(node.expression)
         if isinstance(operand, (int, float)) and not isinstance(operand, bool):

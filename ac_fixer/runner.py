@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -126,11 +127,12 @@ class Cache:
         self.entries: dict = {}
         self.dirty = False
         try:
-            data = json.loads(self.file.read_text("utf-8"))
+            data = json.loads(read_source(SourceFile(str(self.file), self.file, explicit=True)))
             if isinstance(data, dict) and data.get("version") == __version__:
-                self.entries = data.get("entries", {})
-        except (OSError, ValueError):
-            self.entries = {}
+                entries = data.get("entries", {})
+                self.entries = entries if isinstance(entries, dict) else {}
+        except (FileError, ValueError, RecursionError):
+            self.entries = {}  # missing, not a regular file (never blocks on a FIFO), or garbage
 
     @staticmethod
     def key(source: bytes) -> str:
@@ -140,7 +142,10 @@ class Cache:
         records = self.entries.get(key)
         if records is None:
             return None
-        return [_finding_from_cache(record, item.display) for record in records]
+        try:
+            return [_finding_from_cache(record, item.display) for record in records]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a damaged or foreign entry is a miss, never a crash
 
     def put(self, key: str, findings: Sequence[Finding]) -> None:
         self.entries[key] = [_finding_to_cache(f) for f in findings]
@@ -149,18 +154,34 @@ class Cache:
     def save(self) -> None:
         if not self.dirty:
             return
+        temp = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by ac-fixer.\n*\n")
+            _create_once(self.directory / ".gitignore", b"# Created by ac-fixer.\n*\n")
             payload = json.dumps({"version": __version__, "entries": self.entries})
             fd, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(fd, "w") as handle:
                 handle.write(payload)
             os.replace(temp, self.file)
-        except OSError:
+            temp = None
+        except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
+        finally:
+            if temp is not None:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+
+
+def _create_once(path: Path, content: bytes) -> None:
+    """Create ``path`` unless something (even a dangling symlink) is already there."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
 
 
 _CACHED_FIELDS = (
@@ -277,15 +298,30 @@ def _run_in_workers(tasks, workers: int, finish) -> None:
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     in_flight: deque = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    def collect(index, future, task) -> None:
+        try:
+            finish(index, future.result())
+        except BrokenProcessPool:
+            # A worker died (the native parser crashed on some file): the files it held
+            # are named as errors; the run goes on in a new pool.
+            finish(index, FileOutcome(task[0], error="the analysis crashed on this file (worker process died)"))
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
         for index, task in tasks:
-            in_flight.append((index, pool.submit(_worker, task)))
+            try:
+                future = pool.submit(_worker, task)
+            except BrokenProcessPool:
+                pool.shutdown(wait=False)
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+                future = pool.submit(_worker, task)
+            in_flight.append((index, future, task))
             while len(in_flight) > workers * 4 or (in_flight and in_flight[0][1].done()):
-                first, future = in_flight.popleft()
-                finish(first, future.result())
+                collect(*in_flight.popleft())
         while in_flight:
-            first, future = in_flight.popleft()
-            finish(first, future.result())
+            collect(*in_flight.popleft())
+    finally:
+        pool.shutdown(wait=True)
 
 
 def recompute_fixes(outcome: FileOutcome, settings: Settings, accept: Callable[[Finding], bool]) -> FileOutcome:

@@ -181,6 +181,14 @@ def _whole_word_pattern(names: Iterable[str]):
 _WORD_PATTERNS: dict = {}
 
 
+def _describe_syntax_error(error: SyntaxError) -> str:
+    message = error.msg.replace("(unicode error) ", "")
+    if "unknown encoding" in message or "codec can't decode" in message:
+        return f"cannot decode: {message}"
+    where = f" (line {error.lineno})" if error.lineno else ""
+    return f"syntax error: {message}{where}"
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
     return screen(source, catalog) is not None
@@ -190,8 +198,9 @@ def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
 class Screened:
     """A file that needs the analysis: its stdlib ast and the lines naming watched names."""
 
-    tree: ast.Module
+    tree: Optional[ast.Module]
     lines: Optional[list]
+    error: Optional[str] = None  # why Python's own parser rejects the file
 
 
 def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
@@ -202,8 +211,12 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
         return None
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return Screened(None, None)  # let the full parser name the problem
+    except SyntaxError as error:
+        return Screened(None, None, _describe_syntax_error(error))
+    except (ValueError, UnicodeDecodeError) as error:
+        return Screened(None, None, f"cannot parse: {error}")
+    except (RecursionError, MemoryError):
+        return Screened(None, None, "too deeply nested to parse")
     targets_by_short: dict = {}
     for target in catalog.targets:
         for name in target.all_names():
