@@ -41,61 +41,65 @@ class SourceFile:
 
 
 class _IgnoreRules:
-    """``.gitignore`` files (each applies below its folder) and configured excludes."""
+    """``.gitignore`` files (each applies below its folder) and configured excludes.
+
+    Paths are absolute strings without symlinks resolved beyond the walk's root; each
+    folder's applicable .gitignore specs are computed once (the walk touches ~10k files
+    on a large tree, so per-file work is kept to string slicing and a pathspec match).
+    """
 
     def __init__(self, exclude: Iterable[str] = (), exclude_base: Optional[Path] = None):
         import pathspec
 
         self._pathspec = pathspec
         self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
-        self.exclude_base = (exclude_base or Path.cwd()).resolve()
-        self._gitignores: dict = {}
+        self.exclude_base = os.path.realpath(exclude_base or Path.cwd())
 
-    def _gitignore(self, directory: Path):
-        if directory not in self._gitignores:
-            spec = None
-            candidate = directory / ".gitignore"
-            try:
-                if candidate.is_file():
-                    lines = candidate.read_text("utf-8", errors="replace").splitlines()
-                    spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
-            except OSError:
-                spec = None
-            self._gitignores[directory] = spec
-        return self._gitignores[directory]
+    def load(self, directory: str):
+        """The spec of ``directory/.gitignore``, or None."""
+        try:
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+                return self._pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+        except OSError:
+            return None
 
-    def ignored(self, path: Path, is_dir: bool, repo_root: Optional[Path]) -> bool:
-        absolute = path.resolve() if not path.is_absolute() else path
-        if self.exclude is not None:
-            try:
-                relative = absolute.relative_to(self.exclude_base).as_posix()
-            except ValueError:
-                relative = None
-            if relative is not None and self.exclude.match_file(relative + ("/" if is_dir else "")):
-                return True
+    def specs_down_to(self, directory: str, repo_root: Optional[str]) -> list:
+        """(base, spec) of every .gitignore from ``repo_root`` down to ``directory``."""
         if repo_root is None:
-            return False
-        directory = absolute.parent
+            return []
+        chain, current = [], directory
         while True:
-            spec = self._gitignore(directory)
+            chain.append(current)
+            if current == repo_root or os.path.dirname(current) == current:
+                break
+            current = os.path.dirname(current)
+        specs = []
+        for folder in reversed(chain):
+            spec = self.load(folder)
             if spec is not None:
-                relative = absolute.relative_to(directory).as_posix()
-                if spec.match_file(relative + ("/" if is_dir else "")):
-                    return True
-            if directory == repo_root or directory.parent == directory:
-                return False
-            directory = directory.parent
+                specs.append((folder, spec))
+        return specs
+
+    def ignored(self, path: str, is_dir: bool, specs: list) -> bool:
+        suffix = "/" if is_dir else ""
+        if self.exclude is not None and path.startswith(self.exclude_base + os.sep):
+            if self.exclude.match_file(path[len(self.exclude_base) + 1:] + suffix):
+                return True
+        for base, spec in specs:
+            if spec.match_file(path[len(base) + 1:] + suffix):
+                return True
+        return False
 
 
-def _repo_root(start: Path) -> Optional[Path]:
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
-
-
-def _is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+def _repo_root(start: str) -> Optional[str]:
+    current = start
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 def discover(
@@ -107,9 +111,8 @@ def discover(
     errors: list[FileError] = []
     seen: set = set()
 
-    def add(item: SourceFile) -> None:
+    def add(item: SourceFile, key: str) -> None:
         # A symlink and its target are one file: checked (and fixed) once.
-        key = os.path.realpath(item.path)
         if key not in seen:
             seen.add(key)
             found.append(item)
@@ -117,40 +120,53 @@ def discover(
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            root = path.resolve()
+            root = os.path.realpath(given)
             repo_root = _repo_root(root)
-            if repo_root is not None and root != repo_root and rules.ignored(root, True, repo_root):
-                # A folder named explicitly is checked even if .gitignore'd above it;
-                # only the .gitignore files inside it apply.
-                repo_root = root
-            for item in _walk(path, root, rules, repo_root):
-                add(item)
-        elif path.exists() or path.is_symlink() or os.path.lexists(given):
-            add(SourceFile(given, path, explicit=True))
+            if repo_root is not None and root != repo_root:
+                parent_specs = rules.specs_down_to(os.path.dirname(root), repo_root)
+                if rules.ignored(root, True, parent_specs):
+                    # A folder named explicitly is checked even if .gitignore'd above it;
+                    # only the .gitignore files inside it apply.
+                    repo_root = root
+            for item, key in _walk(given, root, rules, repo_root):
+                add(item, key)
+        elif path.exists() or os.path.lexists(given):
+            add(SourceFile(given, path, explicit=True), os.path.realpath(given))
         else:
             errors.append(FileError(given, "no such file or directory"))
     return found, errors
 
 
-def _walk(top: Path, root: Path, rules: _IgnoreRules, repo_root: Optional[Path]) -> Iterator[SourceFile]:
+def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
+    """(SourceFile, dedup key) for each source file under ``top`` (whose real path is ``root``)."""
+    specs_of = {root: rules.specs_down_to(os.path.dirname(root), repo_root) if repo_root != root else []}
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
-        current = Path(directory)
+        relative = os.path.relpath(directory, top)
+        real = root if relative == "." else os.path.join(root, relative)
+        specs = specs_of.pop(real, [])
+        if ".gitignore" in filenames and repo_root is not None:
+            own = rules.load(real)
+            if own is not None:
+                specs = specs + [(real, own)]
         kept = []
         for name in sorted(dirnames):
-            child = current / name
-            if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info") or _is_virtualenv(child):
+            child = os.path.join(real, name)
+            if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info"):
                 continue
-            if rules.ignored(child.resolve() if child.is_symlink() else child.absolute(), True, repo_root):
+            if os.path.isfile(os.path.join(child, "pyvenv.cfg")) or rules.ignored(child, True, specs):
                 continue
             kept.append(name)
+            specs_of[child] = specs
         dirnames[:] = kept
         for name in sorted(filenames):
             if not name.endswith(SOURCE_SUFFIXES):
                 continue
-            child = current / name
-            if rules.ignored(child.absolute(), False, repo_root):
+            child = os.path.join(real, name)
+            if rules.ignored(child, False, specs):
                 continue
-            yield SourceFile(str(child), child, explicit=False, root=root)
+            shown = Path(directory, name)  # as before: "./a.py" shows as "a.py"
+            key = os.path.realpath(child) if os.path.islink(shown) else child
+            yield SourceFile(str(shown), shown, explicit=False, root=Path(root)), key
 
 
 # --------------------------------------------------------------------------- reading
