@@ -174,6 +174,16 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
 
 def read_source(item: SourceFile) -> bytes:
     """The file's bytes. Never blocks on a FIFO or device; errors become FileError."""
+    return read_source_and_signature(item)[0]
+
+
+def signature(info: os.stat_result) -> list:
+    """What tells that a file changed without reading it (the cache's key)."""
+    return [info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns]
+
+
+def read_source_and_signature(item: SourceFile) -> tuple:
+    """(bytes, signature of exactly what was read)."""
     try:
         fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
@@ -190,7 +200,7 @@ def read_source(item: SourceFile) -> bytes:
             if not chunk:
                 break
             chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(chunks), signature(os.fstat(fd))
     except OSError as error:
         raise FileError(item.display, f"cannot read: {error.strerror or error}") from None
     finally:

@@ -20,7 +20,15 @@ from typing import Callable, Optional, Sequence
 
 from ac_fixer import __version__
 from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source, might_have_findings
-from ac_fixer.files import FileError, SourceFile, read_source, write_atomic, write_target
+from ac_fixer.files import (
+    FileError,
+    SourceFile,
+    read_source,
+    read_source_and_signature,
+    signature,
+    write_atomic,
+    write_target,
+)
 from ac_fixer.findings import CallArgument, Finding
 
 # Below this many files to analyze, worker processes cost more than they save.
@@ -90,12 +98,20 @@ def _analyze_file(
     return outcome
 
 
-def _worker(task) -> FileOutcome:
-    item, source, settings, fix = task
-    return _analyze_file(item, source, settings, fix)
+def _process_file(item: SourceFile, settings: Settings, fix: bool):
+    """Read, screen and analyze one file: (outcome, signature of what was read or None)."""
+    try:
+        source, read_signature = read_source_and_signature(item)
+    except FileError as error:
+        return FileOutcome(item, error=error.reason), None
+    if not might_have_findings(source, settings):
+        return FileOutcome(item), read_signature
+    return _analyze_file(item, source, settings, fix), read_signature
 
 
-# --------------------------------------------------------------------------- cache
+def _process_batch(task) -> list:
+    batch, settings, fix = task
+    return [(index, *_process_file(item, settings, fix)) for index, item in batch]
 
 
 def _settings_key(settings: Settings) -> str:
@@ -114,11 +130,13 @@ def default_cache_dir() -> Path:
 
 
 class Cache:
-    """Findings per file content, for one tool version and configuration.
+    """Findings per file, for one tool version and configuration.
 
-    One JSON file per configuration, replaced atomically: two runs at once each
-    write a complete file, and the later one wins. JSON, not pickle: a cache
-    file that came with a checked-out tree must never be able to run code.
+    A file whose size, times and inode are what they were when it was analyzed is not
+    read again (a warm run stats each file and reads none). One JSON file per
+    configuration, replaced atomically: two runs at once each write a complete file,
+    and the later one wins. JSON, not pickle: a cache file that came with a checked-out
+    tree must never be able to run code. A damaged entry is a miss, never a crash.
     """
 
     def __init__(self, directory: Path, settings: Settings):
@@ -135,20 +153,23 @@ class Cache:
             self.entries = {}  # missing, not a regular file (never blocks on a FIFO), or garbage
 
     @staticmethod
-    def key(source: bytes) -> str:
-        return hashlib.blake2b(source, digest_size=16).hexdigest()
+    def _key(item: SourceFile) -> str:
+        return os.path.abspath(item.path)
 
-    def get(self, key: str, item: SourceFile) -> Optional[list]:
-        records = self.entries.get(key)
-        if records is None:
+    def get(self, item: SourceFile) -> Optional[list]:
+        entry = self.entries.get(self._key(item))
+        if entry is None:
             return None
         try:
+            stored_signature, records = entry
+            if stored_signature != signature(os.stat(item.path)):
+                return None
             return [_finding_from_cache(record, item.display) for record in records]
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None  # a damaged or foreign entry is a miss, never a crash
+        except (OSError, KeyError, TypeError, ValueError, AttributeError):
+            return None  # changed, gone, or a damaged or foreign entry: a miss
 
-    def put(self, key: str, findings: Sequence[Finding]) -> None:
-        self.entries[key] = [_finding_to_cache(f) for f in findings]
+    def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding]) -> None:
+        self.entries[self._key(item)] = [read_signature, [_finding_to_cache(f) for f in findings]]
         self.dirty = True
 
     def save(self) -> None:
@@ -228,6 +249,9 @@ def _finding_from_cache(record: dict, path: str) -> Finding:
 # --------------------------------------------------------------------------- many files
 
 
+BATCH = 16  # files per task: keeps the per-task overhead small on trees of 10k files
+
+
 def run(
     items: Sequence[SourceFile],
     settings: Settings,
@@ -240,83 +264,78 @@ def run(
 ) -> RunResult:
     """Check (and with ``fix``, compute fixes for) every file. Writes nothing.
 
-    Files stream through: each is read once, screened, looked up in the cache and, if
-    needed, analyzed (in worker processes when there are several files to analyze), so
+    Files unchanged since the cache saw them are not read. The others are read,
+    screened and analyzed in batches, by worker processes and by this process itself
+    (one fewer worker than jobs), with a bounded number of batches in flight, so
     memory holds only the files in flight, never the whole tree.
     """
     cache = Cache(cache_dir or default_cache_dir(), settings) if use_cache else None
     outcomes: list = [None] * len(items)
-    keys: dict = {}
     done = 0
 
-    def finish(index: int, outcome: FileOutcome) -> None:
+    def finish(index: int, outcome: FileOutcome, read_signature=None) -> None:
         nonlocal done
         outcomes[index] = outcome
-        key = keys.pop(index, None)
-        if cache is not None and key is not None and outcome.error is None and not outcome.applied:
-            cache.put(key, outcome.findings)
+        if cache is not None and read_signature is not None and outcome.error is None and not outcome.applied:
+            cache.put(outcome.item, read_signature, outcome.findings)
         done += 1
         if progress is not None:
             progress(done, len(items))
 
-    def tasks():
-        """(index, task) for each file that needs the analysis; the others finish here."""
-        for index, item in enumerate(items):
-            try:
-                source = read_source(item)
-            except FileError as error:
-                finish(index, FileOutcome(item, error=error.reason))
-                continue
-            if not might_have_findings(source, settings):
-                finish(index, FileOutcome(item))
-                continue
-            if cache is not None:
-                key = Cache.key(source)
-                cached = cache.get(key, item)
-                if cached is not None and (not fix or not any(f.fixable for f in cached)):
-                    finish(index, FileOutcome(item, findings=cached))
-                    continue
-                keys[index] = key
-            yield index, (item, source, settings, fix)
-
+    pending = []
+    for index, item in enumerate(items):
+        cached = cache.get(item) if cache is not None else None
+        if cached is not None and (not fix or not any(f.fixable for f in cached)):
+            finish(index, FileOutcome(item, findings=cached))
+        else:
+            pending.append((index, item))
+    tasks = [(pending[i:i + BATCH], settings, fix) for i in range(0, len(pending), BATCH)]
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    candidates = sum(1 for item in items if item.path.suffix in (".py", ".ipynb"))
-    if workers > 1 and candidates >= MIN_FILES_FOR_WORKERS:
-        _run_in_workers(tasks(), workers, finish)
+    if workers > 1 and len(pending) >= MIN_FILES_FOR_WORKERS:
+        _run_in_workers(tasks, workers, finish)
     else:
-        for index, task in tasks():
-            finish(index, _worker(task))
+        for task in tasks:
+            for result in _process_batch(task):
+                finish(*result)
     if cache is not None:
         cache.save()
     return RunResult(outcomes)
 
 
-def _run_in_workers(tasks, workers: int, finish) -> None:
-    """Run tasks in a process pool with a bounded number in flight (bounded memory)."""
+def _run_in_workers(tasks: list, workers: int, finish) -> None:
+    """Run batches in ``workers - 1`` processes and in this one, a bounded number in flight."""
     import multiprocessing
     from collections import deque
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     in_flight: deque = deque()
-    def collect(index, future, task) -> None:
-        try:
-            finish(index, future.result())
-        except BrokenProcessPool:
-            # A worker died (the native parser crashed on some file): the files it held
-            # are named as errors; the run goes on in a new pool.
-            finish(index, FileOutcome(task[0], error="the analysis crashed on this file (worker process died)"))
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    def collect(future, task) -> None:
+        try:
+            results = future.result()
+        except BrokenProcessPool:
+            # A worker died (a native crash on some file): the files it held are named
+            # as errors; the others go on.
+            results = [(index, FileOutcome(item, error="the analysis crashed on this file (worker process died)"), None)
+                       for index, item in task[0]]
+        for result in results:
+            finish(*result)
+
+    pool = ProcessPoolExecutor(max_workers=max(1, workers - 1), mp_context=context)
     try:
-        for index, task in tasks:
-            try:
-                future = pool.submit(_worker, task)
-            except BrokenProcessPool:
-                pool.shutdown(wait=False)
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-                future = pool.submit(_worker, task)
-            in_flight.append((index, future, task))
-            while len(in_flight) > workers * 4 or (in_flight and in_flight[0][1].done()):
+        for number, task in enumerate(tasks):
+            if number % workers == workers - 1:
+                for result in _process_batch(task):  # this process' share
+                    finish(*result)
+            else:
+                try:
+                    future = pool.submit(_process_batch, task)
+                except BrokenProcessPool:
+                    pool.shutdown(wait=False)
+                    pool = ProcessPoolExecutor(max_workers=max(1, workers - 1), mp_context=context)
+                    future = pool.submit(_process_batch, task)
+                in_flight.append((future, task))
+            while len(in_flight) > workers * 2 or (in_flight and in_flight[0][0].done()):
                 collect(*in_flight.popleft())
         while in_flight:
             collect(*in_flight.popleft())

@@ -1018,7 +1018,15 @@ class _Exploit:
         return (os.system, (f"touch {self.marker}",))
 
 
-def _cache_payloads(marker: Path, source_key: str) -> dict:
+def _cache_key_and_signature(tmp_path: Path) -> tuple:
+    """The cache's key for tree/a.py (its absolute path) and its current signature."""
+    from ac_fixer.files import signature
+
+    path = tmp_path / "tree" / "a.py"
+    return os.path.abspath(path), signature(os.stat(path))
+
+
+def _cache_payloads(marker: Path, source_key: str, sig: list) -> dict:
     record_ok = {"line": 1, "column": 1, "end_line": 1, "end_column": 2, "code": "ACF001", "message": "m",
                  "function": "f", "mode": None, "fixable": False, "fix": None, "unsafe": False,
                  "changes_behavior": False, "cell": None, "modes": [], "rewrite_to": None, "fix_value": None,
@@ -1028,20 +1036,25 @@ def _cache_payloads(marker: Path, source_key: str) -> dict:
     def entries(value) -> bytes:
         return json.dumps({"version": version, "entries": value}).encode()
 
+    def records(value) -> bytes:  # an entry with the file's real signature and these records
+        return entries({source_key: [sig, value]})
+
     return {
         "pickle": pickle.dumps(_Exploit(marker)),
         "pickle-protocol-0": pickle.dumps(_Exploit(marker), protocol=0),
         "garbage": b"\x00\xff garbage {{{",
-        "truncated-json": entries({source_key: [record_ok]})[:-7],
+        "truncated-json": records([record_ok])[:-7],
         "json-list": b"[1, 2, 3]",
         "json-null": b"null",
         "wrong-version": json.dumps({"version": "0.0.0-evil", "entries": {source_key: []}}).encode(),
         "deep-json": b"[" * 100000 + b"]" * 100000,
         "entries-not-a-dict": entries([1, 2]),
-        "record-list-not-a-list": entries({source_key: 5}),
-        "record-not-a-dict": entries({source_key: [5]}),
-        "record-missing-fields": entries({source_key: [{"code": "ACF001"}]}),
-        "record-wrong-types": entries({source_key: [dict(record_ok, line="one", modes=7)]}),
+        "entry-not-a-pair": entries({source_key: 5}),
+        "signature-wrong-type": entries({source_key: ["x", [record_ok]]}),
+        "record-list-not-a-list": records(5),
+        "record-not-a-dict": records([5]),
+        "record-missing-fields": records([{"code": "ACF001"}]),
+        "record-wrong-types": records([dict(record_ok, line="one", modes=7)]),
     }
 
 
@@ -1055,16 +1068,14 @@ CACHE_BUG = ("BUG: a cache file that is valid JSON of the wrong shape crashes th
 @pytest.mark.parametrize("payload", [
     pytest.param(name)
     for name in ("pickle", "pickle-protocol-0", "garbage", "truncated-json", "json-list", "json-null",
-                 "wrong-version", "deep-json", "entries-not-a-dict", "record-list-not-a-list",
+                 "wrong-version", "deep-json", "entries-not-a-dict", "entry-not-a-pair",
+                 "signature-wrong-type", "record-list-not-a-list",
                  "record-not-a-dict", "record-missing-fields", "record-wrong-types")
 ])
 def test_malicious_cache_file_neither_crashes_nor_runs_code(tmp_path, payload, cache_seed):
-    import hashlib
-
     cache_file, reference = _seed_cache(tmp_path, cache_seed)
     marker = tmp_path / "PWNED"
-    key = hashlib.blake2b((tmp_path / "tree" / "a.py").read_bytes(), digest_size=16).hexdigest()
-    cache_file.write_bytes(_cache_payloads(marker, key)[payload])
+    cache_file.write_bytes(_cache_payloads(marker, *_cache_key_and_signature(tmp_path))[payload])
     for extra in ("evil.pickle", "findings.pkl", "cache.db"):
         (cache_file.parent / extra).write_bytes(pickle.dumps(_Exploit(marker)))
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent, timeout=60)
@@ -1076,15 +1087,13 @@ def test_malicious_cache_file_neither_crashes_nor_runs_code(tmp_path, payload, c
 
 def test_the_cache_is_read_and_trusted(tmp_path, cache_seed):
     """The planted cache is used (this also shows the tests above really load it): a record
-    list for the file's content hash replaces the analysis. Hence --no-cache in CI for an
-    untrusted tree (docs/reliability.md)."""
-    import hashlib
-
+    list for the file's path and signature replaces the analysis. Hence --no-cache in CI
+    for an untrusted tree (docs/reliability.md)."""
     cache_file, reference = _seed_cache(tmp_path, cache_seed)
-    key = hashlib.blake2b(CACHED_SOURCE, digest_size=16).hexdigest()
+    key, sig = _cache_key_and_signature(tmp_path)
     data = json.loads(cache_file.read_text("utf-8"))
-    assert list(data["entries"]) == [key]
-    data["entries"][key] = []
+    assert len(data["entries"]) == 1
+    data["entries"] = {key: [sig, []]}
     cache_file.write_text(json.dumps(data))
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 0 and json.loads(run.stdout) == []
