@@ -181,6 +181,10 @@ def fix_source(
     """
     if not needs_analysis(source, settings, path):
         return FixResult(source)
+    # The cheap (sliced) check first: a file with nothing to fix is never parsed whole.
+    reported = check_source(source, path, settings)
+    if not any(should_apply(f, settings) and (accept is None or accept(f)) for f in reported):
+        return FixResult(source, [], reported)
     from ac_fixer.edits import apply_edits
 
     analysis = _analyze(source, path, settings)
