@@ -1,4 +1,4 @@
-from ac_fixer.cli import main
+from ac_fixer.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -89,16 +89,12 @@ def might_have_findings(source: bytes, settings: Settings = DEFAULT_SETTINGS) ->
     return any(needle in source for needle in settings.needles())
 
 
-def needs_analysis(source: bytes, settings: Settings = DEFAULT_SETTINGS, path: str = "<string>") -> bool:
+def _screened(source: bytes, settings: Settings, path: str):
     """Both screens: the byte pre-filter, then the stdlib-ast screen (see screen.py).
 
     A file Python itself cannot parse is a SourceError here, before LibCST sees it:
     LibCST's native parser can crash the process on pathological nesting.
     """
-    return _screened(source, settings, path) is not None
-
-
-def _screened(source: bytes, settings: Settings, path: str):
     if not might_have_findings(source, settings):
         return None
     from ac_fixer.screen import screen
@@ -179,9 +175,8 @@ def fix_source(
 
     The result's ``source`` is the input object itself when nothing changed.
     """
-    if not needs_analysis(source, settings, path):
-        return FixResult(source)
-    # The cheap (sliced) check first: a file with nothing to fix is never parsed whole.
+    # The cheap (screened, sliced) check first: a file with nothing to fix is never
+    # parsed whole.
     reported = check_source(source, path, settings)
     if not any(should_apply(f, settings) and (accept is None or accept(f)) for f in reported):
         return FixResult(source, [], reported)

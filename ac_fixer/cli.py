@@ -309,5 +309,17 @@ def audit(output, output_format, no_shadow, command):
     sys.exit(run_audit(list(command), output=output, output_format=output_format, shadow=not no_shadow))
 
 
+def run() -> None:
+    """Entry point: ``main`` with a one-line error instead of a traceback when a required
+    dependency is missing (e.g. ``python -m ac_fixer`` from a checkout not installed)."""
+    try:
+        main()
+    except ModuleNotFoundError as error:
+        if error.name in ("libcst", "pathspec", "tomli", "click"):
+            _error(f"missing dependency {error.name!r}: install ac-fixer with `pip install .` (or `pip install {error.name}`)")
+            sys.exit(EXIT_ERROR)
+        raise
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
