@@ -189,6 +189,30 @@ def _describe_syntax_error(error: SyntaxError) -> str:
     return f"syntax error: {message}{where}"
 
 
+def _watch_assigned_aliases(tree: ast.Module, watched: dict) -> None:
+    """Add to ``watched`` every name bound by ``name = <dotted watched name>`` anywhere,
+    through chains (``resize = F.interpolate; up = resize``): the analysis resolves calls
+    through such aliases, so the lines naming them matter to the slice as much as the
+    catalogued names themselves."""
+    aliases = []
+    for node in _statements(tree.body):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_dotted(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if names:
+                aliases.append((names, _terminal(node.value)))
+    grew = True
+    while grew:
+        grew = False
+        for names, source_name in aliases:
+            if source_name not in watched:
+                continue
+            for name in names:
+                if name not in watched:
+                    watched[name] = list(watched[source_name])
+                    grew = True
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
     return screen(source, catalog) is not None
@@ -235,6 +259,7 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
                     partial_names.add(alias.asname)
         elif isinstance(node, ast.Assign) and _is_dotted(node.value) and _terminal(node.value) == "partial":
             partial_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    _watch_assigned_aliases(tree, watched)
 
     def may_resolve(node: ast.expr) -> bool:
         head = _head(node)

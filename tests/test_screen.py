@@ -27,6 +27,9 @@ def _assert_sound(source: bytes) -> None:
     if findings:
         assert might_have_findings(source), "byte pre-filter dropped a file with findings"
         assert needs_analysis(source, DEFAULT_SETTINGS.catalog), "ast screen dropped a file with findings"
+    # The slice the check analyzes (unrelated functions cut to stubs) reports the same.
+    full, checked = _full_and_sliced(source)
+    assert checked == full, "the sliced check reports other findings than the whole file"
 
 
 def _corpus_files():
@@ -158,3 +161,27 @@ def uses(x):
     assert sliced.count(b"\n") == source.count(b"\n")
     full, cut = _full_and_sliced(source)
     assert cut == full and [f["code"] for f in cut] == ["ACF003", "ACF001"]
+
+
+def test_slicing_keeps_functions_that_call_through_an_assigned_alias():
+    # A regression: `resize = F.interpolate` at module level, called only inside
+    # functions. The screen passed the file but the slice cut the calling functions.
+    source = b'''import torch.nn.functional as F
+resize = F.interpolate
+up: object = resize
+
+def f(x):
+    return resize(x, scale_factor=2, mode="bilinear")
+
+def g(x):
+    return up(x, scale_factor=2, mode="bicubic")
+
+def h(x):
+    return x
+'''
+    from ac_fixer.screen import screen, slice_for_check
+
+    sliced = slice_for_check(source, screen(source, DEFAULT_SETTINGS.catalog))
+    assert sliced is not None and b"def h(): pass" in sliced and b"return resize(" in sliced
+    full, cut = _full_and_sliced(source)
+    assert cut == full and [(f["line"], f["code"]) for f in cut] == [(6, "ACF001"), (9, "ACF001")]
