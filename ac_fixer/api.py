@@ -175,11 +175,26 @@ def fix_source(
 
     The result's ``source`` is the input object itself when nothing changed.
     """
-    # The cheap (screened, sliced) check first: a file with nothing to fix is never
-    # parsed whole.
-    reported = check_source(source, path, settings)
-    if not any(should_apply(f, settings) and (accept is None or accept(f)) for f in reported):
-        return FixResult(source, [], reported)
+    screened = _screened(source, settings, path)
+    if screened is None:
+        return FixResult(source, [], [])
+    from ac_fixer.screen import slice_for_check
+
+    # The fixes are made on the slice the check analyzes (unrelated functions cut to
+    # stubs that keep every line where it was), and the changed lines are carried over
+    # onto the file's own bytes: a large file is never parsed or re-printed whole.
+    sliced = slice_for_check(source, screened)
+    result = _fix_module(source if sliced is None else sliced, path, settings, accept)
+    if not result.applied or sliced is None:
+        return _checked(source, result, path)
+    new_source = carry_line_changes(source, sliced, result.source)
+    if new_source is None:  # an edit reached a line the slice changed: fix the whole file
+        return _checked(source, _fix_module(source, path, settings, accept), path)
+    return _checked(source, FixResult(new_source, result.applied, result.remaining), path)
+
+
+def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResult:
+    """Analyze ``source`` with LibCST and apply the accepted fixes to it."""
     from ac_fixer.edits import apply_edits
 
     analysis = _analyze(source, path, settings)
@@ -199,13 +214,60 @@ def fix_source(
         # a line, trailing whitespace at the end of a file): carry over only the lines
         # the edits changed, onto the original bytes.
         new_source = splice_changed_lines(source, reprinted, new_source, path)
-    if new_source == source:
-        return FixResult(source, [], remaining)
+    return FixResult(new_source, applied, remaining)
+
+
+def _checked(source: bytes, result: FixResult, path: str) -> FixResult:
+    """``result``, or the unchanged source when the fixes change nothing; never a file
+    that does not parse."""
+    if not result.applied or result.source == source:
+        return FixResult(source, [], result.remaining)
     try:
-        ast.parse(new_source)
+        ast.parse(result.source)
     except (SyntaxError, ValueError) as error:  # a bug of ours: never write such a file
         raise SourceError(path, f"internal error: the fix would not parse ({error}); file left unchanged") from None
-    return FixResult(new_source, applied, remaining)
+    return result
+
+
+def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
+    """Apply to ``source`` the line changes that turn ``base`` into ``edited``.
+
+    ``base`` has ``source``'s lines, some of them replaced (the slice); every changed
+    line must be one ``base`` kept as it was, else None.
+    """
+    import difflib
+
+    source_lines = source.splitlines(keepends=True)
+    base_lines = base.splitlines(keepends=True)
+    edited_lines = edited.splitlines(keepends=True)
+    if len(source_lines) != len(base_lines):
+        return None
+    # Only the stretch between the first and the last changed line is diffed.
+    head = 0
+    limit = min(len(base_lines), len(edited_lines))
+    while head < limit and base_lines[head] == edited_lines[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and base_lines[-1 - tail] == edited_lines[-1 - tail]:
+        tail += 1
+    base_middle = base_lines[head:len(base_lines) - tail]
+    edited_middle = edited_lines[head:len(edited_lines) - tail]
+    result, cursor = [], 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base_middle, edited_middle).get_opcodes():
+        if tag == "equal":
+            continue
+        start, end = head + i1, head + i2
+        if source_lines[start:end] != base_lines[start:end]:
+            return None
+        if start == end and 0 < start < len(base_lines) and (
+            source_lines[start - 1] != base_lines[start - 1] or source_lines[start] != base_lines[start]
+        ):
+            return None  # an insertion beside a replaced line: where it goes is not certain
+        result.extend(source_lines[cursor:start])
+        result.extend(edited_middle[j1:j2])
+        cursor = end
+    result.extend(source_lines[cursor:])
+    return b"".join(result)
 
 
 def splice_changed_lines(source: bytes, reprinted: bytes, edited: bytes, path: str) -> bytes:

@@ -299,7 +299,8 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     the whole file reports (tested): the stubs keep the names bound, and only bodies that
     cannot hold a finding or bind a module-level name (no global/nonlocal) go.
 
-    Only for reporting: fixes always parse the whole file. None when nothing is cut.
+    Fixes are made on the slice too, their changed lines carried back onto the file
+    (api.carry_line_changes). None when nothing is cut.
     """
     if screened.tree is None or screened.lines is None:
         return None

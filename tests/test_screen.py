@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ac_fixer.api import DEFAULT_SETTINGS, SourceError, _analyze, might_have_findings
+from ac_fixer.api import DEFAULT_SETTINGS, Settings, SourceError, _analyze, fix_source, might_have_findings
 from ac_fixer.rules import RULES, example_module
 from ac_fixer.screen import needs_analysis
 
@@ -113,8 +113,15 @@ def test_screen_is_sound_on_generated_programs(import_style, function, mode, fla
     else:
         call = f"{callee}({', '.join(arguments)})"
     body = f"    y = {call}\n" if inside_function else f"y = {call}\n"
-    program = f"{import_line}\n{constant}\n" + ("def f(x, grid, c, flag, kw):\n" if inside_function else "") + body
+    unrelated = "def unrelated(a,  b):\n    return a\n"  # cut from the slice
+    program = (
+        f"{import_line}\n{constant}\n{unrelated}"
+        + ("def f(x, grid, c, flag, kw):\n" if inside_function else "")
+        + body
+        + unrelated.replace("unrelated", "after")
+    )
     _assert_sound(program.encode())
+    _assert_same_fix(program.encode())
 
 
 def _full_and_sliced(source: bytes):
@@ -185,3 +192,83 @@ def h(x):
     assert sliced is not None and b"def h(): pass" in sliced and b"return resize(" in sliced
     full, cut = _full_and_sliced(source)
     assert cut == full and [(f["line"], f["code"]) for f in cut] == [(6, "ACF001"), (9, "ACF001")]
+
+
+# --------------------------------------------------------------------------- fixes on the slice
+
+FIX_SETTINGS = [
+    DEFAULT_SETTINGS,
+    Settings(unsafe_fixes=True),
+    Settings(value=True, unsafe_fixes=True),
+]
+
+
+def _fixed_whole_and_sliced(source: bytes, settings):
+    """``--fix`` as made (on the slice, lines carried back) and on the whole file."""
+    from ac_fixer.api import _checked, _fix_module, fix_source
+
+    whole = _checked(source, _fix_module(source, "<test>", settings, None), "<test>")
+    sliced = fix_source(source, "<test>", settings)
+    return whole, sliced
+
+
+def _assert_same_fix(source: bytes) -> None:
+    for settings_ in FIX_SETTINGS:
+        try:
+            whole, sliced = _fixed_whole_and_sliced(source, settings_)
+        except SourceError:
+            continue
+        assert sliced.source == whole.source
+        assert [f.to_json() for f in sliced.applied] == [f.to_json() for f in whole.applied]
+        assert [f.to_json() for f in sliced.remaining] == [f.to_json() for f in whole.remaining]
+
+
+@pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
+def test_fix_on_the_slice_writes_what_the_whole_file_fix_writes(path):
+    _assert_same_fix(path.read_bytes())
+
+
+@pytest.mark.parametrize("snippet", list(_rule_examples()))
+def test_fix_on_the_slice_matches_on_every_rule_example(snippet):
+    _assert_same_fix(example_module(snippet).encode())
+
+
+def test_fix_on_the_slice_keeps_cut_functions_byte_for_byte():
+    unrelated = "def helper(a,\tb):  # odd spacing\r\n    return  a+b\r\n\r\n"
+    source = (
+        "import torch.nn.functional as F\r\n\r\n" + unrelated
+        + "def up(x):\r\n    return F.interpolate(\r\n        x,\r\n        scale_factor=2,\r\n"
+        "        mode='bilinear',\r\n    )\r\n\r\n" + unrelated.replace("helper", "other")
+    ).encode()
+    from ac_fixer.screen import screen, slice_for_check
+
+    assert b"def helper(): pass" in slice_for_check(source, screen(source, DEFAULT_SETTINGS.catalog))
+    result = fix_source(source, "<test>")
+    assert result.source == source.replace(b"mode='bilinear',\r\n", b"mode='bilinear',\r\n        align_corners=False,\r\n")
+    _assert_same_fix(source)
+
+
+def test_carry_line_changes_refuses_a_change_on_a_line_the_slice_replaced():
+    from ac_fixer.api import carry_line_changes
+
+    source = b"a\nb\nc\nd\n"
+    base = b"a\n\nc\nd\n"  # line 2 replaced
+    assert carry_line_changes(source, base, b"a\n\nC\nd\n") == b"a\nb\nC\nd\n"
+    assert carry_line_changes(source, base, b"a\nX\nc\nd\n") is None
+    assert carry_line_changes(source, base, b"a\n\nnew\nc\nd\n") is None  # beside the replaced line
+    assert carry_line_changes(source, base, b"a\n\nc\nnew\nd\n") == b"a\nb\nc\nnew\nd\n"
+    assert carry_line_changes(source, b"a\n", b"a\n") is None  # not a slice of it
+
+
+def test_fix_falls_back_to_the_whole_file_when_lines_cannot_be_carried(monkeypatch):
+    from ac_fixer import api
+
+    source = b"import torch.nn.functional as F\n\ndef other():\n    return 1\n\ndef f(x):\n    return F.interpolate(x, mode='bilinear')\n"
+    expected = source.replace(b"'bilinear')", b"'bilinear', align_corners=False)")
+    assert fix_source(source).source == expected
+    monkeypatch.setattr(api, "carry_line_changes", lambda *args: None)
+    parsed = []
+    real_analyze = api._analyze
+    monkeypatch.setattr(api, "_analyze", lambda s, *a: parsed.append(s) or real_analyze(s, *a))
+    assert fix_source(source).source == expected
+    assert parsed[-1] == source and b"def other(): pass" in parsed[0]
