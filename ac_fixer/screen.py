@@ -233,6 +233,8 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     # `upsampler` don't count); the analysis matches identifiers by their exact text.
     if not _whole_word_pattern(catalog.short_names()).search(source):
         return None
+    if len(source) >= LARGE_FILE_BYTES and _large_file_is_clean(source, catalog):
+        return None
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
@@ -241,12 +243,25 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
         return Screened(None, None, f"cannot parse: {error}")
     except (RecursionError, MemoryError):
         return Screened(None, None, "too deeply nested to parse")
+    targets_by_short = _targets_by_short(catalog)
+    watched, partial_names = _watched_names(tree, targets_by_short)
+    lines = _match_lines(source, watched)
+    if _may_have_finding(tree, lines, catalog, watched, partial_names, _resolvable_names(tree)):
+        return Screened(tree, lines)
+    return None
+
+
+def _targets_by_short(catalog: cat.Catalog) -> dict:
     targets_by_short: dict = {}
     for target in catalog.targets:
         for name in target.all_names():
             targets_by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
-    resolvable = _resolvable_names(tree)
+    return targets_by_short
 
+
+def _watched_names(tree: ast.Module, targets_by_short: dict):
+    """(watched, partial_names): the names whose calls may be catalogued APIs (with the
+    targets they may be), and the names that may be ``functools.partial``."""
     watched = dict(targets_by_short)
     partial_names = {"partial"}
     for node in _statements(tree.body):
@@ -260,6 +275,11 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
         elif isinstance(node, ast.Assign) and _is_dotted(node.value) and _terminal(node.value) == "partial":
             partial_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     _watch_assigned_aliases(tree, watched)
+    return watched, partial_names
+
+
+def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Optional[set], resolvable) -> bool:
+    """False when every call on ``lines`` is provably clean (see the module docstring)."""
 
     def may_resolve(node: ast.expr) -> bool:
         head = _head(node)
@@ -268,21 +288,158 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     def referenced(node: Optional[ast.expr]) -> bool:
         return node is not None and _terminal(node) in watched and may_resolve(node)
 
-    lines = _match_lines(source, watched)
     for node in _nodes_on_lines(tree, lines):
         if isinstance(node, ast.Call):
             name = _terminal(node.func)
             if name in watched and may_resolve(node.func):
                 if not all(_clean_for(node, t, catalog) for t in watched[name]):
-                    return Screened(tree, lines)
-            # functools.partial(F.interpolate, ...): the first argument.
-            if name in partial_names and node.args and referenced(node.args[0]):
-                return Screened(tree, lines)
+                    return True
+            # functools.partial(F.interpolate, ...): the first argument (None: any callee
+            # may be a partial).
+            if (partial_names is None or name in partial_names) and node.args and referenced(node.args[0]):
+                return True
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and referenced(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) for t in targets):
-                return Screened(tree, lines)  # an alias (`resize = F.interpolate`) called elsewhere
-    return None
+                return True  # an alias (`resize = F.interpolate`) called elsewhere
+    return False
+
+
+# --------------------------------------------------------------------------- large files
+
+# The stdlib ast of a source takes about 70 times its size in memory (1.4 MB of source:
+# 100 MB). Files this large are first screened one group of top-level statements at a
+# time: each group is compiled to bytecode, whose name tables tell which groups name a
+# watched identifier outside strings and comments; only those groups get an ast.
+LARGE_FILE_BYTES = 256 * 1024
+_GROUP_CHARS = 64 * 1024
+_STATEMENT_START = re.compile(r"^[A-Za-z_@]", re.MULTILINE)
+_CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+_STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
+_CO_FUTURE_ANNOTATIONS = 0x1000000  # names in annotations are not compiled under it
+
+
+def _top_level_groups(text: str) -> list:
+    """(first line, text) of consecutive runs of top-level statements of ``text``.
+
+    A run starts at a line that starts a statement at column 0, as far as one can tell
+    without tokenizing. A wrong guess (a column-0 line inside a string or brackets)
+    leaves a run that does not compile, and the caller then parses the whole file.
+    """
+    groups = []
+    start, first_line = 0, 1
+    for match in _STATEMENT_START.finditer(text, _GROUP_CHARS):
+        position = match.start()
+        if position - start < _GROUP_CHARS or _CONTINUATION.match(text, position):
+            continue
+        previous = text.rfind("\n", 0, position - 1) + 1
+        if text.startswith("@", previous):
+            continue  # a decorator belongs with what follows it
+        groups.append((first_line, text[start:position]))
+        first_line += text.count("\n", start, position)
+        start = position
+    groups.append((first_line, text[start:]))
+    return groups
+
+
+def _code_names(code) -> set:
+    """Every identifier a code object (and those nested in it) names: globals, attributes,
+    imports, locals and closure variables. Strings and comments add none."""
+    names: set = set()
+    stack = [code]
+    while stack:
+        code = stack.pop()
+        for name in code.co_names:
+            names.update(name.split("."))  # `import a.b.c` is one entry
+        names.update(code.co_varnames, code.co_cellvars, code.co_freevars)
+        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    return names
+
+
+def _dead_code_keeps_names() -> bool:
+    """The bytecode names of this Python include names used only in dead code (`if 0:`);
+    the large-file screen relies on it, and checks it once."""
+    probe = "if 0:\n    a.interpolate()\ndef f():\n    return\n    b.grid_sample()\n"
+    try:
+        names = _code_names(compile(probe, "<probe>", "exec", dont_inherit=True, optimize=0))
+    except Exception:  # noqa: BLE001 - any surprise disables the shortcut
+        return False
+    return {"interpolate", "grid_sample"} <= names
+
+
+_DEAD_CODE_KEEPS_NAMES: list = []
+
+
+def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
+    """True only when no call in ``source`` can produce a finding, decided group by group;
+    False when it is not certain (the caller then screens the whole file)."""
+    import io
+    import tokenize
+    import warnings
+
+    if not _DEAD_CODE_KEEPS_NAMES:
+        _DEAD_CODE_KEEPS_NAMES.append(_dead_code_keeps_names())
+    if not _DEAD_CODE_KEEPS_NAMES[0]:
+        return False
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return False
+    if "\r" in text or "\x00" in text:
+        return False  # lines counted otherwise than by "\n": leave it to the whole parse
+    targets_by_short = _targets_by_short(catalog)
+    groups = []  # [first line, text, names or None once parsed]
+    for number, (first_line, group_text) in enumerate(_top_level_groups(text)):
+        if number and "__future__" in group_text:
+            return False  # a misplaced future import is an error only in the whole file
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                code = compile(group_text, "<group>", "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        names = _code_names(code)
+        if code.co_flags & _CO_FUTURE_ANNOTATIONS:
+            names = None  # annotations were not compiled: parse this group
+        groups.append([first_line, group_text, names])
+        del code
+    star_import = any(_STAR_IMPORT.search(g[1]) for g in groups if g[2] is not None)
+    body: list = []
+    triggers = set(targets_by_short)
+    while True:
+        to_parse = [g for g in groups if g[2] is None or (isinstance(g[2], set) and g[2] & triggers)]
+        if not to_parse:
+            break
+        for group in to_parse:
+            try:
+                tree = ast.parse(group[1])
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return False
+            ast.increment_lineno(tree, group[0] - 1)
+            body.extend(tree.body)
+            group[2] = False  # parsed
+        watched, _ = _watched_names(ast.Module(body=body, type_ignores=[]), targets_by_short)
+        grown = set(watched)
+        if grown <= triggers:
+            break
+        triggers |= grown
+    tree = ast.Module(body=body, type_ignores=[])
+    watched, _ = _watched_names(tree, targets_by_short)
+    # Aliases of functools.partial may be bound in groups not parsed: any call whose first
+    # argument names a watched name counts as a possible partial.
+    partial_names = None
+    if star_import:
+        resolvable = None
+    else:
+        resolvable = _resolvable_names(tree)
+        if resolvable is not None:
+            # Names bound in the groups not parsed: a superset, from their bytecode.
+            for group in groups:
+                if isinstance(group[2], set):
+                    resolvable |= group[2]
+    lines = _match_lines(source, watched)
+    return not _may_have_finding(tree, lines, catalog, watched, partial_names, resolvable)
 
 
 # --------------------------------------------------------------------------- slicing

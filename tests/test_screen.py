@@ -272,3 +272,144 @@ def test_fix_falls_back_to_the_whole_file_when_lines_cannot_be_carried(monkeypat
     monkeypatch.setattr(api, "_analyze", lambda s, *a: parsed.append(s) or real_analyze(s, *a))
     assert fix_source(source).source == expected
     assert parsed[-1] == source and b"def other(): pass" in parsed[0]
+
+
+# --------------------------------------------------------------------------- large files, group by group
+
+def _large_path_says_clean(source: bytes, group_chars: int) -> bool:
+    from ac_fixer import screen as screen_module
+
+    saved = screen_module._GROUP_CHARS
+    screen_module._GROUP_CHARS = group_chars
+    try:
+        return screen_module._large_file_is_clean(source, DEFAULT_SETTINGS.catalog)
+    finally:
+        screen_module._GROUP_CHARS = saved
+
+
+def _whole_file_screen(source: bytes):
+    from ac_fixer import screen as screen_module
+
+    saved = screen_module.LARGE_FILE_BYTES
+    screen_module.LARGE_FILE_BYTES = 1 << 60
+    try:
+        return screen_module.screen(source, DEFAULT_SETTINGS.catalog)
+    finally:
+        screen_module.LARGE_FILE_BYTES = saved
+
+
+def _assert_large_path_sound(source: bytes) -> None:
+    """The group-by-group screen of large files calls a file clean only when the
+    whole-file screen drops it too (so never a file with a finding)."""
+    for group_chars in (0, 120):  # every column-0 statement its own group; small groups
+        if _large_path_says_clean(source, group_chars):
+            assert _whole_file_screen(source) is None, f"group screen ({group_chars}) dropped a file the whole screen keeps"
+            assert not _findings(source)
+
+
+@pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
+def test_large_file_screen_is_sound_on_fixtures(path):
+    _assert_large_path_sound(path.read_bytes())
+
+
+@pytest.mark.parametrize("snippet", list(_rule_examples()))
+def test_large_file_screen_is_sound_on_rule_examples(snippet):
+    _assert_large_path_sound(example_module(snippet).encode())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(IMPORTS),
+    st.sampled_from(FUNCTIONS),
+    st.sampled_from(MODES),
+    st.sampled_from(FLAGS),
+    st.sampled_from(["", "@decorator\n", "if c:\n    pass\nelse:\n    pass\n", 'DOC = """\ndef x(): pass\n"""\n']),
+    st.booleans(),
+)
+def test_large_file_screen_is_sound_on_generated_programs(import_style, function, mode, flag, between, inside_function):
+    import_line, callee = import_style
+    callee = callee.format(f=function)
+    arguments = ["x", "grid" if function == "grid_sample" else "scale_factor=2"]
+    if mode is not None and function != "affine_grid":
+        arguments.append(f"mode={mode}")
+    if flag is not None:
+        arguments.append(flag)
+    call = callee if "(F." in callee else f"{callee}({', '.join(arguments)})"
+    body = f"def f(x, grid, c, flag, kw):\n    y = {call}\n" if inside_function else f"y = {call}\n"
+    if between.startswith("@"):
+        body = between + body if inside_function else body
+        between = ""
+    program = f"{import_line.format(f=function)}\nMODE = 'bilinear'\n{between}def unrelated(a):\n    return a\n{body}"
+    _assert_large_path_sound(program.encode())
+
+
+LARGE_PATH_CASES = {
+    # the alias is made in a later group than the call that uses it
+    "alias bound after use": "import torch.nn.functional as F\ndef f(x):\n    return resize(x, mode='bilinear')\nresize = F.interpolate\n",
+    "chained alias": "import torch.nn.functional as F\ndef f(x):\n    return up(x, mode='bilinear')\nup = resize\nresize = F.interpolate\n",
+    "import alias in a later group": "def f(x):\n    return r(x, mode='bicubic')\nfrom torch.nn.functional import interpolate as r\n",
+    "partial alias in another group": "import functools\nP = functools.partial\nimport torch.nn.functional as F\ng = P(F.interpolate, mode='bilinear')\n",
+    "star import in another group": "from torch.nn.functional import *\nx = 1\ny = interpolate(x, mode='bilinear')\n",
+    "future annotations, a call in an annotation": "from __future__ import annotations\nimport torch.nn.functional as F\ndef f(x: F.interpolate(x, mode='bilinear')):\n    pass\n",
+    "dead code": "import torch.nn.functional as F\nif 0:\n    F.interpolate(x, mode='bilinear')\n",
+    "column-0 text inside a string": 'import torch.nn.functional as F\nDOC = """\nnothing here\n"""\nF.interpolate(x, mode="bilinear")\n',
+    "latin-1 cookie": "# -*- coding: latin-1 -*-\nimport torch.nn.functional as F\nNAME = '\xe9'\nF.interpolate(x, mode='bilinear')\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LARGE_PATH_CASES))
+def test_large_file_screen_keeps_files_with_findings(name):
+    text = LARGE_PATH_CASES[name]
+    source = text.encode("latin-1" if "latin-1" in text else "utf-8")
+    assert _findings(source), "the case must have a finding"
+    for group_chars in (0, 10, 120):
+        assert not _large_path_says_clean(source, group_chars), group_chars
+
+
+def test_large_file_screen_drops_names_in_strings_without_an_ast_of_them():
+    clean_call = "F.interpolate(x, mode='nearest')\n"
+    strings = "".join(f"OP_{i} = ('nn.functional.interpolate', 'grid_sample')\n" for i in range(50))
+    source = ("import torch.nn.functional as F\n" + strings + clean_call).encode()
+    assert _large_path_says_clean(source, 0) and _large_path_says_clean(source, 200)
+    assert _whole_file_screen(source) is None
+
+
+def test_large_file_screen_defers_to_the_whole_parse_on_errors():
+    from ac_fixer import screen as screen_module
+
+    broken = b"import torch.nn.functional as F\nx = (\n1)\nF.interpolate(x, mode='nearest'\n"
+    assert not _large_path_says_clean(broken, 0)
+    misplaced_future = b"import torch.nn.functional as F\nfrom __future__ import annotations\nF.interpolate(x, mode='nearest')\n"
+    assert not _large_path_says_clean(misplaced_future, 0)
+    big = b"import torch.nn.functional as F\n" + b"x = 1\n" * 60000 + b"F.interpolate(x, mode='bilinear'\n"
+    assert len(big) >= screen_module.LARGE_FILE_BYTES
+    assert screen_module.screen(big, DEFAULT_SETTINGS.catalog).error.startswith("syntax error")
+
+
+def test_bytecode_names_include_dead_code_on_this_python():
+    from ac_fixer.screen import _dead_code_keeps_names
+
+    assert _dead_code_keeps_names()
+
+
+@pytest.mark.slow
+def test_large_file_screen_is_sound_on_the_benchmark_corpus():
+    """Every candidate file of benchmarks/corpus (built by benchmarks/corpus.py), screened
+    group by group with per-statement and with default groups."""
+    corpus = ROOT / "benchmarks" / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("no benchmarks/corpus: run python benchmarks/corpus.py")
+    from ac_fixer import screen as screen_module
+
+    pattern = screen_module._whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
+    checked = 0
+    for path in sorted(corpus.rglob("*.py")):
+        source = path.read_bytes()
+        if not pattern.search(source):
+            continue
+        checked += 1
+        whole = _whole_file_screen(source)
+        for group_chars in (0, screen_module._GROUP_CHARS):
+            if _large_path_says_clean(source, group_chars):
+                assert whole is None, (group_chars, path)
+    assert checked > 100
