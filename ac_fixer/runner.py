@@ -98,15 +98,27 @@ def _analyze_file(
     return outcome
 
 
-def _process_file(item: SourceFile, settings: Settings, fix: bool):
-    """Read, screen and analyze one file: (outcome, signature of what was read or None)."""
+def content_digest(source: bytes) -> str:
+    return hashlib.blake2b(source, digest_size=16).hexdigest()
+
+
+def _process_file(item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple]):
+    """Read, screen and analyze one file: (outcome, signature of what was read or None,
+    digest of its content or None).
+
+    ``known`` is (digest, findings) the cache holds for the file, whose signature changed:
+    when the content is the same (a checkout or a `touch`), those findings stand.
+    """
     try:
         source, read_signature = read_source_and_signature(item)
     except FileError as error:
-        return FileOutcome(item, error=error.reason), None
+        return FileOutcome(item, error=error.reason), None, None
     if not might_have_findings(source, settings):
-        return FileOutcome(item), read_signature
-    return _analyze_file(item, source, settings, fix), read_signature
+        return FileOutcome(item), read_signature, None
+    digest = content_digest(source) if use_cache else None
+    if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
+        return FileOutcome(item, findings=known[1]), read_signature, digest
+    return _analyze_file(item, source, settings, fix), read_signature, digest
 
 
 def _process_batch(task) -> list:
@@ -119,11 +131,11 @@ def _process_batch(task) -> list:
     """
     import gc
 
-    batch, settings, fix = task
+    batch, settings, fix, use_cache = task
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [(index, *_process_file(item, settings, fix)) for index, item in batch]
+        return [(index, *_process_file(item, settings, fix, use_cache, known)) for index, item, known in batch]
     finally:
         gc.collect(0)
         if was_enabled:
@@ -146,10 +158,13 @@ def default_cache_dir() -> Path:
 
 
 class Cache:
-    """Findings per file, for one tool version and configuration.
+    """Findings per file, for one tool version and configuration, keyed by the file's
+    content.
 
     A file whose size, times and inode are what they were when it was analyzed is not
-    read again (a warm run stats each file and reads none). One JSON file per
+    read again (a warm run stats each file and reads none). A file whose signature
+    changed is read, and when its content has the digest stored with the findings (a
+    checkout that rewrote it as it was, a `touch`), the findings stand. One JSON file per
     configuration, replaced atomically: two runs at once each write a complete file,
     and the later one wins. JSON, not pickle: a cache file that came with a checked-out
     tree must never be able to run code. A damaged entry is a miss, never a crash.
@@ -172,20 +187,24 @@ class Cache:
     def _key(item: SourceFile) -> str:
         return os.path.abspath(item.path)
 
-    def get(self, item: SourceFile) -> Optional[list]:
+    def get(self, item: SourceFile) -> tuple:
+        """(findings, None) when the file's signature is unchanged; else (None, known):
+        known is (content digest, findings) to compare the file's content with, or None."""
         entry = self.entries.get(self._key(item))
         if entry is None:
-            return None
+            return None, None
         try:
-            stored_signature, records = entry
-            if stored_signature != signature(os.stat(item.path)):
-                return None
-            return [_finding_from_cache(record, item.display) for record in records]
+            stored_signature, records, *rest = entry
+            findings = [_finding_from_cache(record, item.display) for record in records]
+            if stored_signature == signature(os.stat(item.path)):
+                return findings, None
+            digest = rest[0] if rest else None
+            return None, ((digest, findings) if isinstance(digest, str) else None)
         except (OSError, KeyError, TypeError, ValueError, AttributeError):
-            return None  # changed, gone, or a damaged or foreign entry: a miss
+            return None, None  # gone, or a damaged or foreign entry: a miss
 
-    def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding]) -> None:
-        self.entries[self._key(item)] = [read_signature, [_finding_to_cache(f) for f in findings]]
+    def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding], digest=None) -> None:
+        self.entries[self._key(item)] = [read_signature, [_finding_to_cache(f) for f in findings], digest]
         self.dirty = True
 
     def save(self) -> None:
@@ -288,23 +307,24 @@ def run(
     outcomes: list = [None] * len(items)
     done = 0
 
-    def finish(index: int, outcome: FileOutcome, read_signature=None) -> None:
+    def finish(index: int, outcome: FileOutcome, read_signature=None, digest=None) -> None:
         nonlocal done
         outcomes[index] = outcome
         if cache is not None and read_signature is not None and outcome.error is None and not outcome.applied:
-            cache.put(outcome.item, read_signature, outcome.findings)
+            cache.put(outcome.item, read_signature, outcome.findings, digest)
         done += 1
         if progress is not None:
             progress(done, len(items))
 
     pending = []
     for index, item in enumerate(items):
-        cached = cache.get(item) if cache is not None else None
+        cached, known = cache.get(item) if cache is not None else (None, None)
         if cached is not None and (not fix or not any(f.fixable for f in cached)):
             finish(index, FileOutcome(item, findings=cached))
         else:
-            pending.append((index, item))
-    tasks = [(pending[i:i + BATCH], settings, fix) for i in range(0, len(pending), BATCH)]
+            pending.append((index, item, known))
+    use_cache = cache is not None
+    tasks = [(pending[i:i + BATCH], settings, fix, use_cache) for i in range(0, len(pending), BATCH)]
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if workers > 1 and len(pending) >= MIN_FILES_FOR_WORKERS:
         _run_in_workers(tasks, workers, finish)
@@ -332,8 +352,8 @@ def _run_in_workers(tasks: list, workers: int, finish) -> None:
         except BrokenProcessPool:
             # A worker died (a native crash on some file): the files it held are named
             # as errors; the others go on.
-            results = [(index, FileOutcome(item, error="the analysis crashed on this file (worker process died)"), None)
-                       for index, item in task[0]]
+            results = [(index, FileOutcome(item, error="the analysis crashed on this file (worker process died)"))
+                       for index, item, _ in task[0]]
         for result in results:
             finish(*result)
 
