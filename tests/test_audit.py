@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,6 +229,37 @@ def test_pytest_plugin_writes_the_report(tmp_path):
     functional = by_line[line_of("suite_for_plugin.py", "functional")]
     assert module["function"] == "torch.nn.Upsample" and module["modes"] == ["bicubic"]
     assert functional["modes"] == ["bilinear"] and functional["equal"] is True
+
+
+def test_pytest_plugin_merges_the_records_of_xdist_workers(tmp_path):
+    pytest.importorskip("xdist")
+    suite = tmp_path / "suite_for_plugin.py"
+    shutil.copy(PROGRAMS / "suite_for_plugin.py", suite)
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist.plugin", "-n", "2"]
+    command += ["-p", "ac_fixer.runtime.pytest_plugin", suite.name, "--ac-fixer-audit=audit.json"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ac-fixer audit: 2 site(s) written to audit.json (from 2 pytest-xdist workers)" in result.stdout
+    report = json.loads((tmp_path / "audit.json").read_text())
+    by_line = {site["line"]: site for site in report if site["path"] == "suite_for_plugin.py"}
+    module = by_line[line_of("suite_for_plugin.py", "module")]
+    functional = by_line[line_of("suite_for_plugin.py", "functional")]
+    assert module["function"] == "torch.nn.Upsample" and module["modes"] == ["bicubic"] and module["calls"] == 1
+    assert functional["modes"] == ["bilinear"] and functional["equal"] is True and functional["calls"] == 1
+
+
+def test_pytest_plugin_names_an_xdist_worker_that_died(tmp_path):
+    pytest.importorskip("xdist")
+    shutil.copy(PROGRAMS / "suite_for_plugin.py", tmp_path / "suite_for_plugin.py")
+    (tmp_path / "test_crash.py").write_text("import os\n\ndef test_crash():\n    os._exit(3)\n")
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist.plugin", "-n", "2"]
+    command += ["-p", "ac_fixer.runtime.pytest_plugin", "suite_for_plugin.py", "test_crash.py"]
+    result = subprocess.run([*command, "--ac-fixer-audit=audit.json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"pytest-xdist worker gw\d+ went down without its record", result.stdout), result.stdout
+    assert isinstance(json.loads((tmp_path / "audit.json").read_text()), list)
 
 
 def test_pytest_plugin_imports_nothing_heavy():

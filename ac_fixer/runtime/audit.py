@@ -40,8 +40,8 @@ Limits:
   statistics and profiler traces show it. It is skipped (``equal`` stays null) under
   ``torch.jit.trace``, vmap/grad transforms, torch function/dispatch modes, CUDA graph capture
   and for tensor subclasses.
-- ``pytest --ac-fixer-audit`` records the pytest process only (not subprocesses started by
-  tests, not pytest-xdist workers: use ``ac-fixer audit -- pytest -n N ...`` for those).
+- ``pytest --ac-fixer-audit`` records the pytest process and its pytest-xdist workers, not
+  subprocesses started by tests: use ``ac-fixer audit -- pytest ...`` for those.
   With plugin autoloading off (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``) load it with ``-p ac_fixer``.
 - Tracebacks of exceptions raised inside an audited call show one more frame (ac-fixer's).
 

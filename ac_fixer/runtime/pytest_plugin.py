@@ -7,6 +7,7 @@ library. The audit (and with it the hooks on torch) starts only when the option 
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -45,26 +46,50 @@ def pytest_configure(config) -> None:
         _start()  # idempotent; covers option values set after the early parse
 
 
+# pytest-xdist: each worker hands its record to the controller with its output.
+_WORKER_OUTPUT_KEY = "ac_fixer_audit_record"
+_WORKER_RECORDS = pytest.StashKey[list]()
+_LOST_WORKERS = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """(pytest-xdist, in the controller) A worker is done: keep its audit record."""
+    config = node.config
+    if not config.getoption(_OPTION):
+        return
+    raw = (getattr(node, "workeroutput", None) or {}).get(_WORKER_OUTPUT_KEY)
+    if raw is None:
+        name = getattr(getattr(node, "gateway", None), "id", "?")
+        config.stash.setdefault(_LOST_WORKERS, []).append(name)
+        return
+    config.stash.setdefault(_WORKER_RECORDS, []).append(json.loads(raw))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus) -> None:
     config = session.config
     target = config.getoption(_OPTION)
-    # pytest-xdist workers leave the report to the controller (which sees no calls:
-    # run `ac-fixer audit -- pytest -n N ...` to audit the workers).
-    if not target or hasattr(config, "workerinput"):
+    if not target:
         return
     from ac_fixer.runtime import audit
 
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller writes
+        config.workeroutput[_WORKER_OUTPUT_KEY] = json.dumps(audit.process_record())
+        return
     base_dir = str(config.invocation_params.dir)
     path = os.path.join(base_dir, target)
-    record = audit.process_record()
-    sites = audit.build_report([record], base_dir=base_dir)
+    records = [audit.process_record(), *config.stash.get(_WORKER_RECORDS, [])]
+    sites = audit.build_report(records, base_dir=base_dir)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(audit.format_audit_json(sites))
-    summary = [f"ac-fixer audit: {len(sites)} site(s) written to {target}"]
-    summary += [f"ac-fixer audit: internal error recorded ({message})" for message in record["errors"]]
-    if getattr(config.option, "numprocesses", None):
-        summary.append("ac-fixer audit: pytest-xdist workers are not recorded; run `ac-fixer audit -- pytest ...`")
+    workers = len(records) - 1
+    recorded = f" (from {workers} pytest-xdist workers)" if workers else ""
+    summary = [f"ac-fixer audit: {len(sites)} site(s) written to {target}{recorded}"]
+    errors = [message for record in records for message in record.get("errors", ())]
+    summary += [f"ac-fixer audit: internal error recorded ({message})" for message in errors]
+    for name in config.stash.get(_LOST_WORKERS, []):
+        summary.append(f"ac-fixer audit: pytest-xdist worker {name} went down without its record")
     config.stash[_SUMMARY] = summary
 
 
