@@ -561,3 +561,31 @@ def test_rename_keeps_names_listed_in_all(tmp_path):
     bound = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names}
     bound |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     assert {"upsample", "up2"} <= bound
+
+
+@pytest.mark.parametrize(
+    "files, libcst_expected",
+    [
+        ({"plain.py": "x = 1\n", "clean.py": CLEAN}, False),  # the screens decide: no LibCST
+        ({"plain.py": "x = 1\n", "undecidable.py": UNDECIDABLE}, True),
+    ],
+)
+def test_check_imports_libcst_only_when_a_file_needs_it_and_never_torch(tmp_path, files, libcst_expected):
+    import subprocess
+    import sys
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    probe = (
+        "import sys\n"
+        "from ac_fixer.cli import main\n"
+        "try:\n"
+        "    main(['check', '--no-cache', '--jobs', '1', '.'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('MODULES', sorted({'libcst', 'torch'} & set(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    modules = result.stdout.strip().splitlines()[-1]
+    assert modules == ("MODULES ['libcst']" if libcst_expected else "MODULES []")
