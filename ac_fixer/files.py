@@ -183,7 +183,8 @@ def signature(info: os.stat_result) -> list:
 
 
 def read_source_and_signature(item: SourceFile) -> tuple:
-    """(bytes, signature of exactly what was read)."""
+    """(bytes, signature of exactly what was read): the signature is None when the file
+    changed while it was read (its findings must not be cached under either signature)."""
     try:
         fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
@@ -200,7 +201,8 @@ def read_source_and_signature(item: SourceFile) -> tuple:
             if not chunk:
                 break
             chunks.append(chunk)
-        return b"".join(chunks), signature(os.fstat(fd))
+        after = signature(os.fstat(fd))
+        return b"".join(chunks), (after if after == signature(info) else None)
     except OSError as error:
         raise FileError(item.display, f"cannot read: {error.strerror or error}") from None
     finally:

@@ -143,11 +143,22 @@ def _process_batch(task) -> list:
 
 
 def _settings_key(settings: Settings) -> str:
-    from importlib import resources
-
-    catalog_bytes = resources.files("ac_fixer").joinpath("catalog.toml").read_bytes()
+    """The cache file's key: tool version, configuration, and the catalog and code that
+    decide findings (so a changed checkout or a fix of ours never reuses older results)."""
     text = repr((__version__, settings.value, settings.select, settings.ignore, settings.extra_targets))
-    return hashlib.sha256(text.encode() + catalog_bytes).hexdigest()[:16]
+    digest = hashlib.sha256(text.encode())
+    for name in _CODE_FILES:
+        try:
+            digest.update(name.encode() + b"\0" + (Path(__file__).parent / name).read_bytes())
+        except OSError:
+            digest.update(name.encode() + b"\0missing")
+    return digest.hexdigest()[:16]
+
+
+_CODE_FILES = (
+    "catalog.toml", "catalog.py", "analysis.py", "scopes.py", "literals.py", "screen.py",
+    "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py",
+)
 
 
 def default_cache_dir() -> Path:

@@ -65,7 +65,7 @@ def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool
     if flag is not None and not _is_none(flag):
         # Only ACF004 remains possible: a literal True/False with a mode that may resolve
         # to one rejecting the flag (the analysis resolves literals, names and conditionals).
-        if target.every_mode or not (isinstance(flag, ast.Constant) and isinstance(flag.value, bool)):
+        if target.every_mode or not _may_equal_a_bool(flag):
             return True
         if mode is None:
             return not mode_dynamic and target.default_mode in catalog.modes_using_flag
@@ -81,6 +81,13 @@ def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool
     if mode_text is not None:
         return mode_text not in catalog.modes_using_flag
     return False
+
+
+def _may_equal_a_bool(node: ast.expr) -> bool:
+    """A literal the analysis may read as True or False (``1``, ``0.0``, ``-0``, ``True``)."""
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float))
 
 
 def _terminal(node: ast.expr) -> Optional[str]:
@@ -136,10 +143,17 @@ def _is_dotted(node: Optional[ast.expr]) -> bool:
     return isinstance(node, ast.Name)
 
 
-def _match_lines(source: bytes, names: Iterable[str]) -> Optional[list]:
-    """Sorted line numbers where one of ``names`` occurs; None when lines are ambiguous."""
+def _match_lines(source: bytes, names: Iterable[str], aliased: bool = False) -> Optional[list]:
+    """Sorted line numbers where one of ``names`` occurs; None when lines are ambiguous.
+
+    ``aliased``: some of ``names`` are aliases read from the ast, which spells an
+    identifier in NFKC form (the source may write ``ｒ`` for ``r``) and as text, not in the
+    file's encoding: a file with any non-ASCII byte then has no line numbers.
+    """
     if b"\r" in source.replace(b"\r\n", b""):
         return None  # lone CR newlines: let the full walk decide
+    if aliased and not source.isascii():
+        return None
     pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b")
     lines = []
     line, position = 1, 0
@@ -189,7 +203,7 @@ def _describe_syntax_error(error: SyntaxError) -> str:
     return f"syntax error: {message}{where}"
 
 
-def _watch_assigned_aliases(tree: ast.Module, watched: dict) -> None:
+def _watch_assigned_aliases(tree: ast.Module, watched: dict) -> bool:
     """Add to ``watched`` every name bound by ``name = <dotted watched name>`` anywhere,
     through chains (``resize = F.interpolate; up = resize``): the analysis resolves calls
     through such aliases, so the lines naming them matter to the slice as much as the
@@ -201,16 +215,18 @@ def _watch_assigned_aliases(tree: ast.Module, watched: dict) -> None:
             names = [t.id for t in targets if isinstance(t, ast.Name)]
             if names:
                 aliases.append((names, _terminal(node.value)))
-    grew = True
+    grew, found = True, False
     while grew:
         grew = False
         for names, source_name in aliases:
             if source_name not in watched:
                 continue
+            found = True
             for name in names:
                 if name not in watched:
                     watched[name] = list(watched[source_name])
                     grew = True
+    return found
 
 
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
@@ -244,8 +260,8 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     except (RecursionError, MemoryError):
         return Screened(None, None, "too deeply nested to parse")
     targets_by_short = _targets_by_short(catalog)
-    watched, partial_names = _watched_names(tree, targets_by_short)
-    lines = _match_lines(source, watched)
+    watched, partial_names, aliased = _watched_names(tree, targets_by_short)
+    lines = _match_lines(source, watched, aliased)
     if _may_have_finding(tree, lines, catalog, watched, partial_names, _resolvable_names(tree)):
         return Screened(tree, lines)
     return None
@@ -260,22 +276,25 @@ def _targets_by_short(catalog: cat.Catalog) -> dict:
 
 
 def _watched_names(tree: ast.Module, targets_by_short: dict):
-    """(watched, partial_names): the names whose calls may be catalogued APIs (with the
-    targets they may be), and the names that may be ``functools.partial``."""
+    """(watched, partial_names, aliased): the names whose calls may be catalogued APIs
+    (with the targets they may be), the names that may be ``functools.partial``, and
+    whether any watched name is bound to another name (``import … as``, ``a = F.interpolate``)."""
     watched = dict(targets_by_short)
     partial_names = {"partial"}
+    aliased = False
     for node in _statements(tree.body):
         if isinstance(node, (ast.ImportFrom, ast.Import)):
             for alias in node.names:
                 short = alias.name.rsplit(".", 1)[-1]
                 if alias.asname and short in targets_by_short:
                     watched.setdefault(alias.asname, []).extend(targets_by_short[short])
+                    aliased = True
                 if alias.asname and short == "partial":
                     partial_names.add(alias.asname)
         elif isinstance(node, ast.Assign) and _is_dotted(node.value) and _terminal(node.value) == "partial":
             partial_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    _watch_assigned_aliases(tree, watched)
-    return watched, partial_names
+    aliased = _watch_assigned_aliases(tree, watched) or aliased
+    return watched, partial_names, aliased
 
 
 def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Optional[set], resolvable) -> bool:
@@ -310,27 +329,31 @@ def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Option
 # The stdlib ast of a source takes about 70 times its size in memory (1.4 MB of source:
 # 100 MB). Files this large are first screened one group of top-level statements at a
 # time: each group is compiled to bytecode, whose name tables tell which groups name a
-# watched identifier outside strings and comments; only those groups get an ast.
+# watched identifier outside strings and comments; only those groups get an ast, and so
+# do groups with a def whose text names one (annotations of assignments in a function
+# body are never compiled).
 LARGE_FILE_BYTES = 256 * 1024
-_GROUP_CHARS = 64 * 1024
+_GROUP_CHARS = 4096  # measured: smaller groups mean less text to parse where a name occurs
 _STATEMENT_START = re.compile(r"^[A-Za-z_@]", re.MULTILINE)
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 _CO_FUTURE_ANNOTATIONS = 0x1000000  # names in annotations are not compiled under it
 
 
-def _top_level_groups(text: str) -> list:
-    """(first line, text) of consecutive runs of top-level statements of ``text``.
+def _top_level_groups(text: str, size: Optional[int] = None) -> list:
+    """(first line, text) of consecutive runs of top-level statements of ``text``, each of
+    at least ``size`` characters (default ``_GROUP_CHARS``; 0: one statement each).
 
     A run starts at a line that starts a statement at column 0, as far as one can tell
     without tokenizing. A wrong guess (a column-0 line inside a string or brackets)
     leaves a run that does not compile, and the caller then parses the whole file.
     """
+    size = _GROUP_CHARS if size is None else size
     groups = []
     start, first_line = 0, 1
-    for match in _STATEMENT_START.finditer(text, _GROUP_CHARS):
+    for match in _STATEMENT_START.finditer(text, max(size, 1)):
         position = match.start()
-        if position - start < _GROUP_CHARS or _CONTINUATION.match(text, position):
+        if position - start < size or _CONTINUATION.match(text, position):
             continue
         previous = text.rfind("\n", 0, position - 1) + 1
         if text.startswith("@", previous):
@@ -344,7 +367,9 @@ def _top_level_groups(text: str) -> list:
 
 def _code_names(code) -> set:
     """Every identifier a code object (and those nested in it) names: globals, attributes,
-    imports, locals and closure variables. Strings and comments add none."""
+    imports, locals and closure variables. Strings and comments add none, and neither do
+    the annotations of assignments in function bodies (never compiled): see
+    :func:`_has_function`."""
     names: set = set()
     stack = [code]
     while stack:
@@ -352,6 +377,12 @@ def _code_names(code) -> set:
         for name in code.co_names:
             names.update(name.split("."))  # `import a.b.c` is one entry
         names.update(code.co_varnames, code.co_cellvars, code.co_freevars)
+        # In a class, `__up` is compiled as `_Class__up`: add every `__…` tail.
+        for name in [n for n in names if n.startswith("_") and "__" in n[1:]]:
+            start = name.find("__", 1)
+            while start != -1:
+                names.add(name[start:])
+                start = name.find("__", start + 1)
         stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
     return names
 
@@ -368,6 +399,30 @@ def _dead_code_keeps_names() -> bool:
 
 
 _DEAD_CODE_KEEPS_NAMES: list = []
+_CO_OPTIMIZED = 0x1
+
+
+def _compiles(text: str):
+    """The code object of ``text``, or None when it does not compile."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return compile(text, "<group>", "exec", dont_inherit=True, optimize=0)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _has_function(code) -> bool:
+    """Whether a ``def`` (whose body may hold ``y: <annotation> = …``) is in ``code``."""
+    stack = [code]
+    while stack:
+        code = stack.pop()
+        if code.co_flags & _CO_OPTIMIZED and not code.co_name.startswith("<"):
+            return True  # not a lambda, comprehension, class body or module
+        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    return False
 
 
 def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
@@ -375,7 +430,6 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     False when it is not certain (the caller then screens the whole file)."""
     import io
     import tokenize
-    import warnings
 
     if not _DEAD_CODE_KEEPS_NAMES:
         _DEAD_CODE_KEEPS_NAMES.append(_dead_code_keeps_names())
@@ -389,26 +443,29 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     if "\r" in text or "\x00" in text:
         return False  # lines counted otherwise than by "\n": leave it to the whole parse
     targets_by_short = _targets_by_short(catalog)
-    groups = []  # [first line, text, names or None once parsed]
+    groups = []  # [first line, text, bytecode names (None: parse it), has a def, parsed]
     for number, (first_line, group_text) in enumerate(_top_level_groups(text)):
         if number and "__future__" in group_text:
             return False  # a misplaced future import is an error only in the whole file
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                code = compile(group_text, "<group>", "exec", dont_inherit=True, optimize=0)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        code = _compiles(group_text)
+        if code is None:
             return False
         names = _code_names(code)
         if code.co_flags & _CO_FUTURE_ANNOTATIONS:
             names = None  # annotations were not compiled: parse this group
-        groups.append([first_line, group_text, names])
+        groups.append([first_line, group_text, names, _has_function(code), False])
         del code
-    star_import = any(_STAR_IMPORT.search(g[1]) for g in groups if g[2] is not None)
+    star_import = any(_STAR_IMPORT.search(g[1]) for g in groups)
     body: list = []
     triggers = set(targets_by_short)
     while True:
-        to_parse = [g for g in groups if g[2] is None or (isinstance(g[2], set) and g[2] & triggers)]
+        # A group needs an ast when its bytecode names a watched name, or when it has a
+        # def and its text names one (maybe in an annotation inside the def).
+        in_text = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(triggers)) + r")\b").search
+        to_parse = [
+            g for g in groups
+            if not g[4] and (g[2] is None or g[2] & triggers or (g[3] and in_text(g[1])))
+        ]
         if not to_parse:
             break
         for group in to_parse:
@@ -418,14 +475,15 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
                 return False
             ast.increment_lineno(tree, group[0] - 1)
             body.extend(tree.body)
-            group[2] = False  # parsed
-        watched, _ = _watched_names(ast.Module(body=body, type_ignores=[]), targets_by_short)
-        grown = set(watched)
-        if grown <= triggers:
+            group[4] = True
+        watched, _, _ = _watched_names(ast.Module(body=body, type_ignores=[]), targets_by_short)
+        if set(watched) <= triggers:
             break
-        triggers |= grown
+        triggers |= set(watched)
     tree = ast.Module(body=body, type_ignores=[])
-    watched, _ = _watched_names(tree, targets_by_short)
+    watched, _, aliased = _watched_names(tree, targets_by_short)
+    if aliased and not source.isascii():
+        return False  # an alias may be spelled otherwise in the text than in the bytecode
     # Aliases of functools.partial may be bound in groups not parsed: any call whose first
     # argument names a watched name counts as a possible partial.
     partial_names = None
@@ -434,11 +492,11 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     else:
         resolvable = _resolvable_names(tree)
         if resolvable is not None:
-            # Names bound in the groups not parsed: a superset, from their bytecode.
+            # Names bound anywhere: a superset, from the bytecode.
             for group in groups:
-                if isinstance(group[2], set):
+                if group[2] is not None:
                     resolvable |= group[2]
-    lines = _match_lines(source, watched)
+    lines = _match_lines(source, watched, aliased)
     return not _may_have_finding(tree, lines, catalog, watched, partial_names, resolvable)
 
 

@@ -129,3 +129,33 @@ def test_the_content_shortcut_works_in_worker_processes(tmp_path, monkeypatch):
     assert second.errors == []
     assert [f.to_json() for f in second.findings] == [f.to_json() for f in first.findings]
     assert len(first.findings) == 10
+
+
+def test_a_file_saved_while_it_is_read_is_not_cached(tree, monkeypatch):
+    """A save between the read and the signature must not pair the new signature with the
+    old content's findings."""
+    from ac_fixer import files
+
+    path, check, analyzed = tree
+    path.write_bytes(CLEAN)
+    real_fstat = files.os.fstat
+    calls = []
+
+    def fstat_with_a_save_after_the_read(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the fstat after the read loop: an editor saves now
+            path.write_bytes(SOURCE)
+        return real_fstat(fd)
+
+    monkeypatch.setattr(files.os, "fstat", fstat_with_a_save_after_the_read)
+    assert _codes(check()) == []  # what was read
+    monkeypatch.setattr(files.os, "fstat", real_fstat)
+    assert _codes(check()) == [(2, "ACF001", "bilinear")]
+
+
+def test_the_cache_key_covers_the_code_that_decides_findings(monkeypatch):
+    key = runner._settings_key(Settings())
+    assert key == runner._settings_key(Settings())
+    assert key != runner._settings_key(Settings(value=True))
+    monkeypatch.setattr(runner, "_CODE_FILES", runner._CODE_FILES + ("cli.py",))
+    assert key != runner._settings_key(Settings())

@@ -413,3 +413,58 @@ def test_large_file_screen_is_sound_on_the_benchmark_corpus():
             if _large_path_says_clean(source, group_chars):
                 assert whole is None, (group_chars, path)
     assert checked > 100
+
+
+# Regressions found in review: each of these was dropped by a screen or cut by the slice.
+LOCAL_ANNOTATIONS = [
+    "def f(x):\n    y: F.interpolate(x, mode='bilinear') = x\n    return y\n",
+    "def f(x):\n    y: F.interpolate(x, mode='bilinear')\n",
+    "class C:\n    def f(self, x):\n        self.y: F.interpolate(x, mode='bilinear') = 1\n",
+    "def outer():\n    def f(x):\n        y[0]: F.interpolate(x, mode='bilinear') = 1\n",
+]
+
+
+@pytest.mark.parametrize("body", LOCAL_ANNOTATIONS)
+def test_large_file_screen_parses_groups_whose_defs_name_a_watched_name_in_an_annotation(body):
+    # Annotations of assignments in function bodies are never compiled: no bytecode names.
+    source = ("import torch.nn.functional as F\n" + body).encode()
+    assert _findings(source), "the case must have a finding"
+    for group_chars in (0, 10, 120):
+        assert not _large_path_says_clean(source, group_chars)
+
+
+def test_large_file_screen_sees_private_names_mangled_in_a_class():
+    source = b"from torch.nn.functional import interpolate as __up\nclass Net:\n    def forward(self, x):\n        return __up(x, mode='bilinear')\n"
+    assert _findings(source)
+    for group_chars in (0, 10, 120):
+        assert not _large_path_says_clean(source, group_chars)
+
+
+NON_ASCII_ALIASES = {
+    "alias ending in a non-ASCII letter": "from torch.nn.functional import interpolate as resiz\u00e9\nresiz\u00e9(x, mode='bilinear')\n",
+    "alias in NFKC form (fullwidth r)": "from torch.nn.functional import interpolate as \uff52\n\uff52(x, mode='bilinear')\n",
+    "assigned alias, called in a function": "import torch.nn.functional as F\nr\u00e9 = F.interpolate\ndef other():\n    return 1\ndef g(x):\n    return r\u00e9(x, mode='bilinear')\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_ASCII_ALIASES))
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_non_ascii_aliases_are_neither_dropped_nor_cut(name, encoding):
+    text = NON_ASCII_ALIASES[name]
+    if encoding == "latin-1":
+        if not all(ord(c) < 256 for c in text):
+            pytest.skip("not encodable in latin-1")
+        text = "# -*- coding: latin-1 -*-\n" + text
+    source = text.encode(encoding)
+    assert _findings(source), "the case must have a finding"
+    _assert_sound(source)
+    _assert_same_fix(source)
+    _assert_large_path_sound(source)
+
+
+@pytest.mark.parametrize("flag", ["0", "1", "1.0", "-0.0", "0x1", "1e0", "0b0", "+1", "--1", "(1)", "True"])
+def test_a_number_given_as_the_flag_with_a_rejecting_mode_is_kept_for_acf004(flag):
+    source = f"import torch.nn.functional as F\ny = F.interpolate(x, scale_factor=2, align_corners={flag})\n".encode()
+    assert [f.code for f in _findings(source)] == ["ACF004"]
+    _assert_sound(source)
+    _assert_large_path_sound(source)
