@@ -214,52 +214,52 @@ def test_text_output_of_run_audit_and_empty_report(tmp_path):
     assert json.loads(format_audit_json([])) == []
 
 
-def test_pytest_plugin_writes_the_report(tmp_path):
-    suite = tmp_path / "suite_for_plugin.py"
-    shutil.copy(PROGRAMS / "suite_for_plugin.py", suite)
+def _run_plugin_suite(tmp_path, *pytest_args, extra_files=()):
+    """Run tests/audit_programs/suite_for_plugin.py (and ``extra_files``: name -> text) under
+    pytest with ``--ac-fixer-audit=audit.json``; (completed process, report or None)."""
+    shutil.copy(PROGRAMS / "suite_for_plugin.py", tmp_path / "suite_for_plugin.py")
+    for name, text in extra_files:
+        (tmp_path / name).write_text(text)
     env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    command += ["-p", "ac_fixer.runtime.pytest_plugin", suite.name, "--ac-fixer-audit=audit.json"]
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "ac-fixer audit: 2 site(s) written to audit.json" in result.stdout
-    report = json.loads((tmp_path / "audit.json").read_text())
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args]
+    command += ["-p", "ac_fixer.runtime.pytest_plugin", "suite_for_plugin.py", *(name for name, _ in extra_files)]
+    result = subprocess.run([*command, "--ac-fixer-audit=audit.json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    report = tmp_path / "audit.json"
+    return result, (json.loads(report.read_text()) if report.exists() else None)
+
+
+def _assert_suite_sites(report, calls=None) -> None:
     by_line = {site["line"]: site for site in report if site["path"] == "suite_for_plugin.py"}
     module = by_line[line_of("suite_for_plugin.py", "module")]
     functional = by_line[line_of("suite_for_plugin.py", "functional")]
     assert module["function"] == "torch.nn.Upsample" and module["modes"] == ["bicubic"]
     assert functional["modes"] == ["bilinear"] and functional["equal"] is True
+    if calls is not None:
+        assert module["calls"] == functional["calls"] == calls
+
+
+def test_pytest_plugin_writes_the_report(tmp_path):
+    result, report = _run_plugin_suite(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ac-fixer audit: 2 site(s) written to audit.json" in result.stdout
+    _assert_suite_sites(report)
 
 
 def test_pytest_plugin_merges_the_records_of_xdist_workers(tmp_path):
     pytest.importorskip("xdist")
-    suite = tmp_path / "suite_for_plugin.py"
-    shutil.copy(PROGRAMS / "suite_for_plugin.py", suite)
-    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist.plugin", "-n", "2"]
-    command += ["-p", "ac_fixer.runtime.pytest_plugin", suite.name, "--ac-fixer-audit=audit.json"]
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    result, report = _run_plugin_suite(tmp_path, "-p", "xdist.plugin", "-n", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ac-fixer audit: 2 site(s) written to audit.json (from 2 pytest-xdist workers)" in result.stdout
-    report = json.loads((tmp_path / "audit.json").read_text())
-    by_line = {site["line"]: site for site in report if site["path"] == "suite_for_plugin.py"}
-    module = by_line[line_of("suite_for_plugin.py", "module")]
-    functional = by_line[line_of("suite_for_plugin.py", "functional")]
-    assert module["function"] == "torch.nn.Upsample" and module["modes"] == ["bicubic"] and module["calls"] == 1
-    assert functional["modes"] == ["bilinear"] and functional["equal"] is True and functional["calls"] == 1
+    _assert_suite_sites(report, calls=1)
 
 
 def test_pytest_plugin_names_an_xdist_worker_that_died(tmp_path):
     pytest.importorskip("xdist")
-    shutil.copy(PROGRAMS / "suite_for_plugin.py", tmp_path / "suite_for_plugin.py")
-    (tmp_path / "test_crash.py").write_text("import os\n\ndef test_crash():\n    os._exit(3)\n")
-    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "xdist.plugin", "-n", "2"]
-    command += ["-p", "ac_fixer.runtime.pytest_plugin", "suite_for_plugin.py", "test_crash.py"]
-    result = subprocess.run([*command, "--ac-fixer-audit=audit.json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    crash = ("test_crash.py", "import os\n\ndef test_crash():\n    os._exit(3)\n")
+    result, report = _run_plugin_suite(tmp_path, "-p", "xdist.plugin", "-n", "2", extra_files=[crash])
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"pytest-xdist worker gw\d+ went down without its record", result.stdout), result.stdout
-    assert isinstance(json.loads((tmp_path / "audit.json").read_text()), list)
+    assert isinstance(report, list)
 
 
 def test_pytest_plugin_imports_nothing_heavy():

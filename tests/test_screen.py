@@ -39,8 +39,11 @@ def _corpus_files():
 
 
 @pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
-def test_screen_keeps_every_fixture_with_findings(path):
-    _assert_sound(path.read_bytes())
+def test_screens_slice_and_sliced_fix_are_sound_on_every_fixture(path):
+    source = path.read_bytes()
+    _assert_sound(source)
+    _assert_same_fix(source)
+    _assert_large_path_sound(source)
 
 
 def _rule_examples():
@@ -52,8 +55,11 @@ def _rule_examples():
 
 
 @pytest.mark.parametrize("snippet", list(_rule_examples()))
-def test_screen_keeps_every_rule_example_with_findings(snippet):
-    _assert_sound(example_module(snippet).encode())
+def test_screens_slice_and_sliced_fix_are_sound_on_every_rule_example(snippet):
+    source = example_module(snippet).encode()
+    _assert_sound(source)
+    _assert_same_fix(source)
+    _assert_large_path_sound(source)
 
 
 def test_screen_drops_files_whose_calls_are_all_clean():
@@ -223,16 +229,6 @@ def _assert_same_fix(source: bytes) -> None:
         assert [f.to_json() for f in sliced.remaining] == [f.to_json() for f in whole.remaining]
 
 
-@pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
-def test_fix_on_the_slice_writes_what_the_whole_file_fix_writes(path):
-    _assert_same_fix(path.read_bytes())
-
-
-@pytest.mark.parametrize("snippet", list(_rule_examples()))
-def test_fix_on_the_slice_matches_on_every_rule_example(snippet):
-    _assert_same_fix(example_module(snippet).encode())
-
-
 def test_fix_on_the_slice_keeps_cut_functions_byte_for_byte():
     unrelated = "def helper(a,\tb):  # odd spacing\r\n    return  a+b\r\n\r\n"
     source = (
@@ -305,16 +301,6 @@ def _assert_large_path_sound(source: bytes) -> None:
         if _large_path_says_clean(source, group_chars):
             assert _whole_file_screen(source) is None, f"group screen ({group_chars}) dropped a file the whole screen keeps"
             assert not _findings(source)
-
-
-@pytest.mark.parametrize("path", list(_corpus_files()), ids=lambda p: p.name)
-def test_large_file_screen_is_sound_on_fixtures(path):
-    _assert_large_path_sound(path.read_bytes())
-
-
-@pytest.mark.parametrize("snippet", list(_rule_examples()))
-def test_large_file_screen_is_sound_on_rule_examples(snippet):
-    _assert_large_path_sound(example_module(snippet).encode())
 
 
 @settings(max_examples=200, deadline=None)
