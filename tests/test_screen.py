@@ -96,6 +96,19 @@ MODES = ['"bilinear"', '"nearest"', "MODE", '"bicubic" if c else "nearest"', Non
 FLAGS = [None, "align_corners=None", "align_corners=True", "align_corners=flag", "**kw"]
 
 
+def _generated_call(import_style, function, mode, flag):
+    """(import line, call expression) of a generated program."""
+    import_line, callee = import_style
+    callee = callee.format(f=function)
+    arguments = ["x", "grid" if function == "grid_sample" else "scale_factor=2"]
+    if mode is not None and function != "affine_grid":
+        arguments.append(f"mode={mode}")
+    if flag is not None:
+        arguments.append(flag)
+    call = callee if "(F." in callee else f"{callee}({', '.join(arguments)})"
+    return import_line.format(f=function), call
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(IMPORTS),
@@ -106,18 +119,7 @@ FLAGS = [None, "align_corners=None", "align_corners=True", "align_corners=flag",
     st.booleans(),
 )
 def test_screen_is_sound_on_generated_programs(import_style, function, mode, flag, constant, inside_function):
-    import_line, callee = import_style
-    callee = callee.format(f=function)
-    import_line = import_line.format(f=function)
-    arguments = ["x", "grid" if function == "grid_sample" else "scale_factor=2"]
-    if mode is not None and function != "affine_grid":
-        arguments.append(f"mode={mode}")
-    if flag is not None:
-        arguments.append(flag)
-    if "(F." in callee:
-        call = f"{callee}"
-    else:
-        call = f"{callee}({', '.join(arguments)})"
+    import_line, call = _generated_call(import_style, function, mode, flag)
     body = f"    y = {call}\n" if inside_function else f"y = {call}\n"
     unrelated = "def unrelated(a,  b):\n    return a\n"  # cut from the slice
     program = (
@@ -313,19 +315,12 @@ def _assert_large_path_sound(source: bytes) -> None:
     st.booleans(),
 )
 def test_large_file_screen_is_sound_on_generated_programs(import_style, function, mode, flag, between, inside_function):
-    import_line, callee = import_style
-    callee = callee.format(f=function)
-    arguments = ["x", "grid" if function == "grid_sample" else "scale_factor=2"]
-    if mode is not None and function != "affine_grid":
-        arguments.append(f"mode={mode}")
-    if flag is not None:
-        arguments.append(flag)
-    call = callee if "(F." in callee else f"{callee}({', '.join(arguments)})"
+    import_line, call = _generated_call(import_style, function, mode, flag)
     body = f"def f(x, grid, c, flag, kw):\n    y = {call}\n" if inside_function else f"y = {call}\n"
     if between.startswith("@"):
         body = between + body if inside_function else body
         between = ""
-    program = f"{import_line.format(f=function)}\nMODE = 'bilinear'\n{between}def unrelated(a):\n    return a\n{body}"
+    program = f"{import_line}\nMODE = 'bilinear'\n{between}def unrelated(a):\n    return a\n{body}"
     _assert_large_path_sound(program.encode())
 
 
