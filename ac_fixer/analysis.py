@@ -918,7 +918,8 @@ def analyze_module(
         }
     text = module.code if source_text is None else source_text
     # Physical lines as Python counts them (str.splitlines would also split at \x0c & co.).
-    lines = re.split(r"\r\n|\r|\n", text) if respect_noqa and "noqa" in text else None
+    has_noqa = respect_noqa and re.search("noqa", text, re.IGNORECASE) is not None  # `# NOQA` counts too
+    lines = re.split(r"\r\n|\r|\n", text) if has_noqa else None
     findings: list[Finding] = []
     edits: dict = {}
     for item in pending:

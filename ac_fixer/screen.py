@@ -104,37 +104,80 @@ def _head(node: ast.expr) -> Optional[str]:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _statements(body: list) -> Iterator[ast.stmt]:
-    for statement in body:
-        yield statement
-        for name in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, name, None)
-            if isinstance(inner, list):
-                yield from _statements(inner)
-        for handler in getattr(statement, "handlers", ()):
-            yield from _statements(handler.body)
-        for case in getattr(statement, "cases", ()):
-            yield from _statements(case.body)
+def _statements(body: list) -> list:
+    """Every statement of ``body``, nested ones included (one walk, no recursion)."""
+    found: list = []
+    stack = [body]
+    while stack:
+        for statement in stack.pop():
+            found.append(statement)
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, name, None)
+                if isinstance(inner, list):
+                    stack.append(inner)
+            for handler in getattr(statement, "handlers", ()):
+                stack.append(handler.body)
+            for case in getattr(statement, "cases", ()):
+                stack.append(case.body)
+    return found
 
 
-def _resolvable_names(tree: ast.Module) -> Optional[set]:
-    """Names the analysis can resolve to a qualified name: those bound by an import or an
-    assignment somewhere in the module. None when a star import makes any name resolvable."""
-    names: set = set()
-    for statement in _statements(tree.body):
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                names.add(alias.asname or alias.name.split(".", 1)[0])
-        elif isinstance(statement, ast.ImportFrom):
-            for alias in statement.names:
-                if alias.name == "*":
-                    return None
-                names.add(alias.asname or alias.name)
-        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and _is_dotted(statement.value):
-            # Only `name = a.b.c` can alias something the analysis resolves.
-            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names
+class _Bindings:
+    """What the imports and assignments of a module bind, from one walk of its statements."""
+
+    def __init__(self, tree: ast.Module):
+        self.star_import = False
+        self.bound: set = set()  # names bound by an import or by `name = a.b.c`
+        self.import_aliases: list = []  # (asname, last component of the imported name)
+        self.assignments: list = []  # ([target names], last component of the dotted value)
+        for statement in _statements(tree.body):
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    self.bound.add(alias.asname or alias.name.split(".", 1)[0])
+                    if alias.asname:
+                        self.import_aliases.append((alias.asname, alias.name.rsplit(".", 1)[-1]))
+            elif isinstance(statement, ast.ImportFrom):
+                for alias in statement.names:
+                    if alias.name == "*":
+                        self.star_import = True
+                        continue
+                    self.bound.add(alias.asname or alias.name)
+                    if alias.asname:
+                        self.import_aliases.append((alias.asname, alias.name))
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and _is_dotted(statement.value):
+                # Only `name = a.b.c` can alias something the analysis resolves.
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if names:
+                    self.bound.update(names)
+                    self.assignments.append((names, _terminal(statement.value)))
+
+    def resolvable(self) -> Optional[set]:
+        """Names the analysis can resolve to a qualified name; None when a star import
+        makes any name resolvable."""
+        return None if self.star_import else self.bound
+
+    def aliases_of(self, names: dict) -> bool:
+        """Add to ``names`` (name -> payload) every name bound to one of them by ``import …
+        as`` or by ``name = <dotted name>``, through chains (``resize = F.interpolate;
+        up = resize``); True when any such binding exists."""
+        found = False
+        for asname, short in self.import_aliases:
+            if short in names:
+                found = True
+                names.setdefault(asname, []).extend(names[short])
+        grew = True
+        while grew:
+            grew = False
+            for targets, source_name in self.assignments:
+                if source_name not in names:
+                    continue
+                found = True
+                for name in targets:
+                    if name not in names:
+                        names[name] = list(names[source_name])
+                        grew = True
+        return found
 
 
 def _is_dotted(node: Optional[ast.expr]) -> bool:
@@ -203,30 +246,35 @@ def _describe_syntax_error(error: SyntaxError) -> str:
     return f"syntax error: {message}{where}"
 
 
-def _watch_assigned_aliases(tree: ast.Module, watched: dict) -> bool:
-    """Add to ``watched`` every name bound by ``name = <dotted watched name>`` anywhere,
-    through chains (``resize = F.interpolate; up = resize``): the analysis resolves calls
-    through such aliases, so the lines naming them matter to the slice as much as the
-    catalogued names themselves."""
-    aliases = []
-    for node in _statements(tree.body):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_dotted(node.value):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = [t.id for t in targets if isinstance(t, ast.Name)]
-            if names:
-                aliases.append((names, _terminal(node.value)))
-    grew, found = True, False
-    while grew:
-        grew = False
-        for names, source_name in aliases:
-            if source_name not in watched:
-                continue
-            found = True
-            for name in names:
-                if name not in watched:
-                    watched[name] = list(watched[source_name])
-                    grew = True
-    return found
+# Encodings in which an ASCII identifier is written with its own ASCII bytes, and no other
+# bytes decode to ASCII letters, digits or underscores: the byte screens are exact there.
+_PLAIN_ENCODINGS = frozenset({
+    "utf-8", "utf-8-sig", "ascii", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255",
+    "cp1256", "cp1257", "cp1258", "cp437", "cp850", "cp852", "cp866", "cp932", "cp936",
+    "cp949", "cp950", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "shift_jis",
+    "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr",
+    "koi8-r", "koi8-u", "mac-roman",
+})
+
+
+def spells_identifiers_otherwise(source: bytes) -> bool:
+    """True when ``source`` declares an encoding in which ASCII names may be written with
+    other bytes (``utf-7``, ``unicode_escape``, EBCDIC code pages, ...): no byte screen
+    can then be trusted, and the file goes to the analysis whole."""
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first != -1 else -1
+    if b"coding" not in (source if second == -1 else source[:second]):
+        return False
+    import codecs
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        name = codecs.lookup(encoding).name
+    except (SyntaxError, LookupError):
+        return False  # not a usable cookie: the parsers reject the file
+    return not (name in _PLAIN_ENCODINGS or name.startswith("iso8859"))
 
 
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
@@ -247,9 +295,10 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     """None when no call in ``source`` can produce a finding, else what the screen learned."""
     # A catalogued name must occur as a whole identifier (`interpolate_pos_encoding` and
     # `upsampler` don't count); the analysis matches identifiers by their exact text.
-    if not _whole_word_pattern(catalog.short_names()).search(source):
+    otherwise = spells_identifiers_otherwise(source)
+    if not otherwise and not _whole_word_pattern(catalog.short_names()).search(source):
         return None
-    if len(source) >= LARGE_FILE_BYTES and _large_file_is_clean(source, catalog):
+    if not otherwise and len(source) >= LARGE_FILE_BYTES and _large_file_is_clean(source, catalog):
         return None
     try:
         tree = ast.parse(source)
@@ -259,10 +308,12 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
         return Screened(None, None, f"cannot parse: {error}")
     except (RecursionError, MemoryError):
         return Screened(None, None, "too deeply nested to parse")
-    targets_by_short = _targets_by_short(catalog)
-    watched, partial_names, aliased = _watched_names(tree, targets_by_short)
+    if otherwise:
+        return Screened(tree, None)  # no line numbers, no slice: the whole file is analyzed
+    bindings = _Bindings(tree)
+    watched, aliased = _watched_names(bindings, _targets_by_short(catalog))
     lines = _match_lines(source, watched, aliased)
-    if _may_have_finding(tree, lines, catalog, watched, partial_names, _resolvable_names(tree)):
+    if _may_have_finding(tree, lines, catalog, watched, _partial_names(bindings), bindings.resolvable(), source):
         return Screened(tree, lines)
     return None
 
@@ -275,30 +326,36 @@ def _targets_by_short(catalog: cat.Catalog) -> dict:
     return targets_by_short
 
 
-def _watched_names(tree: ast.Module, targets_by_short: dict):
-    """(watched, partial_names, aliased): the names whose calls may be catalogued APIs
-    (with the targets they may be), the names that may be ``functools.partial``, and
-    whether any watched name is bound to another name (``import … as``, ``a = F.interpolate``)."""
-    watched = dict(targets_by_short)
-    partial_names = {"partial"}
-    aliased = False
-    for node in _statements(tree.body):
-        if isinstance(node, (ast.ImportFrom, ast.Import)):
-            for alias in node.names:
-                short = alias.name.rsplit(".", 1)[-1]
-                if alias.asname and short in targets_by_short:
-                    watched.setdefault(alias.asname, []).extend(targets_by_short[short])
-                    aliased = True
-                if alias.asname and short == "partial":
-                    partial_names.add(alias.asname)
-        elif isinstance(node, ast.Assign) and _is_dotted(node.value) and _terminal(node.value) == "partial":
-            partial_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    aliased = _watch_assigned_aliases(tree, watched) or aliased
-    return watched, partial_names, aliased
+def _watched_names(bindings: _Bindings, targets_by_short: dict):
+    """(watched, aliased): the names whose calls may be catalogued APIs (with the targets
+    they may be), and whether any watched name is bound to another name (``import … as``,
+    ``a = F.interpolate``)."""
+    watched = {name: list(targets) for name, targets in targets_by_short.items()}
+    aliased = bindings.aliases_of(watched)
+    return watched, aliased
 
 
-def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Optional[set], resolvable) -> bool:
+def _partial_names(bindings: _Bindings) -> set:
+    """Names that may be ``functools.partial``: ``partial`` and its aliases."""
+    names: dict = {"partial": []}
+    bindings.aliases_of(names)
+    return set(names)
+
+
+def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Optional[set], resolvable, source: bytes) -> bool:
     """False when every call on ``lines`` is provably clean (see the module docstring)."""
+    # ast spells keywords in NFKC form (`align_ｃorners` is `align_corners`); the analysis
+    # reads them as written. A call whose keywords are not written as ast spells them is
+    # never called clean.
+    source_lines = None if source.isascii() else source.splitlines()
+
+    def keywords_as_written(call: ast.Call) -> bool:
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                line = source_lines[keyword.lineno - 1] if keyword.lineno <= len(source_lines) else b""
+                if line[keyword.col_offset:keyword.col_offset + len(keyword.arg)] != keyword.arg.encode():
+                    return False
+        return True
 
     def may_resolve(node: ast.expr) -> bool:
         head = _head(node)
@@ -311,10 +368,12 @@ def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Option
         if isinstance(node, ast.Call):
             name = _terminal(node.func)
             if name in watched and may_resolve(node.func):
+                if source_lines is not None and not keywords_as_written(node):
+                    return True
                 if not all(_clean_for(node, t, catalog) for t in watched[name]):
                     return True
-            # functools.partial(F.interpolate, ...): the first argument (None: any callee
-            # may be a partial).
+            # functools.partial(F.interpolate, ...): the first argument (partial_names
+            # None: any callee may be partial).
             if (partial_names is None or name in partial_names) and node.args and referenced(node.args[0]):
                 return True
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and referenced(node.value):
@@ -327,17 +386,15 @@ def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Option
 # --------------------------------------------------------------------------- large files
 
 # The stdlib ast of a source takes about 70 times its size in memory (1.4 MB of source:
-# 100 MB). Files this large are first screened one group of top-level statements at a
-# time: each group is compiled to bytecode, whose name tables tell which groups name a
-# watched identifier outside strings and comments; only those groups get an ast, and so
-# do groups with a def whose text names one (annotations of assignments in a function
-# body are never compiled).
+# 100 MB). Files this large are screened one group of top-level statements at a time:
+# the tokenizer (streaming, little memory) tells which identifiers each group names
+# outside strings and comments, and only the groups that name a watched identifier get
+# an ast. Every group is compiled on its own first, which checks the split and the syntax.
 LARGE_FILE_BYTES = 256 * 1024
 _GROUP_CHARS = 4096  # measured: smaller groups mean less text to parse where a name occurs
 _STATEMENT_START = re.compile(r"^[A-Za-z_@]", re.MULTILINE)
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
-_CO_FUTURE_ANNOTATIONS = 0x1000000  # names in annotations are not compiled under it
 
 
 def _top_level_groups(text: str, size: Optional[int] = None) -> list:
@@ -365,43 +422,6 @@ def _top_level_groups(text: str, size: Optional[int] = None) -> list:
     return groups
 
 
-def _code_names(code) -> set:
-    """Every identifier a code object (and those nested in it) names: globals, attributes,
-    imports, locals and closure variables. Strings and comments add none, and neither do
-    the annotations of assignments in function bodies (never compiled): see
-    :func:`_has_function`."""
-    names: set = set()
-    stack = [code]
-    while stack:
-        code = stack.pop()
-        for name in code.co_names:
-            names.update(name.split("."))  # `import a.b.c` is one entry
-        names.update(code.co_varnames, code.co_cellvars, code.co_freevars)
-        # In a class, `__up` is compiled as `_Class__up`: add every `__…` tail.
-        for name in [n for n in names if n.startswith("_") and "__" in n[1:]]:
-            start = name.find("__", 1)
-            while start != -1:
-                names.add(name[start:])
-                start = name.find("__", start + 1)
-        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
-    return names
-
-
-def _dead_code_keeps_names() -> bool:
-    """The bytecode names of this Python include names used only in dead code (`if 0:`);
-    the large-file screen relies on it, and checks it once."""
-    probe = "if 0:\n    a.interpolate()\ndef f():\n    return\n    b.grid_sample()\n"
-    try:
-        names = _code_names(compile(probe, "<probe>", "exec", dont_inherit=True, optimize=0))
-    except Exception:  # noqa: BLE001 - any surprise disables the shortcut
-        return False
-    return {"interpolate", "grid_sample"} <= names
-
-
-_DEAD_CODE_KEEPS_NAMES: list = []
-_CO_OPTIMIZED = 0x1
-
-
 def _compiles(text: str):
     """The code object of ``text``, or None when it does not compile."""
     import warnings
@@ -414,15 +434,28 @@ def _compiles(text: str):
         return None
 
 
-def _has_function(code) -> bool:
-    """Whether a ``def`` (whose body may hold ``y: <annotation> = …``) is in ``code``."""
-    stack = [code]
-    while stack:
-        code = stack.pop()
-        if code.co_flags & _CO_OPTIMIZED and not code.co_name.startswith("<"):
-            return True  # not a lambda, comprehension, class body or module
-        stack.extend(c for c in code.co_consts if hasattr(c, "co_names"))
-    return False
+def _identifiers_by_group(text: str, first_lines: list) -> Optional[list]:
+    """The identifiers (NAME tokens) of each group; None when the tokenizer fails or an
+    identifier is not ASCII (``ast`` and the analysis would then spell it otherwise)."""
+    import io
+    import tokenize
+
+    names: list = [set() for _ in first_lines]
+    group, next_start = 0, (first_lines[1] if len(first_lines) > 1 else None)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type != tokenize.NAME:
+                continue
+            line = token.start[0]
+            while next_start is not None and line >= next_start:
+                group += 1
+                next_start = first_lines[group + 1] if group + 1 < len(first_lines) else None
+            if not token.string.isascii():
+                return None
+            names[group].add(token.string)
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return names
 
 
 def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
@@ -431,10 +464,6 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     import io
     import tokenize
 
-    if not _DEAD_CODE_KEEPS_NAMES:
-        _DEAD_CODE_KEEPS_NAMES.append(_dead_code_keeps_names())
-    if not _DEAD_CODE_KEEPS_NAMES[0]:
-        return False
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
         text = source.decode(encoding)
@@ -442,62 +471,46 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
         return False
     if "\r" in text or "\x00" in text:
         return False  # lines counted otherwise than by "\n": leave it to the whole parse
-    targets_by_short = _targets_by_short(catalog)
-    groups = []  # [first line, text, bytecode names (None: parse it), has a def, parsed]
-    for number, (first_line, group_text) in enumerate(_top_level_groups(text)):
+    groups = _top_level_groups(text)
+    for number, (_, group_text) in enumerate(groups):
         if number and "__future__" in group_text:
             return False  # a misplaced future import is an error only in the whole file
-        code = _compiles(group_text)
-        if code is None:
+        if _compiles(group_text) is None:
             return False
-        names = _code_names(code)
-        if code.co_flags & _CO_FUTURE_ANNOTATIONS:
-            names = None  # annotations were not compiled: parse this group
-        groups.append([first_line, group_text, names, _has_function(code), False])
-        del code
-    star_import = any(_STAR_IMPORT.search(g[1]) for g in groups)
+    identifiers = _identifiers_by_group(text, [first_line for first_line, _ in groups])
+    if identifiers is None:
+        return False
+    targets_by_short = _targets_by_short(catalog)
+    parsed = [False] * len(groups)
     body: list = []
     triggers = set(targets_by_short)
     while True:
-        # A group needs an ast when its bytecode names a watched name, or when it has a
-        # def and its text names one (maybe in an annotation inside the def).
-        in_text = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(triggers)) + r")\b").search
-        to_parse = [
-            g for g in groups
-            if not g[4] and (g[2] is None or g[2] & triggers or (g[3] and in_text(g[1])))
-        ]
+        to_parse = [i for i, names in enumerate(identifiers) if not parsed[i] and names & triggers]
         if not to_parse:
             break
-        for group in to_parse:
+        for number in to_parse:
+            first_line, group_text = groups[number]
             try:
-                tree = ast.parse(group[1])
+                tree = ast.parse(group_text)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return False
-            ast.increment_lineno(tree, group[0] - 1)
+            ast.increment_lineno(tree, first_line - 1)
             body.extend(tree.body)
-            group[4] = True
-        watched, _, _ = _watched_names(ast.Module(body=body, type_ignores=[]), targets_by_short)
+            parsed[number] = True
+        watched, _ = _watched_names(_Bindings(ast.Module(body=body, type_ignores=[])), targets_by_short)
         if set(watched) <= triggers:
             break
         triggers |= set(watched)
     tree = ast.Module(body=body, type_ignores=[])
-    watched, _, aliased = _watched_names(tree, targets_by_short)
-    if aliased and not source.isascii():
-        return False  # an alias may be spelled otherwise in the text than in the bytecode
-    # Aliases of functools.partial may be bound in groups not parsed: any call whose first
-    # argument names a watched name counts as a possible partial.
-    partial_names = None
-    if star_import:
+    watched, aliased = _watched_names(_Bindings(tree), targets_by_short)
+    if any(_STAR_IMPORT.search(group_text) for _, group_text in groups):
         resolvable = None
     else:
-        resolvable = _resolvable_names(tree)
-        if resolvable is not None:
-            # Names bound anywhere: a superset, from the bytecode.
-            for group in groups:
-                if group[2] is not None:
-                    resolvable |= group[2]
+        # Every identifier of the file: a superset of the names bound in it.
+        resolvable = set().union(*identifiers)
     lines = _match_lines(source, watched, aliased)
-    return not _may_have_finding(tree, lines, catalog, watched, partial_names, resolvable)
+    # Aliases of functools.partial may be bound in groups not parsed: any callee counts.
+    return not _may_have_finding(tree, lines, catalog, watched, None, resolvable, source)
 
 
 # --------------------------------------------------------------------------- slicing

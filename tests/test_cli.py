@@ -589,3 +589,15 @@ def test_check_imports_libcst_only_when_a_file_needs_it_and_never_torch(tmp_path
     assert result.returncode == 0, result.stderr
     modules = result.stdout.strip().splitlines()[-1]
     assert modules == ("MODULES ['libcst']" if libcst_expected else "MODULES []")
+
+
+def test_output_order_is_the_path_order_whatever_the_jobs(tmp_path):
+    # Workers take the largest files first; the report keeps the order of the paths.
+    for i in range(24):
+        padding = "# pad\n" * (((i * 7) % 24) * 50)
+        (tmp_path / f"m{i:02d}.py").write_text(padding + FIXABLE)
+    one = run_cli(["check", "--no-cache", "--jobs", "1", "--output-format", "json", "."], cwd=tmp_path)
+    two = run_cli(["check", "--no-cache", "--jobs", "2", "--output-format", "json", "."], cwd=tmp_path)
+    assert one.stdout == two.stdout
+    paths = [finding["path"] for finding in json.loads(two.stdout)]
+    assert paths == sorted(paths) and len(set(paths)) == 24 and len(paths) == 48

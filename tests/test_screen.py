@@ -367,12 +367,6 @@ def test_large_file_screen_defers_to_the_whole_parse_on_errors():
     assert screen_module.screen(big, DEFAULT_SETTINGS.catalog).error.startswith("syntax error")
 
 
-def test_bytecode_names_include_dead_code_on_this_python():
-    from ac_fixer.screen import _dead_code_keeps_names
-
-    assert _dead_code_keeps_names()
-
-
 @pytest.mark.slow
 def test_large_file_screen_is_sound_on_the_benchmark_corpus():
     """Every candidate file of benchmarks/corpus (built by benchmarks/corpus.py), screened
@@ -449,3 +443,59 @@ def test_a_number_given_as_the_flag_with_a_rejecting_mode_is_kept_for_acf004(fla
     assert [f.code for f in _findings(source)] == ["ACF004"]
     _assert_sound(source)
     _assert_large_path_sound(source)
+
+
+# Regressions found by a differential fuzz of the screens against the analysis.
+FUZZ_CASES = {
+    "partial alias made by an annotated assignment": "import functools\nimport torch.nn.functional as F\nP: object = functools.partial\ng = P(F.interpolate, mode='bilinear')\n",
+    "partial alias made by a chain": "import functools\nimport torch.nn.functional as F\nP = functools.partial\nQ = P\ng = Q(F.interpolate, mode='bilinear')\n",
+    "a def in dead code": "import torch.nn.functional as F\nSCALE = 2\nif False:\n    def up(x):\n        return F.interpolate(x, scale_factor=SCALE, mode='bilinear')\n",
+    "a lambda in dead code": "import torch.nn.functional as F\nif 0:\n    h = lambda x: F.interpolate(x, mode='bilinear')\n",
+    "a class in dead code": "import torch.nn.functional as F\nwhile 0:\n    class K:\n        y = F.grid_sample(x, g)\n",
+    "a lambda in a dead branch of a constant conditional": "import torch.nn.functional as F\nz = 1 if 1 else (lambda: F.interpolate(x, mode='bilinear'))\n",
+    "a keyword spelled in NFKC form": "import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear', align_\uff43orners=True)\n",
+    "an upper-case NOQA beside a lower-case one": "import torch.nn.functional as F\ndef a():\n    return 1  # noqa\ny = F.interpolate(x, mode='bilinear')  # NOQA\nz = F.interpolate(x, mode='bicubic')\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUZZ_CASES))
+def test_fuzz_regressions_are_kept_by_every_screen(name):
+    source = FUZZ_CASES[name].encode()
+    assert _findings(source), "the case must have a finding"
+    _assert_sound(source)
+    _assert_same_fix(source)
+    _assert_large_path_sound(source)
+    for group_chars in (0, 10, 4096):
+        assert not _large_path_says_clean(source, group_chars), group_chars
+
+
+def test_an_upper_case_noqa_suppresses_like_a_lower_case_one():
+    source = b"import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')  # NOQA\n"
+    assert _findings(source) == []
+    assert [f.line for f in _findings(source.replace(b"# NOQA", b"# NOQA: ACF003"))] == [2]
+
+
+ESCAPING_ENCODINGS = {
+    "utf-7": b"# coding: utf-7\nimport torch.nn.functional as F\ny = F.+AGkAbgB0-erpolate(x, mode='bilinear')\n",
+    "unicode_escape": b"# coding: unicode_escape\nimport torch.nn.functional as F\ny = F.\\x69nterpolate(x, mode='bilinear')\n",
+    "raw_unicode_escape": b"# coding: raw_unicode_escape\nimport torch.nn.functional as F\ny = F.\\u0069nterpolate(x, mode='bilinear')\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPING_ENCODINGS))
+def test_files_whose_encoding_spells_names_otherwise_skip_the_byte_screens(name):
+    from ac_fixer.api import check_source
+    from ac_fixer.screen import spells_identifiers_otherwise
+
+    source = ESCAPING_ENCODINGS[name]
+    assert spells_identifiers_otherwise(source)
+    assert [f.code for f in _findings(source)] == ["ACF001"]
+    assert [f.code for f in check_source(source, "<test>")] == ["ACF001"]
+    _assert_sound(source)
+
+
+@pytest.mark.parametrize("cookie", [b"", b"# -*- coding: utf-8 -*-\n", b"# coding: latin-1\n", b"# vim: set fileencoding=cp1252 :\n", b"# coding: shift_jis\n"])
+def test_plain_encodings_keep_the_byte_screens(cookie):
+    from ac_fixer.screen import spells_identifiers_otherwise
+
+    assert not spells_identifiers_otherwise(cookie + b"import torch\n")
