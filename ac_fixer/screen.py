@@ -12,6 +12,10 @@ alias of one made by ``import ... as`` or by a plain reference (assignment,
 ``functools.partial``). The screen passes a file when any such call is not
 provably clean, or when a catalogued name is referenced other than as a callee.
 A call is provably clean only by facts that hold whatever the callee resolves to.
+
+Where ``ast`` and the analysis could read the same text differently, the screen
+steps aside: keywords or aliases spelled in a non-NFKC form, and files whose
+declared encoding writes ASCII names with other bytes (``utf-7``, ...).
 """
 
 from __future__ import annotations
@@ -395,6 +399,8 @@ _GROUP_CHARS = 4096  # measured: smaller groups mean less text to parse where a 
 _STATEMENT_START = re.compile(r"^[A-Za-z_@]", re.MULTILINE)
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
+_F_STRING_PREFIX = re.compile(r"[A-Za-z]*[fF]")
+_WORD = re.compile(r"[^\W\d]\w*")
 
 
 def _top_level_groups(text: str, size: Optional[int] = None) -> list:
@@ -444,15 +450,21 @@ def _identifiers_by_group(text: str, first_lines: list) -> Optional[list]:
     group, next_start = 0, (first_lines[1] if len(first_lines) > 1 else None)
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type != tokenize.NAME:
+            if token.type == tokenize.NAME:
+                found = [token.string]
+            elif token.type == tokenize.STRING and _F_STRING_PREFIX.match(token.string):
+                # Before Python 3.12 an f-string is one token: every word in it may be
+                # a name of its replacement fields.
+                found = _WORD.findall(token.string)
+            else:
                 continue
             line = token.start[0]
             while next_start is not None and line >= next_start:
                 group += 1
                 next_start = first_lines[group + 1] if group + 1 < len(first_lines) else None
-            if not token.string.isascii():
+            if not all(name.isascii() for name in found):
                 return None
-            names[group].add(token.string)
+            names[group].update(found)
     except (tokenize.TokenError, SyntaxError):
         return None
     return names

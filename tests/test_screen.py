@@ -454,6 +454,7 @@ FUZZ_CASES = {
     "a class in dead code": "import torch.nn.functional as F\nwhile 0:\n    class K:\n        y = F.grid_sample(x, g)\n",
     "a lambda in a dead branch of a constant conditional": "import torch.nn.functional as F\nz = 1 if 1 else (lambda: F.interpolate(x, mode='bilinear'))\n",
     "a keyword spelled in NFKC form": "import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear', align_\uff43orners=True)\n",
+    "a call inside an f-string (one token before Python 3.12)": "import torch.nn.functional as F\ns = f\"{F.upsample_nearest(x, 2)}\"\n",
     "an upper-case NOQA beside a lower-case one": "import torch.nn.functional as F\ndef a():\n    return 1  # noqa\ny = F.interpolate(x, mode='bilinear')  # NOQA\nz = F.interpolate(x, mode='bicubic')\n",
 }
 
