@@ -501,3 +501,15 @@ def test_plain_encodings_keep_the_byte_screens(cookie):
     from ac_fixer.screen import spells_identifiers_otherwise
 
     assert not spells_identifiers_otherwise(cookie + b"import torch\n")
+
+
+def test_differential_fuzz_smoke():
+    """A few hundred programs of benchmarks/fuzz_screens.py (run it for thousands)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import fuzz_screens
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    assert fuzz_screens.run(0, 100, None) == 0
