@@ -391,41 +391,68 @@ def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Option
 
 # The stdlib ast of a source takes about 70 times its size in memory (1.4 MB of source:
 # 100 MB). Files this large are screened one group of top-level statements at a time:
-# the tokenizer (streaming, little memory) tells which identifiers each group names
-# outside strings and comments, and only the groups that name a watched identifier get
-# an ast. Every group is compiled on its own first, which checks the split and the syntax.
+# one pass of the tokenizer (streaming, little memory) finds where top-level statements
+# start and which identifiers each group names outside strings and comments, and only the
+# groups that name a watched identifier get an ast. Every group is compiled on its own
+# first: the syntax check the whole-file parse would have made.
 LARGE_FILE_BYTES = 256 * 1024
 _GROUP_CHARS = 4096  # measured: smaller groups mean less text to parse where a name occurs
-_STATEMENT_START = re.compile(r"^[A-Za-z_@]", re.MULTILINE)
-_CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+_CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 _F_STRING_PREFIX = re.compile(r"[A-Za-z]*[fF]")
 _WORD = re.compile(r"[^\W\d]\w*")
 
 
-def _top_level_groups(text: str, size: Optional[int] = None) -> list:
-    """(first line, text) of consecutive runs of top-level statements of ``text``, each of
-    at least ``size`` characters (default ``_GROUP_CHARS``; 0: one statement each).
-
-    A run starts at a line that starts a statement at column 0, as far as one can tell
-    without tokenizing. A wrong guess (a column-0 line inside a string or brackets)
-    leaves a run that does not compile, and the caller then parses the whole file.
+def _top_level_groups(text: str, size: Optional[int] = None) -> Optional[list]:
+    """[(first line, text, identifiers)] of consecutive runs of whole top-level statements
+    of ``text``, each of at least ``size`` characters (default ``_GROUP_CHARS``; 0: one
+    statement each). The identifiers are the NAME tokens of the run (and the words of its
+    f-strings, one token before Python 3.12). None when the tokenizer fails or an
+    identifier is not ASCII (``ast`` and the analysis would then spell it otherwise).
     """
+    import io
+    import tokenize
+
     size = _GROUP_CHARS if size is None else size
-    groups = []
-    start, first_line = 0, 1
-    for match in _STATEMENT_START.finditer(text, max(size, 1)):
-        position = match.start()
-        if position - start < size or _CONTINUATION.match(text, position):
-            continue
-        previous = text.rfind("\n", 0, position - 1) + 1
-        if text.startswith("@", previous):
-            continue  # a decorator belongs with what follows it
-        groups.append((first_line, text[start:position]))
-        first_line += text.count("\n", start, position)
-        start = position
-    groups.append((first_line, text[start:]))
-    return groups
+    line_starts = [0]
+    line_starts.extend(match.end() for match in re.finditer("\n", text))
+    firsts, names = [1], [set()]
+    skip = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    logical_line_start, after_decorator = True, False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            kind = token.type
+            if kind == tokenize.NEWLINE:
+                logical_line_start = True
+                continue
+            if kind in skip:
+                continue
+            if logical_line_start:
+                logical_line_start = False
+                line, column = token.start
+                # A statement at column 0 starts a new group, unless it continues the one
+                # before (`else:` & co.) or a decorator stands before it.
+                if column == 0 and line > firsts[-1] and not after_decorator and not (
+                    kind == tokenize.NAME and token.string in _CONTINUATIONS
+                ) and line_starts[line - 1] - line_starts[firsts[-1] - 1] >= size:
+                    firsts.append(line)
+                    names.append(set())
+                after_decorator = kind == tokenize.OP and token.string == "@"
+            if kind == tokenize.NAME:
+                found = [token.string]
+            elif kind == tokenize.STRING and _F_STRING_PREFIX.match(token.string):
+                # Before Python 3.12 an f-string is one token: every word in it may be a
+                # name of its replacement fields.
+                found = _WORD.findall(token.string)
+            else:
+                continue
+            if not all(name.isascii() for name in found):
+                return None
+            names[-1].update(found)
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    bounds = [line_starts[first - 1] for first in firsts] + [len(text)]
+    return [(first, text[bounds[i]:bounds[i + 1]], names[i]) for i, first in enumerate(firsts)]
 
 
 def _compiles(text: str):
@@ -438,36 +465,6 @@ def _compiles(text: str):
             return compile(text, "<group>", "exec", dont_inherit=True, optimize=0)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-def _identifiers_by_group(text: str, first_lines: list) -> Optional[list]:
-    """The identifiers (NAME tokens) of each group; None when the tokenizer fails or an
-    identifier is not ASCII (``ast`` and the analysis would then spell it otherwise)."""
-    import io
-    import tokenize
-
-    names: list = [set() for _ in first_lines]
-    group, next_start = 0, (first_lines[1] if len(first_lines) > 1 else None)
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.NAME:
-                found = [token.string]
-            elif token.type == tokenize.STRING and _F_STRING_PREFIX.match(token.string):
-                # Before Python 3.12 an f-string is one token: every word in it may be
-                # a name of its replacement fields.
-                found = _WORD.findall(token.string)
-            else:
-                continue
-            line = token.start[0]
-            while next_start is not None and line >= next_start:
-                group += 1
-                next_start = first_lines[group + 1] if group + 1 < len(first_lines) else None
-            if not all(name.isascii() for name in found):
-                return None
-            names[group].update(found)
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    return names
 
 
 def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
@@ -483,15 +480,16 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
         return False
     if "\r" in text or "\x00" in text:
         return False  # lines counted otherwise than by "\n": leave it to the whole parse
-    groups = _top_level_groups(text)
+    tokenized = _top_level_groups(text)
+    if tokenized is None:
+        return False
+    groups = [(first_line, group_text) for first_line, group_text, _ in tokenized]
+    identifiers = [names for _, _, names in tokenized]
     for number, (_, group_text) in enumerate(groups):
         if number and "__future__" in group_text:
             return False  # a misplaced future import is an error only in the whole file
         if _compiles(group_text) is None:
             return False
-    identifiers = _identifiers_by_group(text, [first_line for first_line, _ in groups])
-    if identifiers is None:
-        return False
     targets_by_short = _targets_by_short(catalog)
     parsed = [False] * len(groups)
     body: list = []
@@ -521,8 +519,22 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
         # Every identifier of the file: a superset of the names bound in it.
         resolvable = set().union(*identifiers)
     lines = _match_lines(source, watched, aliased)
-    # Aliases of functools.partial may be bound in groups not parsed: any callee counts.
-    return not _may_have_finding(tree, lines, catalog, watched, None, resolvable, source)
+    return not _may_have_finding(tree, lines, catalog, watched, _maybe_partial(identifiers), resolvable, source)
+
+
+def _maybe_partial(identifiers: list) -> set:
+    """A superset of the names that may be ``functools.partial``, from identifiers alone:
+    an alias is bound by a statement that names ``partial`` or another alias, so every
+    identifier of a group that names one may be one."""
+    maybe = {"partial"}
+    grew = True
+    while grew:
+        grew = False
+        for names in identifiers:
+            if not names <= maybe and not maybe.isdisjoint(names):
+                maybe |= names
+                grew = True
+    return maybe
 
 
 # --------------------------------------------------------------------------- slicing
