@@ -167,9 +167,10 @@ class _Bindings:
         up = resize``); True when any such binding exists."""
         found = False
         for asname, short in self.import_aliases:
-            if short in names:
+            if short in names and asname != short:  # `import x as x` re-exports, binds no alias
                 found = True
-                names.setdefault(asname, []).extend(names[short])
+                targets = names.setdefault(asname, [])
+                targets.extend(t for t in names[short] if t not in targets)
         grew = True
         while grew:
             grew = False
@@ -199,7 +200,9 @@ def _match_lines(source: bytes, names: Iterable[str], aliased: bool = False) -> 
     """
     if b"\r" in source.replace(b"\r\n", b""):
         return None  # lone CR newlines: let the full walk decide
-    if aliased and not source.isascii():
+    if aliased and not source.isascii() and (
+        not all(name.isascii() for name in names) or _ascii_names_written_otherwise(source)
+    ):
         return None
     pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b")
     lines = []
@@ -210,6 +213,28 @@ def _match_lines(source: bytes, names: Iterable[str], aliased: bool = False) -> 
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
+
+
+def _ascii_names_written_otherwise(source: bytes) -> bool:
+    """Whether ``source`` has a character whose NFKC form has ASCII letters, digits or
+    ``_`` (``ｒ`` is ``r`` to ``ast``), so that a name ``ast`` reads as ASCII may be
+    written otherwise in the bytes."""
+    import io
+    import tokenize
+    import unicodedata
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return True
+    return any(
+        not character.isascii() and _ASCII_WORD.search(unicodedata.normalize("NFKC", character))
+        for character in set(text)
+    )
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
 
 
 def _nodes_on_lines(tree: ast.AST, lines: Optional[list]) -> Iterator[ast.AST]:
@@ -443,7 +468,11 @@ def _top_level_groups(text: str, size: Optional[int] = None) -> Optional[list]:
             elif kind == tokenize.STRING and _F_STRING_PREFIX.match(token.string):
                 # Before Python 3.12 an f-string is one token: every word in it may be a
                 # name of its replacement fields.
+                if not token.string.isascii():
+                    return None
                 found = _WORD.findall(token.string)
+            elif kind == tokenize.ERRORTOKEN and not token.string.isascii():
+                return None  # part of a name the pure-Python tokenizer splits (`up·x`)
             else:
                 continue
             if not all(name.isascii() for name in found):
@@ -455,16 +484,17 @@ def _top_level_groups(text: str, size: Optional[int] = None) -> Optional[list]:
     return [(first, text[bounds[i]:bounds[i + 1]], names[i]) for i, first in enumerate(firsts)]
 
 
-def _compiles(text: str):
-    """The code object of ``text``, or None when it does not compile."""
+def _compiles(text: str) -> bool:
+    """Whether ``text`` compiles (the syntax check of a group)."""
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return compile(text, "<group>", "exec", dont_inherit=True, optimize=0)
+            compile(text, "<group>", "exec", dont_inherit=True, optimize=0)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return False
+    return True
 
 
 def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
@@ -478,18 +508,13 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
         text = source.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError):
         return False
-    if "\r" in text or "\x00" in text:
+    if "\r" in text.replace("\r\n", "") or "\x00" in text:
         return False  # lines counted otherwise than by "\n": leave it to the whole parse
     tokenized = _top_level_groups(text)
     if tokenized is None:
         return False
     groups = [(first_line, group_text) for first_line, group_text, _ in tokenized]
     identifiers = [names for _, _, names in tokenized]
-    for number, (_, group_text) in enumerate(groups):
-        if number and "__future__" in group_text:
-            return False  # a misplaced future import is an error only in the whole file
-        if _compiles(group_text) is None:
-            return False
     targets_by_short = _targets_by_short(catalog)
     parsed = [False] * len(groups)
     body: list = []
@@ -519,7 +544,15 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
         # Every identifier of the file: a superset of the names bound in it.
         resolvable = set().union(*identifiers)
     lines = _match_lines(source, watched, aliased)
-    return not _may_have_finding(tree, lines, catalog, watched, _maybe_partial(identifiers), resolvable, source)
+    if _may_have_finding(tree, lines, catalog, watched, _maybe_partial(identifiers), resolvable, source):
+        return False
+    # Clean, if the file is valid: the syntax check the whole-file parse would have made.
+    for number, (_, group_text) in enumerate(groups):
+        if number and "__future__" in group_text:
+            return False  # a misplaced future import is an error only in the whole file
+        if not _compiles(group_text):
+            return False
+    return True
 
 
 def _maybe_partial(identifiers: list) -> set:

@@ -513,3 +513,45 @@ def test_differential_fuzz_smoke():
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     assert fuzz_screens.run(0, 100, None) == 0
+
+
+# Regressions found in the second review.
+def test_identifiers_the_pure_python_tokenizer_splits_make_the_large_path_give_up():
+    for name in ("up\u00b7x", "\u2118", "\u212e"):
+        source = f"from torch.nn.functional import interpolate as {name}\ny = {name}(x, mode='bilinear')\n".encode()
+        assert _findings(source), name
+        for group_chars in (0, 4096):
+            assert not _large_path_says_clean(source, group_chars), name
+        fstring = f"from torch.nn.functional import interpolate as {name}\ns = f\"{{{name}(x, mode='bilinear')}}\"\n".encode()
+        assert not _large_path_says_clean(fstring, 0), name
+
+
+def test_repeated_identity_re_exports_do_not_multiply_targets():
+    # `import x as x` twenty times once made 2**20 entries (exponential in the repeats).
+    import ast as stdlib_ast
+
+    from ac_fixer.screen import _Bindings, _targets_by_short, _watched_names
+
+    source = "from torch.nn.functional import interpolate as interpolate\n" * 20 + "y = interpolate(x, mode='nearest')\n"
+    targets_by_short = _targets_by_short(DEFAULT_SETTINGS.catalog)
+    watched, aliased = _watched_names(_Bindings(stdlib_ast.parse(source)), targets_by_short)
+    assert len(watched["interpolate"]) == len(targets_by_short["interpolate"]) and not aliased
+    assert _whole_file_screen(source.encode()) is None
+
+
+def test_large_path_takes_crlf_files_and_multi_line_decorators():
+    body = "@decorator(\n    1,\n)\ndef helper(a):\n    return a\n"
+    source = ("import torch.nn.functional as F\n" + body * 3 + "y = F.interpolate(x, mode='nearest')\n")
+    for text in (source, source.replace("\n", "\r\n")):
+        assert _large_path_says_clean(text.encode(), 0)
+        assert _large_path_says_clean(text.encode(), 4096)
+
+
+def test_non_ascii_text_keeps_line_numbers_unless_a_name_may_be_written_otherwise():
+    from ac_fixer.screen import screen
+
+    plain = "# \u00a9 someone\nfrom torch.nn.functional import interpolate as up\ndef other():\n    return 1\ny = up(x, mode='bilinear')\n"
+    screened = screen(plain.encode(), DEFAULT_SETTINGS.catalog)
+    assert screened.lines is not None  # the slice still cuts `other`
+    lookalike = plain.replace("\u00a9", "\uff41")  # fullwidth a: NFKC "a"
+    assert screen(lookalike.encode(), DEFAULT_SETTINGS.catalog).lines is None
