@@ -215,18 +215,35 @@ def _match_lines(source: bytes, names: Iterable[str], aliased: bool = False) -> 
     return lines
 
 
+def _declared_encoding(source: bytes) -> Optional[str]:
+    """The encoding Python reads ``source`` in (BOM or coding cookie), None when unusable."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError:
+        return None
+    return encoding
+
+
+def _decoded(source: bytes) -> Optional[str]:
+    """``source`` as Python decodes it, None when it cannot."""
+    encoding = _declared_encoding(source)
+    try:
+        return None if encoding is None else source.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
 def _ascii_names_written_otherwise(source: bytes) -> bool:
     """Whether ``source`` has a character whose NFKC form has ASCII letters, digits or
     ``_`` (``ｒ`` is ``r`` to ``ast``), so that a name ``ast`` reads as ASCII may be
     written otherwise in the bytes."""
-    import io
-    import tokenize
     import unicodedata
 
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        text = source.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
+    text = _decoded(source)
+    if text is None:
         return True
     return any(
         not character.isascii() and _ASCII_WORD.search(unicodedata.normalize("NFKC", character))
@@ -295,13 +312,13 @@ def spells_identifiers_otherwise(source: bytes) -> bool:
     if b"coding" not in (source if second == -1 else source[:second]):
         return False
     import codecs
-    import io
-    import tokenize
 
+    encoding = _declared_encoding(source)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        name = codecs.lookup(encoding).name
-    except (SyntaxError, LookupError):
+        name = codecs.lookup(encoding).name if encoding is not None else None
+    except LookupError:
+        name = None
+    if name is None:
         return False  # not a usable cookie: the parsers reject the file
     return not (name in _PLAIN_ENCODINGS or name.startswith("iso8859"))
 
@@ -500,13 +517,8 @@ def _compiles(text: str) -> bool:
 def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     """True only when no call in ``source`` can produce a finding, decided group by group;
     False when it is not certain (the caller then screens the whole file)."""
-    import io
-    import tokenize
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-        text = source.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
+    text = _decoded(source)
+    if text is None:
         return False
     if "\r" in text.replace("\r\n", "") or "\x00" in text:
         return False  # lines counted otherwise than by "\n": leave it to the whole parse
@@ -518,7 +530,9 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     targets_by_short = _targets_by_short(catalog)
     parsed = [False] * len(groups)
     body: list = []
-    triggers = set(targets_by_short)
+    tree = ast.Module(body=body, type_ignores=[])
+    watched, aliased = _watched_names(_Bindings(tree), targets_by_short)
+    triggers = set(watched)
     while True:
         to_parse = [i for i, names in enumerate(identifiers) if not parsed[i] and names & triggers]
         if not to_parse:
@@ -526,18 +540,16 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
         for number in to_parse:
             first_line, group_text = groups[number]
             try:
-                tree = ast.parse(group_text)
+                group_tree = ast.parse(group_text)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return False
-            ast.increment_lineno(tree, first_line - 1)
-            body.extend(tree.body)
+            ast.increment_lineno(group_tree, first_line - 1)
+            body.extend(group_tree.body)
             parsed[number] = True
-        watched, _ = _watched_names(_Bindings(ast.Module(body=body, type_ignores=[])), targets_by_short)
+        watched, aliased = _watched_names(_Bindings(tree), targets_by_short)  # tree.body is body
         if set(watched) <= triggers:
             break
         triggers |= set(watched)
-    tree = ast.Module(body=body, type_ignores=[])
-    watched, aliased = _watched_names(_Bindings(tree), targets_by_short)
     if any(_STAR_IMPORT.search(group_text) for _, group_text in groups):
         resolvable = None
     else:

@@ -321,7 +321,7 @@ class Gen:
         if r.random() < 0.6:
             chunks.append(f"MODE = {self.pick(MODES[:8] + ['MODE2', 'pick()'])}\n")
         if r.random() < 0.2:
-            chunks.append(f"M2 = MODE\n")
+            chunks.append("M2 = MODE\n")
         if r.random() < 0.3:
             chunks.append(f"FLAG = {self.pick(FLAGS[:6])}\n")
         if r.random() < 0.1:

@@ -81,3 +81,14 @@ def negative_fixtures() -> list:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def isolate_in(folder: Path, cache: Path, monkeypatch) -> Path:
+    """Run in the empty ``folder`` (created), with the cache in ``cache`` and no color
+    variables from outside."""
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(cache))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    return folder

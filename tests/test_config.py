@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import isolate_in
 
 from ac_fixer.cli import main
 from ac_fixer.config import ConfigError, find_config
@@ -27,13 +28,7 @@ SOURCE = HEADER + (
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    work = tmp_path / "project"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    return work
+    return isolate_in(tmp_path / "project", tmp_path / "cache", monkeypatch)
 
 
 def check(*args: str):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import isolate_in
 
 from ac_fixer.cli import main
 from ac_fixer.files import discover
@@ -32,10 +33,7 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    work = tmp_path / "tree"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(tmp_path / "cache"))
+    work = isolate_in(tmp_path / "tree", tmp_path / "cache", monkeypatch)
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(name, raising=False)
     return work

@@ -32,9 +32,7 @@ import contextlib
 import difflib
 import io
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tokenize
 import types
@@ -42,6 +40,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import run_subprocess
 
 REALWORLD = Path(__file__).resolve().parent / "realworld"
 EXPECTED: dict = json.loads((REALWORLD / "expected.json").read_text("utf-8"))
@@ -68,22 +67,11 @@ def _params(kind: str, names=None):
 # --------------------------------------------------------------------------- running the CLI
 
 
-def _cli(args, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["NO_COLOR"] = "1"
-    env.pop("FORCE_COLOR", None)
-    env["AC_FIXER_CACHE_DIR"] = str(cwd / ".ac-fixer-cache")
-    proc = subprocess.run(
-        [sys.executable, "-m", "ac_fixer", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode not in (0, 1):
-        raise AssertionError(f"ac-fixer {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
-    return proc
+def _cli(args, cwd: Path):
+    result = run_subprocess(args, cwd, timeout=300)
+    if result.exit_code not in (0, 1):
+        raise AssertionError(f"ac-fixer {' '.join(args)} exited {result.exit_code}:\n{result.stderr}")
+    return result
 
 
 def _check_json(cwd: Path, files, extra=()) -> dict:

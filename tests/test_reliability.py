@@ -493,22 +493,27 @@ def _invoke(args, cwd: Path, monkeypatch):
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
-def test_file_that_disappears_between_discovery_and_reading(tmp_path, monkeypatch):
+def _after_discovery(monkeypatch, change) -> None:
+    """Make ``change()`` happen right after the files are discovered, before they are read."""
     import ac_fixer.files as files
 
+    real_discover = files.discover
+
+    def discover_then_change(*args, **kwargs):
+        found = real_discover(*args, **kwargs)
+        change()
+        return found
+
+    monkeypatch.setattr(files, "discover", discover_then_change)
+
+
+def test_file_that_disappears_between_discovery_and_reading(tmp_path, monkeypatch):
     isolate(tmp_path)
     tree = tmp_path / "tree"
     goods = good_files(tree)
     doomed = tree / "doomed.py"
     doomed.write_bytes(GOOD)
-    real_discover = files.discover
-
-    def discover_then_delete(*args, **kwargs):
-        found = real_discover(*args, **kwargs)
-        doomed.unlink()
-        return found
-
-    monkeypatch.setattr(files, "discover", discover_then_delete)
+    _after_discovery(monkeypatch, doomed.unlink)
     run = _invoke(["tree", "--fix", "--no-cache", "--jobs", "1"], tmp_path, monkeypatch)
     assert run.returncode == 2, run.describe()
     assert run.errors == ["error: tree/doomed.py: cannot read: No such file or directory"]
@@ -517,22 +522,17 @@ def test_file_that_disappears_between_discovery_and_reading(tmp_path, monkeypatc
 
 
 def test_file_replaced_by_a_fifo_between_discovery_and_reading(tmp_path, monkeypatch):
-    import ac_fixer.files as files
-
     isolate(tmp_path)
     tree = tmp_path / "tree"
     goods = good_files(tree)
     swapped = tree / "swapped.py"
     swapped.write_bytes(GOOD)
-    real_discover = files.discover
 
-    def discover_then_swap(*args, **kwargs):
-        found = real_discover(*args, **kwargs)
+    def swap() -> None:
         swapped.unlink()
         os.mkfifo(swapped)
-        return found
 
-    monkeypatch.setattr(files, "discover", discover_then_swap)
+    _after_discovery(monkeypatch, swap)
     run = _invoke(["tree", "--fix", "--no-cache", "--jobs", "1"], tmp_path, monkeypatch)
     assert run.returncode == 2
     assert run.errors == ["error: tree/swapped.py: not a regular file"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import isolate_in
 
 from ac_fixer import report
 from ac_fixer.cli import main
@@ -49,14 +50,7 @@ ALL_CODES = ["ACF001", "ACF002", "ACF003", "ACF004", "ACF101", "ACF102"]
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """Run in an empty folder, with the cache there and no color variables from outside."""
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    return work
+    return isolate_in(tmp_path / "work", tmp_path / "cache", monkeypatch)
 
 
 def check(*args: str, env: dict | None = None):
