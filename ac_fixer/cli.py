@@ -430,13 +430,33 @@ def verify(paths, device, value, output_format, config_file):
 @main.command()
 @click.option("--mode", default=None, help="linear, bilinear, bicubic or trilinear (default: the worked example).")
 @click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
-def explain(mode: Optional[str], scale: Optional[float]):
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw the example to this PNG or SVG file (by extension; needs matplotlib, the `plot` extra).",
+)
+def explain(mode: Optional[str], scale: Optional[float], plot_file: Optional[str]):
     """Show what align_corners does, computed by torch (default: the worked example)."""
     from ac_fixer.runtime._torch import TorchMissing
 
     try:
         from ac_fixer.runtime.explain import ExplainError, render_explain
 
+        if plot_file is not None:
+            from ac_fixer.runtime.explain import explain_example, plot_example, plot_format, render_example
+
+            plot_format(plot_file)  # a wrong extension is an error before any work
+            example = explain_example(mode, scale)
+            try:
+                plot_example(example, plot_file)
+            except OSError as error:
+                _error(f"{plot_file}: cannot write the picture: {error.strerror or error}")
+                sys.exit(EXIT_ERROR)
+            click.echo(render_example(example), nl=False)
+            click.echo(f"The picture is in {plot_file}.", err=True)
+            return
         click.echo(render_explain(mode, scale), nl=False)
     except TorchMissing as error:
         _error(str(error))
