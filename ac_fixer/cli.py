@@ -80,26 +80,11 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
     out = _ReportOutput(output_file, silent)
-    if stdin_filename is not None or "-" in paths:
-        if any(path != "-" for path in paths):
-            raise click.UsageError("`-` (stdin) cannot be checked together with other paths")
-        if verify:
-            raise click.UsageError("--verify cannot be used with stdin")
-        try:
-            overrides = dict(
-                select=parse_codes(select, "--select"),
-                ignore=parse_codes(ignore, "--ignore"),
-                value=parse_value(value, "--value") if value is not None else None,
-                unsafe_fixes=unsafe_fixes,
-            )
-        except ConfigError as error:
-            _error(str(error))
-            sys.exit(EXIT_ERROR)
-        _check_stdin(
-            stdin_filename, config_file, overrides, out, fix=fix, diff=diff, output_format=output_format,
-            statistics=statistics, show_fixes=show_fixes, quiet=quiet, exit_zero=exit_zero,
-            exit_non_zero_on_fix=exit_non_zero_on_fix,
-        )
+    from_stdin = stdin_filename is not None or "-" in paths
+    if from_stdin and any(path != "-" for path in paths):
+        raise click.UsageError("`-` (stdin) cannot be checked together with other paths")
+    if from_stdin and verify:
+        raise click.UsageError("--verify cannot be used with stdin")
     paths = paths or (".",)
     try:
         overrides = dict(
@@ -108,6 +93,12 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             value=parse_value(value, "--value") if value is not None else None,
             unsafe_fixes=unsafe_fixes,
         )
+        if from_stdin:  # exits
+            _check_stdin(
+                stdin_filename, config_file, overrides, out, fix=fix, diff=diff, output_format=output_format,
+                statistics=statistics, show_fixes=show_fixes, quiet=quiet, exit_zero=exit_zero,
+                exit_non_zero_on_fix=exit_non_zero_on_fix,
+            )
         groups = _settings_groups(paths, config_file, **overrides)
     except ConfigError as error:
         _error(str(error))
@@ -177,9 +168,9 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     sys.exit(EXIT_CLEAN)
 
 
-# Fewer files than this are checked without a progress bar (it would only flicker).
+# Less work than this goes without a progress bar (it would only flicker).
 PROGRESS_MIN_FILES = 200
-PROGRESS_MIN_SITES = 20
+PROGRESS_MIN_SITES = 20  # verify: sites replayed; audit: sites in the report
 
 
 def _text_extras(output_format: str, *, show_fixes: bool, quiet: bool) -> dict:
@@ -193,10 +184,10 @@ class _ReportOutput:
     """Where the report goes: stdout, or with ``-o FILE`` that file, written atomically
     when the run ends (colors off); nothing at all with ``--silent``."""
 
-    def __init__(self, output_file: Optional[str], silent: bool, stream=None):
+    def __init__(self, output_file: Optional[str], silent: bool, *, to_stderr: bool = False):
         self.output_file = output_file
         self.silent = silent
-        self.err = stream == "stderr"
+        self.err = to_stderr
         self.chunks: list = []
         self.color = output_file is None and not silent and _use_color(sys.stderr if self.err else sys.stdout)
 
@@ -256,7 +247,7 @@ def _check_stdin(stdin_filename, config_file, overrides, out, *, fix, diff, outp
         stdout.write(outcome.new_source if outcome.new_source is not None else source)
         stdout.flush()
         if out.output_file is None:
-            out = _ReportOutput(None, out.silent, stream="stderr")
+            out = _ReportOutput(None, out.silent, to_stderr=True)
     if outcome.error:
         _error(f"{display}: {outcome.error}")
         sys.exit(EXIT_ERROR)
