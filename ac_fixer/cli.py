@@ -11,6 +11,7 @@ from typing import Optional
 import click
 
 from ac_fixer import __version__
+from ac_fixer.report import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -45,9 +46,7 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 @click.option("--fix", is_flag=True, help="Apply fixes (safe ones; with --unsafe-fixes also unsafe ones).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--value", type=_VALUE, default=None, help="Value the fixes write (default false: keeps behavior).")
-@click.option(
-    "--output-format", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True
-)
+@click.option("--output-format", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--select", default=None, help="Comma-separated codes or prefixes to check (e.g. ACF001,ACF1).")
 @click.option("--ignore", default=None, help="Comma-separated codes or prefixes to skip.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
@@ -57,14 +56,35 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(),
+    default=None,
+    help="Read the source from stdin (PATH `-` or none) and use this name for configuration, excludes and "
+    "messages. With --fix the fixed source goes to stdout, the report to stderr.",
+)
+@click.option("--show-fixes", is_flag=True, help="List the fixes made (or available) per file and rule.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a fix was written, even if nothing remains.")
+@click.option(
+    "--output-file", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report to this file."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, no progress bar.")
+@click.option("--silent", "-s", is_flag=True, help="Print no report (errors still go to stderr); exit codes as usual.")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
-          config_file, statistics, verify):
-    """Check PATHS (default: .) for implicit align_corners."""
+          config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
+          silent):
+    """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
 
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
+    out = _ReportOutput(output_file, silent)
+    from_stdin = stdin_filename is not None or "-" in paths
+    if from_stdin and any(path != "-" for path in paths):
+        raise click.UsageError("`-` (stdin) cannot be checked together with other paths")
+    if from_stdin and verify:
+        raise click.UsageError("--verify cannot be used with stdin")
     paths = paths or (".",)
     try:
         overrides = dict(
@@ -73,21 +93,26 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             value=parse_value(value, "--value") if value is not None else None,
             unsafe_fixes=unsafe_fixes,
         )
+        if from_stdin:  # exits
+            _check_stdin(
+                stdin_filename, config_file, overrides, out, fix=fix, diff=diff, output_format=output_format,
+                statistics=statistics, show_fixes=show_fixes, quiet=quiet, exit_zero=exit_zero,
+                exit_non_zero_on_fix=exit_non_zero_on_fix,
+            )
         groups = _settings_groups(paths, config_file, **overrides)
     except ConfigError as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
 
     machine_output = output_format != "text"
-    stdout_color = _use_color(sys.stdout)
+    stdout_color = out.color
     results, missing = [], []
     for settings, items, not_found in groups:
         missing.extend(not_found)
-        show_progress = not machine_output and _use_color(sys.stderr) and len(items) > 200
-        progress = _progress_bar() if show_progress else None
-        result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress)
-        if progress is not None:
-            click.echo("\r\x1b[K", err=True, nl=False)
+        with _Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
+            result = runner.run(
+                items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress
+            )
         if verify and result.changed:
             result = _verified(result, settings)
         if output_format == "sarif":
@@ -109,9 +134,9 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     if diff and not machine_output:
         # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
         for outcome in changed:
-            click.echo(runner.unified_diff(outcome), nl=False)
+            out.write(runner.unified_diff(outcome))
     elif statistics:
-        click.echo(report.format_statistics(remaining, unsafe_fixes=unsafe_fixes), nl=False)
+        out.write(report.format_statistics(remaining, unsafe_fixes=unsafe_fixes))
     else:
         text = report.render(
             remaining,
@@ -120,8 +145,11 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             unsafe_fixes=unsafe_fixes,
             color=stdout_color,
             value=value_true,
+            project_dir=os.environ.get("CI_PROJECT_DIR"),
+            **_text_extras(output_format, show_fixes=show_fixes, quiet=quiet),
         )
-        click.echo(text, nl=False, color=stdout_color)
+        out.write(text)
+    out.close()
 
     errors = [(e.path, e.reason) for e in missing]
     for _, result in results:
@@ -134,6 +162,120 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     if exit_zero:
         sys.exit(EXIT_CLEAN)
     if remaining or (diff and changed):
+        sys.exit(EXIT_FINDINGS)
+    if exit_non_zero_on_fix and fix and changed:
+        sys.exit(EXIT_FINDINGS)  # every write succeeded (a failure exits 2 above)
+    sys.exit(EXIT_CLEAN)
+
+
+# Less work than this goes without a progress bar (it would only flicker).
+PROGRESS_MIN_FILES = 200
+PROGRESS_MIN_SITES = 20  # verify: sites replayed; audit: sites in the report
+
+
+def _text_extras(output_format: str, *, show_fixes: bool, quiet: bool) -> dict:
+    """The text report's options for --show-fixes and --quiet (other formats have no summary)."""
+    if output_format != "text":
+        return {}
+    return {"show_fixes": show_fixes, "summary": not quiet}
+
+
+class _ReportOutput:
+    """Where the report goes: stdout, or with ``-o FILE`` that file, written atomically
+    when the run ends (colors off); nothing at all with ``--silent``."""
+
+    def __init__(self, output_file: Optional[str], silent: bool, *, to_stderr: bool = False):
+        self.output_file = output_file
+        self.silent = silent
+        self.err = to_stderr
+        self.chunks: list = []
+        self.color = output_file is None and not silent and _use_color(sys.stderr if self.err else sys.stdout)
+
+    def write(self, data) -> None:
+        if self.silent:
+            return
+        if self.output_file is not None:
+            self.chunks.append(data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data)
+        else:
+            click.echo(data, nl=False, err=self.err, color=self.color)
+
+    def close(self) -> None:
+        if self.output_file is None or self.silent:
+            return
+        from ac_fixer.files import write_report
+
+        try:
+            write_report(Path(self.output_file), b"".join(self.chunks))
+        except OSError as error:
+            _error(f"{self.output_file}: cannot write the report: {error.strerror or error}")
+            sys.exit(EXIT_ERROR)
+
+
+def _check_stdin(stdin_filename, config_file, overrides, out, *, fix, diff, output_format, statistics, show_fixes,
+                 quiet, exit_zero, exit_non_zero_on_fix):
+    """``check -``: one source from stdin, named ``stdin_filename`` (for the configuration
+    found from it, its excludes and the messages). With --fix the fixed source (the input
+    itself when nothing changed or it cannot be parsed) goes to stdout and the report to
+    stderr, as ruff does; --diff prints the diff. Nothing is written, nothing cached."""
+    from ac_fixer import report, runner
+    from ac_fixer.config import ConfigError, find_config, load_file
+    from ac_fixer.files import SourceFile, is_excluded
+
+    display = stdin_filename or "-"
+    if stdin_filename is not None and os.path.isdir(stdin_filename):
+        raise click.UsageError(f"--stdin-filename {stdin_filename!r} is a folder")
+    source = sys.stdin.buffer.read()
+    stdout = sys.stdout.buffer
+    try:
+        name = stdin_filename or "-"  # a name to look the configuration up from (the current folder)
+        config = load_file(Path(config_file), required_table=True) if config_file else find_config(Path(name))
+        settings = _settings_groups([name], config_file, **overrides)[0][0]
+    except ConfigError as error:
+        if fix:
+            stdout.write(source)
+            stdout.flush()
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    if stdin_filename is not None and is_excluded(stdin_filename, config.exclude, config.base):
+        if fix:
+            stdout.write(source)  # an excluded file is handed back as it came
+            stdout.flush()
+        sys.exit(EXIT_CLEAN)
+    item = SourceFile(display, Path(stdin_filename or "-"), explicit=True)
+    outcome = runner.check_bytes(item, source, settings, fix=fix or diff)
+    if fix:
+        stdout.write(outcome.new_source if outcome.new_source is not None else source)
+        stdout.flush()
+        if out.output_file is None:
+            out = _ReportOutput(None, out.silent, to_stderr=True)
+    if outcome.error:
+        _error(f"{display}: {outcome.error}")
+        sys.exit(EXIT_ERROR)
+    remaining = outcome.findings + (outcome.applied if diff else [])
+    if diff and output_format == "text":
+        if outcome.new_source is not None:
+            out.write(runner.unified_diff(outcome))
+    elif statistics:
+        out.write(report.format_statistics(remaining, unsafe_fixes=settings.unsafe_fixes))
+    else:
+        out.write(
+            report.render(
+                remaining,
+                output_format,
+                fixed=outcome.applied if fix else (),
+                unsafe_fixes=settings.unsafe_fixes,
+                color=out.color,
+                value=settings.value,
+                project_dir=os.environ.get("CI_PROJECT_DIR"),
+                **_text_extras(output_format, show_fixes=show_fixes, quiet=quiet),
+            )
+        )
+    out.close()
+    if exit_zero:
+        sys.exit(EXIT_CLEAN)
+    if remaining or (diff and outcome.new_source is not None):
+        sys.exit(EXIT_FINDINGS)
+    if exit_non_zero_on_fix and fix and outcome.applied:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
 
@@ -163,13 +305,33 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes)
     return groups
 
 
-def _progress_bar():
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", err=True, nl=False)
+class _Progress:
+    """click's progress bar on stderr, for long work: only when stderr is a terminal (a CI
+    log or a redirected stderr gets nothing, stdout never), and only once ``total`` reaches
+    ``min_total``. Use as a context manager; call it with (done, total)."""
 
-    return show
+    def __init__(self, label: str, min_total: int, *, enabled: bool = True, stream=None):
+        self.label = label
+        self.min_total = min_total
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not self.enabled or total < self.min_total:
+                return
+            self.bar = click.progressbar(length=total, label=self.label, file=self.stream)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc_info)
+            self.bar = None
 
 
 def _verified(result, settings):
@@ -180,7 +342,8 @@ def _verified(result, settings):
     try:
         from ac_fixer.runtime.verify import confirmed_sites, site_key, verify_findings
 
-        checked = verify_findings(result.applied, device="auto", value=settings.value)
+        with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
+            checked = verify_findings(result.applied, device="auto", value=settings.value, progress=progress)
     except TorchMissing as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
@@ -230,7 +393,10 @@ def verify(paths, device, value, output_format, config_file):
     try:
         from ac_fixer.runtime import verify as verify_module
 
-        results = verify_module.verify_findings(result.findings, device=device, value=settings.value)
+        with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
+            results = verify_module.verify_findings(
+                result.findings, device=device, value=settings.value, progress=progress
+            )
     except TorchMissing as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
@@ -255,13 +421,33 @@ def verify(paths, device, value, output_format, config_file):
 @main.command()
 @click.option("--mode", default=None, help="linear, bilinear, bicubic or trilinear (default: the worked example).")
 @click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
-def explain(mode: Optional[str], scale: Optional[float]):
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw the example to this PNG or SVG file (by extension; needs matplotlib, the `plot` extra).",
+)
+def explain(mode: Optional[str], scale: Optional[float], plot_file: Optional[str]):
     """Show what align_corners does, computed by torch (default: the worked example)."""
     from ac_fixer.runtime._torch import TorchMissing
 
     try:
         from ac_fixer.runtime.explain import ExplainError, render_explain
 
+        if plot_file is not None:
+            from ac_fixer.runtime.explain import explain_example, plot_example, plot_format, render_example
+
+            plot_format(plot_file)  # a wrong extension is an error before any work
+            example = explain_example(mode, scale)
+            try:
+                plot_example(example, plot_file)
+            except OSError as error:
+                _error(f"{plot_file}: cannot write the picture: {error.strerror or error}")
+                sys.exit(EXIT_ERROR)
+            click.echo(render_example(example), nl=False)
+            click.echo(f"The picture is in {plot_file}.", err=True)
+            return
         click.echo(render_explain(mode, scale), nl=False)
     except TorchMissing as error:
         _error(str(error))
@@ -306,7 +492,11 @@ def audit(output, output_format, no_shadow, command):
     """
     from ac_fixer.runtime.audit import run_audit
 
-    sys.exit(run_audit(list(command), output=output, output_format=output_format, shadow=not no_shadow))
+    with _Progress("Building the report", PROGRESS_MIN_SITES) as progress:
+        exit_code = run_audit(
+            list(command), output=output, output_format=output_format, shadow=not no_shadow, progress=progress
+        )
+    sys.exit(exit_code)
 
 
 def run() -> None:

@@ -248,3 +248,39 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def is_excluded(path: str, exclude: Iterable[str], exclude_base: Optional[Path] = None) -> bool:
+    """Whether the configured ``exclude`` patterns match ``path`` (which need not exist:
+    ``check --stdin-filename`` names the file an editor is showing)."""
+    if not exclude:
+        return False
+    return _IgnoreRules(exclude, exclude_base).ignored(os.path.realpath(path), False, [])
+
+
+def write_report(path: Path, data: bytes) -> None:
+    """Write a report file (``--output-file``) atomically: a temporary file in the same
+    folder, then a rename, so a reader never sees half a report. A symlink is kept (its
+    target is replaced); an existing file keeps its mode bits; missing folders are made."""
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".ac-fixer-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections import Counter
 from urllib.parse import quote
 from typing import Iterable, Optional, Sequence
@@ -12,7 +14,8 @@ from ac_fixer import __version__
 from ac_fixer.findings import Finding
 from ac_fixer.rules import RULES, RULES_BY_CODE
 
-FORMATS = ("text", "json", "sarif", "github")
+# Every --output-format of `ac-fixer check`, in the order its help lists them.
+FORMATS = ("text", "json", "json-lines", "sarif", "github", "gitlab", "junit")
 
 
 def _location(finding: Finding) -> str:
@@ -55,16 +58,27 @@ def format_text(
     unsafe_fixes: bool = False,
     color: bool = False,
     value: bool = False,
+    show_fixes: bool = False,
+    summary: bool = True,
 ) -> str:
-    """ruff-like lines ``path:line:col: CODE [*] message`` and a summary."""
+    """ruff-like lines ``path:line:col: CODE [*] message`` and a summary.
+
+    ``show_fixes``: list the fixes made (or, without any, those available) per file and
+    rule, as ruff's ``--show-fixes`` does. ``summary=False`` (``--quiet``): the findings
+    and warnings only.
+    """
     style = Style(color)
     lines = [
         f"{style.bold(_location(f))}: {style.red(f.code)} {_marker(f, unsafe_fixes)}{f.message}" for f in findings
     ]
     fixable = sum(1 for f in findings if f.fixable and (unsafe_fixes or not f.unsafe))
     hidden_unsafe = sum(1 for f in findings if f.fixable and f.unsafe and not unsafe_fixes)
+    if show_fixes:
+        available = [f for f in findings if f.fixable and (unsafe_fixes or not f.unsafe)]
+        lines.extend(fix_listing(fixed, applied=True) if fixed else fix_listing(available, applied=False))
     if fixed:
-        lines.append(f"Fixed {len(fixed)} {'error' if len(fixed) == 1 else 'errors'}.")
+        if summary and not show_fixes:
+            lines.append(f"Fixed {len(fixed)} {'error' if len(fixed) == 1 else 'errors'}.")
         if value and any(f.changes_behavior for f in fixed):
             lines.append(
                 style.yellow(
@@ -72,20 +86,42 @@ def format_text(
                     "(it restores the results of old torch versions). Review and retrain/evaluate."
                 )
             )
-    if findings:
-        summary = f"Found {len(findings)} {'error' if len(findings) == 1 else 'errors'}"
+    if summary and findings:
+        found = f"Found {len(findings)} {'error' if len(findings) == 1 else 'errors'}"
         if fixed:
-            summary = f"{len(findings)} {'error' if len(findings) == 1 else 'errors'} remaining"
+            found = f"{len(findings)} {'error' if len(findings) == 1 else 'errors'} remaining"
         if fixable:
-            summary += f" ({fixable} fixable with `--fix`"
-            summary += ", changes behavior: align_corners=True)" if value else ")"
-        summary += "."
-        lines.append(summary)
+            found += f" ({fixable} fixable with `--fix`"
+            found += ", changes behavior: align_corners=True)" if value else ")"
+        found += "."
+        lines.append(found)
         if hidden_unsafe:
             lines.append(f"{hidden_unsafe} hidden fixes can be enabled with the `--unsafe-fixes` option.")
-    elif not fixed:
+    elif summary and not fixed:
         lines.append("All checks passed!")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def fix_listing(findings: Sequence[Finding], *, applied: bool) -> list:
+    """``Fixed 3 errors:`` (or ``2 fixes available with `--fix`:``), then per file the
+    count per rule, like ruff's ``--show-fixes``; nothing when there is none."""
+    if not findings:
+        return []
+    count = len(findings)
+    if applied:
+        header = f"Fixed {count} {'error' if count == 1 else 'errors'}:"
+    else:
+        header = f"{count} {'fix' if count == 1 else 'fixes'} available with `--fix`:"
+    lines = [header]
+    by_path: dict = {}
+    for f in findings:
+        by_path.setdefault(f.path, Counter())[f.code] += 1
+    for path, counts in by_path.items():
+        lines.append(f"- {path}:")
+        for code, number in sorted(counts.items()):
+            name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+            lines.append(f"    {number} \u00d7 {code} ({name})")
+    return lines + [""]
 
 
 def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
@@ -210,9 +246,115 @@ def format_sarif(findings: Sequence[Finding]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def render(findings: Sequence[Finding], output_format: str, **text_options) -> str:
+def format_json_lines(findings: Sequence[Finding], unsafe_fixes: bool = False) -> str:
+    """One JSON object per finding per line (the objects of ``format_json``)."""
+    return "".join(json.dumps(f.to_json(unsafe_fixes)) + "\n" for f in findings)
+
+
+GITLAB_SEVERITY = "major"  # GitLab's scale: info, minor, major, critical, blocker
+
+
+def _gitlab_path(path: str, project_dir: Optional[str]) -> str:
+    """The path relative to the project (GitLab wants paths relative to the repository)."""
+    if project_dir and os.path.isabs(path):
+        return os.path.relpath(path, project_dir).replace(os.sep, "/")
+    return path.replace(os.sep, "/")
+
+
+def format_gitlab(findings: Sequence[Finding], project_dir: Optional[str] = None) -> str:
+    """GitLab Code Quality report: a JSON array of issues (description, check_name,
+    fingerprint, severity, location.path, location.lines.begin/end).
+
+    The fingerprint hashes the rule, the path, the message and the how-manieth such
+    finding in that file it is: stable across runs, and unchanged when lines above the
+    call move (GitLab then sees the same issue, not a fixed one and a new one).
+    """
+    seen: Counter = Counter()
+    issues = []
+    for f in findings:
+        path = _gitlab_path(f.path, project_dir)
+        key = (f.code, path, f.message)
+        occurrence = seen[key]
+        seen[key] += 1
+        text = "\0".join(("ac-fixer", f.code, path, f.message, str(occurrence)))
+        fingerprint = hashlib.md5(os.fsencode(text), usedforsecurity=False).hexdigest()
+        cell = f"[cell {f.cell}] " if f.cell is not None else ""
+        issues.append(
+            {
+                "description": f"{f.code}: {cell}{f.message}",
+                "check_name": f.code,
+                "fingerprint": fingerprint,
+                "severity": GITLAB_SEVERITY,
+                "location": {"path": path, "lines": {"begin": f.line, "end": f.end_line}},
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
+
+
+def format_junit(findings: Sequence[Finding]) -> str:
+    """JUnit XML as ruff writes it: one test suite per file, one failed test case per
+    finding; a single passing case when there is nothing to report. Built with
+    xml.etree, which escapes what file names and messages contain."""
+    from xml.etree import ElementTree as ET
+
+    def attributes(**values) -> dict:
+        return {name: str(value) for name, value in values.items()}
+
+    root = ET.Element("testsuites", attributes(name="ac-fixer", tests=len(findings), failures=len(findings), errors=0))
+    by_path: dict = {}
+    for f in findings:
+        by_path.setdefault(f.path, []).append(f)
+    if not findings:
+        suite = ET.SubElement(root, "testsuite", attributes(name="ac-fixer", tests=1, disabled=0, errors=0, failures=0))
+        ET.SubElement(suite, "testcase", attributes(name="No errors found"))
+    for path, path_findings in by_path.items():
+        shown = _xml_text(path)
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            attributes(name=shown, tests=len(path_findings), disabled=0, errors=0, failures=len(path_findings),
+                       package="ac-fixer"),
+        )
+        classname = _xml_text(os.path.splitext(path)[0].replace(os.sep, "."))
+        for f in path_findings:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                attributes(name=f"ac-fixer.{f.code}", classname=classname, line=f.line, column=f.column),
+            )
+            cell = f"cell {f.cell}, " if f.cell is not None else ""
+            failure = ET.SubElement(case, "failure", {"message": _xml_text(f.message)})
+            failure.text = _xml_text(f"{cell}line {f.line}, col {f.column}, {f.message}")
+    ET.indent(root, space="    ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: each character it forbids becomes a \\xNN or \\uNNNN escape."""
+
+    def escape(match) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _XML_INVALID.sub(escape, text)
+
+
+def render(
+    findings: Sequence[Finding], output_format: str, *, project_dir: Optional[str] = None, **text_options
+) -> str:
+    """The report in ``output_format`` (one of FORMATS); ``project_dir``: where GitLab's
+    paths are relative to (CI_PROJECT_DIR, passed by the CLI)."""
     if output_format == "json":
         return format_json(findings, text_options.get("unsafe_fixes", False))
+    if output_format == "json-lines":
+        return format_json_lines(findings, text_options.get("unsafe_fixes", False))
+    if output_format == "gitlab":
+        return format_gitlab(findings, project_dir)
+    if output_format == "junit":
+        return format_junit(findings)
     if output_format == "sarif":
         return format_sarif(findings)
     if output_format == "github":

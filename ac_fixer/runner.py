@@ -98,6 +98,14 @@ def _analyze_file(
     return outcome
 
 
+def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: bool = False) -> FileOutcome:
+    """One source given as bytes (``check -`` reads it from stdin): screened and analyzed
+    as a file's would be (a ``.ipynb`` name as a notebook); never cached, nothing written."""
+    if not might_have_findings(source, settings):
+        return FileOutcome(item)
+    return _analyze_file(item, source, settings, fix)
+
+
 def content_digest(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=16).hexdigest()
 

@@ -59,7 +59,7 @@ import sys
 import threading
 import types
 import weakref
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 # Environment of audited processes.
 ENV_DIR = "AC_FIXER_AUDIT_DIR"
@@ -806,7 +806,9 @@ def _static_code(findings: list | None, line: int, function: str) -> str | None:
     return here[0].code
 
 
-def build_report(records: Iterable[dict], *, base_dir: str | None = None) -> list[dict]:
+def build_report(
+    records: Iterable[dict], *, base_dir: str | None = None, progress: Callable[[int, int], None] | None = None
+) -> list[dict]:
     """Merge raw process records into the report: one entry per site (DESIGN.md §2)."""
     from ac_fixer.catalog import default_catalog
 
@@ -830,7 +832,9 @@ def build_report(records: Iterable[dict], *, base_dir: str | None = None) -> lis
 
     findings_by_path: dict[str, list | None] = {}
     report = []
-    for (path, line, function), entry in sorted(merged.items()):
+    for done, ((path, line, function), entry) in enumerate(sorted(merged.items()), 1):
+        if progress is not None:
+            progress(done, len(merged))
         if path not in findings_by_path:
             on_disk = not path.startswith("<") and os.path.isfile(path)
             findings_by_path[path] = _static_codes(path) if on_disk else None
@@ -952,7 +956,14 @@ def _run_child(command: list[str], env: dict) -> int:
             signal.signal(signum, handler)
 
 
-def run_audit(command: list[str], *, output: str | None, output_format: str, shadow: bool) -> int:
+def run_audit(
+    command: list[str],
+    *,
+    output: str | None,
+    output_format: str,
+    shadow: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Run ``command`` with the audit on; write the report; return the command's exit code."""
     import shutil
     import tempfile
@@ -968,7 +979,7 @@ def run_audit(command: list[str], *, output: str | None, output_format: str, sha
         shutil.rmtree(directory, ignore_errors=True)
     for message in record_errors(records):
         sys.stderr.write(f"ac-fixer audit: internal error recorded ({message})\n")
-    sites = build_report(records, base_dir=os.getcwd())
+    sites = build_report(records, base_dir=os.getcwd(), progress=progress)
     text = format_audit_json(sites) if output_format == "json" else format_audit_text(sites)
     if output:
         with open(output, "w", encoding="utf-8") as handle:

@@ -13,7 +13,9 @@ source coordinates come from the formulas torch uses:
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from ac_fixer.catalog import default_catalog
@@ -279,3 +281,115 @@ def render_example(example: Example) -> str:
 def render_explain(mode: str | None = None, scale: float | None = None) -> str:
     """The text of ``ac-fixer explain``; raises :class:`ExplainError` for a mode without the flag."""
     return render_example(explain_example(mode, scale))
+
+
+# --------------------------------------------------------------------------- the picture
+
+PLOT_FORMATS = {".png": "png", ".svg": "svg"}
+PLOT_SIZE = (12.0, 8.0)  # inches
+PLOT_DPI = 100  # a PNG is PLOT_SIZE * PLOT_DPI pixels: 1200 x 800
+PLOT_COLORS = {"input": "#222222", "True": "#1f77b4", "False": "#d95f02"}
+
+
+class PlotUnavailable(ExplainError):
+    """matplotlib is not installed; the message says how to get it."""
+
+
+def plot_format(path: str) -> str:
+    """``png`` or ``svg`` from the file name's extension; ExplainError otherwise."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in PLOT_FORMATS:
+        raise ExplainError(f"--plot {path!r}: the picture is written as .png or .svg, by the file's extension")
+    return PLOT_FORMATS[suffix]
+
+
+def _interpolant(values: Sequence[float], x: float) -> float:
+    """What the linear modes read at source coordinate ``x`` (clamped to the edge samples)."""
+    x = min(max(x, 0.0), len(values) - 1.0)
+    left = min(int(math.floor(x)), len(values) - 2) if len(values) > 1 else 0
+    if len(values) == 1:
+        return values[0]
+    weight = x - left
+    return values[left] * (1 - weight) + values[left + 1] * weight
+
+
+def plot_example(example: Example, path: str) -> None:
+    """Draw ``example`` (a 1-D mode) to ``path`` (PNG or SVG, by extension), atomically.
+
+    One row per input signal, one column per flag value. Each panel shows the input
+    samples (circles, at their pixel centres, pixel edges as grey lines), the line the
+    linear mode reads along (flat past the edge samples), and where each output sample
+    reads the input (its index, marker and value). matplotlib is imported only here.
+    """
+    output_format = plot_format(path)
+    if SPATIAL_DIMS[example.mode] != 1 or isinstance(example.output_true, str):
+        raise ExplainError(
+            f"--plot draws the 1-D worked example (mode linear); mode {example.mode!r} is shown as text only"
+        )
+    try:
+        from matplotlib import rc_context
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise PlotUnavailable(
+            "explain --plot needs matplotlib: pip install matplotlib (or, from a checkout, pip install -e '.[plot]')"
+        ) from None
+    import io
+
+    from ac_fixer.files import write_report
+
+    axis = example.axis
+    rows = len(example.input)
+    figure = Figure(figsize=PLOT_SIZE, dpi=PLOT_DPI, layout="constrained")
+    figure.suptitle(
+        f'F.interpolate(x, scale_factor={fmt(example.scale)}, mode="{example.mode}"): '
+        f"{axis.in_size} input samples -> {axis.out_size} output samples, x = {example.input}",
+        fontsize=11,
+    )
+    panels = figure.subplots(rows, 2, sharex=True, squeeze=False)
+    columns = (
+        ("True", axis.source_true, example.output_true, "x_src = x_out * (in - 1) / (out - 1): corners line up"),
+        ("False", axis.source_false, example.output_false, "x_src = (x_out + 0.5) / scale - 0.5: pixel areas line up"),
+    )
+    low, high = -0.5, axis.in_size - 0.5
+    for column, (flag, sources, outputs, formula) in enumerate(columns):
+        color = PLOT_COLORS[flag]
+        for row in range(rows):
+            ax = panels[row][column]
+            values = example.input[row]
+            for edge in range(axis.in_size + 1):
+                ax.axvline(edge - 0.5, color="#bbbbbb", linewidth=1, zorder=0)
+            xs = [low] + [float(i) for i in range(axis.in_size)] + [high]
+            ax.plot(xs, [_interpolant(values, x) for x in xs], color="#999999", linewidth=1, zorder=1)
+            ax.scatter(range(axis.in_size), values, s=140, color=PLOT_COLORS["input"], zorder=3,
+                       label="input sample")
+            for i, v in enumerate(values):
+                ax.annotate(fmt(v), (i, v), textcoords="offset points", xytext=(0, 10), ha="center",
+                            fontsize=10, fontweight="bold", color=PLOT_COLORS["input"])
+            out = outputs[row]
+            ax.scatter(sources, out, s=60, marker="D", color=color, zorder=4, label="output sample (index: value)")
+            for x_out, (x_src, v) in enumerate(zip(sources, out)):
+                ax.vlines(x_src, 0, v, colors=color, linestyles="dotted", linewidth=1, zorder=2)
+                ax.annotate(f"{x_out}: {fmt(v)}", (x_src, v), textcoords="offset points", xytext=(0, -17),
+                            ha="center", fontsize=8, color=color,
+                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+            top = max(max(values), max(out))
+            ax.set_ylim(0, top * 1.25 + 1)
+            ax.set_xlim(low - 0.1, high + 0.1)
+            ax.set_xticks(range(axis.in_size))
+            ax.set_ylabel(f"signal {row}")
+            if row == 0:
+                ax.set_title(f"align_corners={flag}\n{formula}", fontsize=10, color=color)
+            if row == rows - 1:
+                ax.set_xlabel("input coordinate (grey lines: pixel edges)")
+    panels[0][1].legend(loc="upper right", fontsize=8)
+    buffer = io.BytesIO()
+    # SVG text stays text (searchable, and the values can be copied), not outlines; the
+    # SVG's element ids are fixed (no random salt): the same picture has the same bytes.
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "ac-fixer"}):
+        figure.savefig(buffer, format=output_format, dpi=PLOT_DPI, metadata=_plot_metadata(output_format))
+    write_report(Path(path), buffer.getvalue())
+
+
+def _plot_metadata(output_format: str) -> dict:
+    """No creation date in the file, so the same picture has the same bytes."""
+    return {"Date": None} if output_format == "svg" else {"Software": None}

@@ -668,12 +668,14 @@ def verify_findings(
     device: Any = "auto",
     value: bool = False,
     catalog: Catalog | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[VerifyResult]:
     """Replay every ACF001/ACF002 site and ACF101/ACF102 rewrite among ``findings``.
 
     Other codes are reported as ``skipped``. ``device`` is a name (see
     :func:`select_device`) or a ``torch.device``. One result per site and dtype
-    (float32; on CUDA also float16 and bfloat16).
+    (float32; on CUDA also float16 and bfloat16). ``progress(done, total)`` is called
+    after each site.
     """
     if not isinstance(value, bool):
         raise TypeError(f"value must be True or False, not {value!r}")
@@ -681,9 +683,12 @@ def verify_findings(
     chosen = select_device(device) if isinstance(device, str) else device
     catalog = catalog or default_catalog()
     results: list[VerifyResult] = []
+    findings = list(findings)
     with single_threaded(torch):
-        for finding in findings:
+        for done, finding in enumerate(findings, 1):
             results.extend(verify_finding(torch, finding, chosen, value, catalog))
+            if progress is not None:
+                progress(done, len(findings))
     return results
 
 
