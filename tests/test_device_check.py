@@ -60,7 +60,7 @@ def test_summary_counts_sites_and_keeps_the_largest_difference():
     table.add("training step", "backward", "float32", "contiguous", "equal", 3e-7, device_check.BACKWARD_TOLERANCE)
     table.add("explain", "mode=lanczos", "float32", status="skipped", detail="CPU only")
     rows = table.summarized()
-    assert [r["site"] for r in rows] == ["2 sites", "backward", "1 site"]
+    assert [r["site"] for r in rows] == ["2 sites", "backward", "1 example"]
     assert rows[1]["diff"] == 3e-7
     assert not table.failed
 

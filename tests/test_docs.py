@@ -32,7 +32,7 @@ def _section(text: str, title: str) -> str:
     """The body of the README section ``## title`` (up to the next ``## ``)."""
     start = text.index(f"\n## {title}\n")
     end = text.find("\n## ", start + 1)
-    return text[start : end if end != -1 else len(text)]
+    return text[start:] if end == -1 else text[start:end]
 
 
 def _code_blocks(text: str) -> list[tuple[str, str]]:
