@@ -117,8 +117,8 @@ def _command_lines() -> list[str]:
 def _long_options(words: list[str]) -> list[str]:
     options = []
     for word in words:
-        if word == "--":  # what follows belongs to the audited command
-            break
+        if word == "--" or word in ("|", "||", ";", ">", ">>", "<", "2>", "&"):
+            break  # what follows belongs to the audited command, or to another program
         if word.startswith("--") and len(word) > 2:
             options.append(word.split("=", 1)[0])
     return options
