@@ -272,9 +272,15 @@ def fix_and_verify(device_name: str, names: list | None, table: Table, work: Pat
         # unsafe_* fixes need --unsafe-fixes: without it those files stay as they are
         expected = expected_path.read_bytes() if expected_path.exists() and not source.name.startswith(
             "unsafe_") else source.read_bytes()
-        same = (copy / source.name).read_bytes() == expected
-        table.add("check --fix --verify", f"fixtures/{source.name}", status=OK if same else DIFFERS,
-                  detail="" if same else f"not the expected {expected_path.name} (a fix was not confirmed?)")
+        written = (copy / source.name).read_bytes()
+        same = written == expected
+        if same:
+            detail = ""
+        elif written == source.read_bytes():
+            detail = "left unfixed: --verify did not confirm its fixes on this device (see the verify rows)"
+        else:
+            detail = f"written, but not byte-equal to {expected_path.name}"
+        table.add("check --fix --verify", f"fixtures/{source.name}", status=OK if same else DIFFERS, detail=detail)
 
 
 # --------------------------------------------------------------------------- 3. audit of a training step
@@ -312,7 +318,9 @@ def audit_training(device_name: str, layouts: tuple, table: Table, work: Path) -
         measured = json.loads(step.read_text())
         forward_ok = measured["forward_bitwise"] and measured["loss_diff"] == 0
         table.add("training step", "forward, as written vs fixed", "float32", layout,
-                  OK if forward_ok else DIFFERS, measured["forward_diff"])
+                  OK if forward_ok else DIFFERS, measured["forward_diff"],
+                  detail="" if forward_ok else
+                  f"as written, run twice, differs by {measured['rerun_forward_diff']:.3g}")
         if cuda:
             grads_ok = measured["grad_excess"] <= 0
             tolerance = BACKWARD_TOLERANCE
