@@ -21,7 +21,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 FLAG = "align_corners"
 MODE = "mode"
 
-# Rule codes (DESIGN.md section 2).
+# Rule codes (docs/contract.md §1).
 MISSING_FLAG = "ACF001"
 MISSING_FLAG_EVERY_MODE = "ACF002"
 UNKNOWN_MODE = "ACF003"

@@ -1,4 +1,4 @@
-"""The command line (DESIGN.md section 2), in-process through CliRunner and as a real process."""
+"""The command line (docs/contract.md §2, §3), in-process through CliRunner and as a real process."""
 
 from __future__ import annotations
 

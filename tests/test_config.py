@@ -1,4 +1,4 @@
-"""``[tool.ac-fixer]`` in the nearest pyproject.toml, and ``--config FILE`` (DESIGN.md section 2).
+"""``[tool.ac-fixer]`` in the nearest pyproject.toml, and ``--config FILE`` (docs/contract.md §6).
 
 Keys: select, ignore, exclude (gitignore-style), value, extend-targets. Configuration
 errors name the file and the key, exit 2, and never show a traceback.

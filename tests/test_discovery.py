@@ -1,4 +1,4 @@
-"""Which files ``ac-fixer check DIR`` looks at (DESIGN.md section 2): *.py and *.ipynb,
+"""Which files ``ac-fixer check DIR`` looks at (docs/contract.md §2): *.py and *.ipynb,
 never .git, virtualenvs, __pycache__, build, node_modules or what .gitignore excludes;
 a file named explicitly is always checked; the order is deterministic."""
 

@@ -1,4 +1,4 @@
-"""``ac-fixer explain``: the worked example of DESIGN.md section 1, and other modes."""
+"""``ac-fixer explain``: the worked example of docs/design.md §1.5, and other modes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ac_fixer.runtime.explain import (  # noqa: E402
     render_explain,
 )
 
-# DESIGN.md section 1, verbatim.
+# docs/design.md §1.5, verbatim.
 WORKED_INPUT = [[5, 2, 3], [4, 10, 6], [7, 8, 9]]
 WORKED_TRUE = [[5.0, 3.8, 2.6, 2.2, 2.6, 3.0], [4.0, 6.4, 8.8, 9.2, 7.6, 6.0], [7.0, 7.4, 7.8, 8.2, 8.6, 9.0]]
 WORKED_FALSE = [[5.0, 4.25, 2.75, 2.25, 2.75, 3.0], [4.0, 5.5, 8.5, 9.0, 7.0, 6.0], [7.0, 7.25, 7.75, 8.25, 8.75, 9.0]]

@@ -1,4 +1,4 @@
-"""Integrations (DESIGN.md section 2): the pre-commit hooks and the flake8 plugin, each
+"""Integrations (docs/contract.md §5): the pre-commit hooks and the flake8 plugin, each
 tested with the real tool, plus "the lint path never imports torch".
 
 The pre-commit tests build hook environments from PyPI (pre-commit installs the hook

@@ -2,7 +2,7 @@
 
 Each snippet in tests/realworld/ restates, trimmed, how a public project calls a
 resampling API; its header names the repository and path. ``expected.json`` maps every
-snippet to the findings DESIGN.md section 2 prescribes for it, decided from the rule
+snippet to the findings docs/contract.md §1 prescribes for it, decided from the rule
 definitions and Python semantics (not from what the tool prints):
 ``[{"line": N, "code": "ACF00x", "fixed": true|false}]`` where ``fixed`` says whether
 the default ``--fix`` (safe fixes only) resolves that finding; notebook entries add

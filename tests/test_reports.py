@@ -1,5 +1,5 @@
 """``ac-fixer check`` output: text, json, sarif, github, --statistics; selection,
-suppression, exit codes, stdout/stderr separation and terminal colors (DESIGN.md section 2).
+suppression, exit codes, stdout/stderr separation and terminal colors (docs/contract.md §3, §4).
 
 Everything goes through the real command line (click's CliRunner, and a pseudo-terminal
 for the one TTY test); a few checks call the pure report functions directly.

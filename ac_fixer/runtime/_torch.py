@@ -9,7 +9,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-INSTALL_HINT = "pip install 'ac-fixer[runtime]'"
+# ac-fixer has no package-index release: the extra is installed from a checkout.
+INSTALL_HINT = "pip install torch (or, in an ac-fixer checkout, pip install '.[runtime]')"
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
 

@@ -809,7 +809,7 @@ def _static_code(findings: list | None, line: int, function: str) -> str | None:
 def build_report(
     records: Iterable[dict], *, base_dir: str | None = None, progress: Callable[[int, int], None] | None = None
 ) -> list[dict]:
-    """Merge raw process records into the report: one entry per site (DESIGN.md §2)."""
+    """Merge raw process records into the report: one entry per site (docs/contract.md §4)."""
     from ac_fixer.catalog import default_catalog
 
     catalog = default_catalog()

@@ -1,6 +1,6 @@
 """``ac-fixer explain``: what ``align_corners`` does, shown on a tiny input.
 
-With no arguments it reproduces the worked example of DESIGN.md section 1: the
+With no arguments it reproduces the worked example of docs/design.md §1.5: the
 3x3 matrix ``[[5,2,3],[4,10,6],[7,8,9]]`` as a 1x3x3 tensor (three 1-D signals),
 ``mode="linear"``, ``scale_factor=2``. Both outputs are computed by torch; the
 source coordinates come from the formulas torch uses:
