@@ -53,7 +53,10 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (ACF004).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=0,
+    help="Worker processes (0: one per CPU). Capped at the CPUs available and at most 32.",
+)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
@@ -62,10 +65,13 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     """Check PATHS (default: .) for implicit align_corners."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
+    from ac_fixer.files import remove_temp_files_on_termination
 
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
     paths = paths or (".",)
+    # SIGTERM/SIGHUP while this command runs remove the temp file of a write in flight.
+    click.get_current_context().with_resource(remove_temp_files_on_termination())
     try:
         overrides = dict(
             select=parse_codes(select, "--select"),
@@ -101,10 +107,10 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         if diff:
             remaining.extend(result.findings + result.applied)
         else:
+            if fix:  # first: a fix that was not written stays a finding
+                write_failures.extend(runner.write_fixes(result.changed))
             remaining.extend(result.findings)
             applied.extend(result.applied)
-            if fix:
-                write_failures.extend(runner.write_fixes(result.changed))
 
     if diff and not machine_output:
         # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
