@@ -166,7 +166,31 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes)
         )
         items, missing = discover(group_paths, config.exclude, config.base)
         groups.append((settings, items, missing))
+    if len(groups) > 1:
+        groups = _each_file_once(groups, list(by_config))
     return groups
+
+
+def _each_file_once(groups, configs):
+    """A file found under two configurations (``check . sub/b.py`` where sub/ has its own
+    pyproject.toml) is checked once, under the configuration nearest to it (as ruff does);
+    named on the command line wins a tie."""
+    from ac_fixer.config import ConfigError, find_config
+    from ac_fixer.files import one_entry_per_file
+
+    nearest_of: dict = {}  # folder -> its nearest configuration (None: unreadable)
+
+    def rank(index, item):
+        folder = os.path.dirname(os.path.realpath(item.path))
+        if folder not in nearest_of:
+            try:
+                nearest_of[folder] = find_config(Path(folder))
+            except ConfigError:
+                nearest_of[folder] = None
+        return (nearest_of[folder] != configs[index], not item.explicit)
+
+    kept = one_entry_per_file([items for _, items, _ in groups], rank)
+    return [(settings, items, missing) for (settings, _, missing), items in zip(groups, kept)]
 
 
 def _progress_bar():

@@ -7,7 +7,7 @@ import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -135,6 +135,40 @@ def discover(
         else:
             errors.append(FileError(given, "no such file or directory"))
     return found, errors
+
+
+def file_identity(item: SourceFile):
+    """What makes two names one file: the directory entry a fix replaces, as the
+    (st_dev, st_ino) of its real folder and its name there. Spellings (``./``, ``..``),
+    symlinks and symlinked folders resolve to it; hard links are separate entries (a fix
+    of one name does not change the other)."""
+    real = os.path.realpath(item.path)
+    folder, name = os.path.split(real)
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return real
+    return (info.st_dev, info.st_ino, name)
+
+
+def one_entry_per_file(lists: Sequence[Sequence[SourceFile]], rank: Callable[[int, SourceFile], tuple]) -> list:
+    """``lists`` (the files of each configuration) with every file in one list only.
+
+    A file found in several lists stays in the one ``rank(list_index, item)`` orders
+    first (ties: the first list); the order within each list is kept.
+    """
+    places: dict = {}
+    for index, items in enumerate(lists):
+        for item in items:
+            places.setdefault(file_identity(item), []).append((index, item))
+    chosen = {}
+    for entries in places.values():
+        if len(entries) > 1:
+            best = min(range(len(entries)), key=lambda k: (rank(*entries[k]), k))
+            for k, (index, item) in enumerate(entries):
+                if k != best:
+                    chosen[(index, id(item))] = False
+    return [[item for item in items if chosen.get((index, id(item)), True)] for index, items in enumerate(lists)]
 
 
 def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
