@@ -24,9 +24,12 @@ def _use_color(stream) -> bool:
 
 
 def _error(message: str) -> None:
+    from ac_fixer.report import printable
+
     color = _use_color(sys.stderr)
     style = "\x1b[1;31merror\x1b[0m" if color else "error"
-    click.echo(f"{style}: {message}", err=True, color=color)
+    # One error, one line: a path's newline or escape codes are shown, never acted on.
+    click.echo(f"{style}: {printable(message)}", err=True, color=color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -204,7 +207,7 @@ def _progress_bar():
 
 def _verified(result, settings):
     """Re-run the fixes, keeping only those the runtime check confirmed."""
-    from ac_fixer import runner
+    from ac_fixer import report, runner
     from ac_fixer.runtime._torch import TorchMissing
 
     try:
@@ -217,7 +220,8 @@ def _verified(result, settings):
     confirmed = confirmed_sites(checked)
     for r in checked:
         if r.key() not in confirmed and r.status != "equal":
-            click.echo(f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})", err=True)
+            line = f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})"
+            click.echo(report.printable(line), err=True)
 
     def accept(finding) -> bool:
         return site_key(finding) in confirmed

@@ -500,8 +500,27 @@ def unified_diff(outcome: FileOutcome) -> bytes:
     new = outcome.new_source.splitlines(keepends=True)
     path = outcome.item.display.encode("utf-8", "surrogateescape")
     return b"".join(
-        difflib.diff_bytes(difflib.unified_diff, old, new, fromfile=b"a/" + path, tofile=b"b/" + path)
+        difflib.diff_bytes(
+            difflib.unified_diff, old, new, fromfile=_diff_name(b"a/" + path), tofile=_diff_name(b"b/" + path)
+        )
     )
+
+
+_C_ESCAPES = {0x07: b"\\a", 0x08: b"\\b", 0x09: b"\\t", 0x0A: b"\\n", 0x0B: b"\\v", 0x0C: b"\\f", 0x0D: b"\\r",
+              0x22: b'\\"', 0x5C: b"\\\\"}
+
+
+def _diff_name(name: bytes) -> bytes:
+    """A diff header's file name, C-quoted as git writes it when it holds a control
+    character, a quote or a backslash (git apply and GNU patch read it back); other
+    names as they are. "##[" (a GitHub runner command anywhere in a log line) is
+    quoted too, its second "#" written as octal."""
+    if b"##[" not in name and not any(byte < 0x20 or byte == 0x7F or byte in (0x22, 0x5C) for byte in name):
+        return name
+    quoted = b"".join(
+        _C_ESCAPES.get(byte) or (b"\\%03o" % byte if byte < 0x20 or byte == 0x7F else bytes([byte])) for byte in name
+    )
+    return b'"' + quoted.replace(b"##[", b"#\\043[") + b'"'
 
 
 def add_replacements(result: RunResult, settings: Settings) -> None:
