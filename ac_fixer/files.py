@@ -343,12 +343,21 @@ def _copy_metadata(fd: int, path: str, info: os.stat_result, attributes: dict) -
         _copy_extended_attributes(fd, path, attributes)
     os.chmod(fd, mode)
     kept = stat.S_IMODE(os.fstat(fd).st_mode)
-    if kept != mode:
+    # chmod drops setgid silently for a group this user is not in. (Only the special
+    # bits are checked: some file systems show fixed permission bits whatever chmod does.)
+    if mode & ~kept & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX):
         raise FileError(path, f"cannot keep mode {mode:o} (the new file would have {kept:o}); not written")
+
+
+# Attributes that describe the content (integrity hashes and signatures): the kernel
+# computes them for the new content; a copy of the old one would be wrong.
+_CONTENT_ATTRIBUTES = frozenset({"security.ima", "security.evm"})
 
 
 def _copy_extended_attributes(fd: int, path: str, attributes: dict) -> None:
     for name, value in attributes.items():
+        if name in _CONTENT_ATTRIBUTES:
+            continue
         try:
             os.setxattr(fd, name, value)
         except OSError as error:

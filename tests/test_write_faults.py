@@ -233,6 +233,43 @@ def test_fix_keeps_setuid_setgid_and_sticky_bits(tmp_path, mode):
     assert oct(stat.S_IMODE(path.stat().st_mode)) == oct(mode)
 
 
+def test_setgid_bit_that_chmod_drops_refuses_the_write(tmp_path, monkeypatch):
+    """chmod drops setgid silently for a group this user is not in: refused, not lost."""
+    paths = _tree(tmp_path, 2)
+    paths[0].chmod(0o2755)
+    real = os.chmod
+
+    def chmod(target, mode, *args, **kwargs):
+        return real(target, mode & ~stat.S_ISGID, *args, **kwargs)
+
+    monkeypatch.setattr(os, "chmod", chmod)
+    result = _invoke(["tree", "--fix", "--no-cache", "--jobs", "1"], tmp_path, monkeypatch)
+    assert result.exit_code == 2
+    assert _errors(result.stderr) == [
+        "error: tree/m0.py: cannot keep mode 2755 (the new file would have 755); not written"
+    ]
+    assert [p.read_bytes() for p in paths] == [GOOD, GOOD_FIXED]
+    assert stat.S_IMODE(paths[0].stat().st_mode) == 0o2755
+
+
+def test_setuid_file_whose_owner_cannot_be_kept_is_not_written(tmp_path, monkeypatch):
+    """A setuid file rewritten by another user would run as that user: refused."""
+    paths = _tree(tmp_path, 2)
+    paths[0].chmod(0o4755)
+
+    def chown(*args, **kwargs):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "chown", chown)
+    result = _invoke(["tree", "--fix", "--no-cache", "--jobs", "1"], tmp_path, monkeypatch)
+    assert result.exit_code == 2
+    assert _errors(result.stderr) == [
+        "error: tree/m0.py: cannot keep the owner of a setuid/setgid file; not written"
+    ]
+    assert [p.read_bytes() for p in paths] == [GOOD, GOOD_FIXED]  # m1 (0o644) is written all the same
+    assert sorted(os.listdir(tmp_path / "tree")) == ["m0.py", "m1.py"]
+
+
 def _set_xattr_or_skip(path: Path, name: str, value: bytes) -> None:
     try:
         os.setxattr(path, name, value)
