@@ -392,15 +392,16 @@ def _group_gone(pgid: int, seconds: float = 10) -> bool:
     return False
 
 
-def test_sigterm_during_a_write_removes_the_temp_file(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_during_a_write_removes_the_temp_file(tmp_path, signum):
     paths = _tree(tmp_path, 2)
     marker = tmp_path / "writing"
     proc = _start(_SLOW_FSYNC, marker, ["tree", "--fix", "--no-cache", "--jobs", "1"], tmp_path)
     _wait_for(marker.exists, proc)
     assert [n for n in os.listdir(tmp_path / "tree") if n.endswith(".ac-fixer-tmp")]  # the write is in flight
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     proc.communicate(timeout=30)
-    assert proc.returncode == 128 + signal.SIGTERM
+    assert proc.returncode == 128 + signum
     assert sorted(os.listdir(tmp_path / "tree")) == ["m0.py", "m1.py"]
     assert [p.read_bytes() for p in paths] == [GOOD, GOOD]
     assert _group_gone(proc.pid)
