@@ -25,9 +25,12 @@ def _use_color(stream) -> bool:
 
 
 def _error(message: str) -> None:
+    from ac_fixer.report import printable
+
     color = _use_color(sys.stderr)
     style = "\x1b[1;31merror\x1b[0m" if color else "error"
-    click.echo(f"{style}: {message}", err=True, color=color)
+    # One error, one line: a path's newline or escape codes are shown, never acted on.
+    click.echo(f"{style}: {printable(message)}", err=True, color=color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,7 +55,10 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (ACF004).")
-@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=0), default=0,
+    help="Worker processes (0: one per CPU). Capped at the CPUs available and at most 32.",
+)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
@@ -76,6 +82,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
+    from ac_fixer.files import remove_temp_files_on_termination
 
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
@@ -86,6 +93,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     if from_stdin and verify:
         raise click.UsageError("--verify cannot be used with stdin")
     paths = paths or (".",)
+    # SIGTERM/SIGHUP while this command runs remove the temp file of a write in flight.
+    click.get_current_context().with_resource(remove_temp_files_on_termination())
     try:
         overrides = dict(
             select=parse_codes(select, "--select"),
@@ -126,10 +135,10 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         if diff:
             remaining.extend(result.findings + result.applied)
         else:
+            if fix:  # first: a fix that was not written stays a finding
+                write_failures.extend(runner.write_fixes(result.changed))
             remaining.extend(result.findings)
             applied.extend(result.applied)
-            if fix:
-                write_failures.extend(runner.write_fixes(result.changed))
 
     if diff and not machine_output:
         # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
@@ -302,7 +311,31 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes)
         )
         items, missing = discover(group_paths, config.exclude, config.base)
         groups.append((settings, items, missing))
+    if len(groups) > 1:
+        groups = _each_file_once(groups, list(by_config))
     return groups
+
+
+def _each_file_once(groups, configs):
+    """A file found under two configurations (``check . sub/b.py`` where sub/ has its own
+    pyproject.toml) is checked once, under the configuration nearest to it (as ruff does);
+    named on the command line wins a tie."""
+    from ac_fixer.config import ConfigError, find_config
+    from ac_fixer.files import one_entry_per_file
+
+    nearest_of: dict = {}  # folder -> its nearest configuration (None: unreadable)
+
+    def rank(index, item):
+        folder = os.path.dirname(os.path.realpath(item.path))
+        if folder not in nearest_of:
+            try:
+                nearest_of[folder] = find_config(Path(folder))
+            except ConfigError:
+                nearest_of[folder] = None
+        return (nearest_of[folder] != configs[index], not item.explicit)
+
+    kept = one_entry_per_file([items for _, items, _ in groups], rank)
+    return [(settings, items, missing) for (settings, _, missing), items in zip(groups, kept)]
 
 
 class _Progress:
@@ -336,7 +369,7 @@ class _Progress:
 
 def _verified(result, settings):
     """Re-run the fixes, keeping only those the runtime check confirmed."""
-    from ac_fixer import runner
+    from ac_fixer import report, runner
     from ac_fixer.runtime._torch import TorchMissing
 
     try:
@@ -350,7 +383,8 @@ def _verified(result, settings):
     confirmed = confirmed_sites(checked)
     for r in checked:
         if r.key() not in confirmed and r.status != "equal":
-            click.echo(f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})", err=True)
+            line = f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})"
+            click.echo(report.printable(line), err=True)
 
     def accept(finding) -> bool:
         return site_key(finding) in confirmed

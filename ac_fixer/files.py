@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
@@ -137,6 +138,40 @@ def discover(
     return found, errors
 
 
+def file_identity(item: SourceFile):
+    """What makes two names one file: the directory entry a fix replaces, as the
+    (st_dev, st_ino) of its real folder and its name there. Spellings (``./``, ``..``),
+    symlinks and symlinked folders resolve to it; hard links are separate entries (a fix
+    of one name does not change the other)."""
+    real = os.path.realpath(item.path)
+    folder, name = os.path.split(real)
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return real
+    return (info.st_dev, info.st_ino, name)
+
+
+def one_entry_per_file(lists: Sequence[Sequence[SourceFile]], rank: Callable[[int, SourceFile], tuple]) -> list:
+    """``lists`` (the files of each configuration) with every file in one list only.
+
+    A file found in several lists stays in the one ``rank(list_index, item)`` orders
+    first (ties: the first list); the order within each list is kept.
+    """
+    places: dict = {}
+    for index, items in enumerate(lists):
+        for item in items:
+            places.setdefault(file_identity(item), []).append((index, item))
+    chosen = {}
+    for entries in places.values():
+        if len(entries) > 1:
+            best = min(range(len(entries)), key=lambda k: (rank(*entries[k]), k))
+            for k, (index, item) in enumerate(entries):
+                if k != best:
+                    chosen[(index, id(item))] = False
+    return [[item for item in items if chosen.get((index, id(item)), True)] for index, items in enumerate(lists)]
+
+
 def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
     """(SourceFile, dedup key) for each source file under ``top`` (whose real path is ``root``)."""
     specs_of = {root: rules.specs_down_to(os.path.dirname(root), repo_root) if repo_root != root else []}
@@ -227,20 +262,41 @@ def write_target(item: SourceFile) -> Path:
     return real
 
 
+# Temporary files of writes in flight: removed when the run is ended by SIGTERM/SIGHUP.
+_TEMP_FILES: set = set()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content: temp file in the same folder, fsync, rename. Mode bits kept."""
+    """Replace ``path``'s content: temp file in the same folder, fsync, rename.
+
+    The new file keeps the old one's owner and group (when this user may give them),
+    mode bits including setuid/setgid/sticky, and extended attributes (``user.*``, the
+    POSIX ACL ``system.posix_acl_access``, ``security.*``); a file whose mode bits or
+    attributes cannot be kept is not written (FileError saying which).
+    """
     info = os.stat(path)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".ac-fixer-tmp")
+    attributes = _extended_attributes(path)
+    # Not tempfile.mkstemp: the name must be registered before the file exists, so that a
+    # SIGTERM at any moment finds it (see remove_temp_files_on_termination).
+    for _ in range(100):
+        temp = str(path.parent / f".{path.name}.{secrets.token_hex(4)}.ac-fixer-tmp")
+        _TEMP_FILES.add(temp)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            break
+        except FileExistsError:
+            _TEMP_FILES.discard(temp)
+        except BaseException:
+            _TEMP_FILES.discard(temp)
+            raise
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise FileExistsError(f"no free temporary name next to {path}")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            _copy_metadata(handle.fileno(), str(path), info, attributes)
             os.fsync(handle.fileno())
-        os.chmod(temp, stat.S_IMODE(info.st_mode))
-        try:
-            os.chown(temp, info.st_uid, info.st_gid)
-        except OSError:
-            pass  # not ours to give away; the mode bits are kept all the same
         os.replace(temp, path)
     except BaseException:
         try:
@@ -248,6 +304,125 @@ def write_atomic(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+    finally:
+        _TEMP_FILES.discard(temp)
+
+
+def _extended_attributes(path: Path) -> dict:
+    """name -> value of every extended attribute of ``path`` this user can list."""
+    if not hasattr(os, "listxattr"):
+        return {}
+    try:
+        names = os.listxattr(path)
+    except OSError:
+        return {}  # the file system has none
+    attributes = {}
+    for name in names:
+        try:
+            attributes[name] = os.getxattr(path, name)
+        except OSError as error:
+            reason = f"cannot read extended attribute {name} ({error.strerror or error}); not written"
+            raise FileError(str(path), reason) from None
+    return attributes
+
+
+def _copy_metadata(fd: int, path: str, info: os.stat_result, attributes: dict) -> None:
+    """Give the temp file ``fd`` the owner, attributes and mode of the original.
+
+    Order matters: chown clears setuid/setgid and file capabilities, so it comes first;
+    an ACL rewrites the group bits, so the mode comes last (it matches the original's ACL).
+    """
+    mode = stat.S_IMODE(info.st_mode)
+    try:
+        os.chown(fd, info.st_uid, info.st_gid)
+    except OSError:
+        if mode & (stat.S_ISUID | stat.S_ISGID):
+            # Keeping the bits on a file now owned by this user would hand out its rights.
+            raise FileError(path, "cannot keep the owner of a setuid/setgid file; not written") from None
+        # otherwise not ours to give away; the mode bits are kept all the same
+    if hasattr(os, "setxattr"):
+        _copy_extended_attributes(fd, path, attributes)
+    os.chmod(fd, mode)
+    kept = stat.S_IMODE(os.fstat(fd).st_mode)
+    # chmod drops setgid silently for a group this user is not in. (Only the special
+    # bits are checked: some file systems show fixed permission bits whatever chmod does.)
+    if mode & ~kept & (stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX):
+        raise FileError(path, f"cannot keep mode {mode:o} (the new file would have {kept:o}); not written")
+
+
+# Attributes that describe the content (integrity hashes and signatures): the kernel
+# computes them for the new content; a copy of the old one would be wrong.
+_CONTENT_ATTRIBUTES = frozenset({"security.ima", "security.evm"})
+
+
+def _copy_extended_attributes(fd: int, path: str, attributes: dict) -> None:
+    for name, value in attributes.items():
+        if name in _CONTENT_ATTRIBUTES:
+            continue
+        try:
+            os.setxattr(fd, name, value)
+        except OSError as error:
+            try:
+                same = os.getxattr(fd, name) == value  # e.g. the security label every new file gets
+            except OSError:
+                same = False
+            if not same:
+                reason = f"cannot keep extended attribute {name} ({error.strerror or error}); not written"
+                raise FileError(path, reason) from None
+    try:
+        extra = [name for name in os.listxattr(fd) if name not in attributes]
+    except OSError:
+        return
+    for name in extra:
+        # An ACL inherited from the folder's default ACL: the original had none.
+        if name.startswith("system.posix_acl"):
+            try:
+                os.removexattr(fd, name)
+            except OSError:
+                pass
+
+
+def remove_temp_files_on_termination():
+    """A context manager: while it is entered, SIGTERM and SIGHUP remove the temporary
+    files of writes in flight, end the worker processes and exit with 128 + the signal.
+
+    Worker processes forked meanwhile inherit the handler (they hold no temp files and
+    exit at once). Outside the main thread it does nothing (signals go to the main thread).
+    """
+    import contextlib
+    import signal
+    import threading
+
+    @contextlib.contextmanager
+    def installed():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        numbers = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        previous = {number: signal.signal(number, _terminate) for number in numbers}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    return installed()
+
+
+def _terminate(number, frame) -> None:
+    for temp in list(_TEMP_FILES):
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(2)
+    os._exit(128 + number)
 
 
 def is_excluded(path: str, exclude: Iterable[str], exclude_base: Optional[Path] = None) -> bool:

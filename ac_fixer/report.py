@@ -18,9 +18,30 @@ from ac_fixer.rules import RULES, RULES_BY_CODE
 FORMATS = ("text", "json", "json-lines", "sarif", "github", "gitlab", "junit")
 
 
+# What must not reach a terminal or a CI log as it is: control characters (C0, DEL, C1),
+# line and paragraph separators, bidi controls, and the GitHub runner's legacy command
+# prefix "##[" (read anywhere in a line of any step's output).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|##\[")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "##[": "#\\x23["}
+
+
+def _escaped(match) -> str:
+    text = match.group()
+    if text in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[text]
+    code = ord(text)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` as one line of plain text: what a terminal or a CI log would act on is
+    written as a backslash escape (``\\n``, ``\\x1b``, ``\\u2028``, ``#\\x23[``)."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
 def _location(finding: Finding) -> str:
     cell = f"[cell {finding.cell}]" if finding.cell is not None else ""
-    return f"{finding.path}{cell}:{finding.line}:{finding.column}"
+    return f"{printable(finding.path)}{cell}:{finding.line}:{finding.column}"
 
 
 def _marker(finding: Finding, unsafe_fixes: bool) -> str:
@@ -69,7 +90,8 @@ def format_text(
     """
     style = Style(color)
     lines = [
-        f"{style.bold(_location(f))}: {style.red(f.code)} {_marker(f, unsafe_fixes)}{f.message}" for f in findings
+        f"{style.bold(_location(f))}: {style.red(f.code)} {_marker(f, unsafe_fixes)}{printable(f.message)}"
+        for f in findings
     ]
     fixable = sum(1 for f in findings if f.fixable and (unsafe_fixes or not f.unsafe))
     hidden_unsafe = sum(1 for f in findings if f.fixable and f.unsafe and not unsafe_fixes)
@@ -342,21 +364,27 @@ def _xml_text(text: str) -> str:
     return _XML_INVALID.sub(escape, text)
 
 
+def _no_legacy_command(json_text: str) -> str:
+    """JSON text with "##[" (only ever inside a string) written "#\\u0023[": the same
+    JSON, and a CI log that shows it reads no workflow command from it."""
+    return json_text.replace("##[", "#\\u0023[")
+
+
 def render(
     findings: Sequence[Finding], output_format: str, *, project_dir: Optional[str] = None, **text_options
 ) -> str:
     """The report in ``output_format`` (one of FORMATS); ``project_dir``: where GitLab's
     paths are relative to (CI_PROJECT_DIR, passed by the CLI)."""
     if output_format == "json":
-        return format_json(findings, text_options.get("unsafe_fixes", False))
+        return _no_legacy_command(format_json(findings, text_options.get("unsafe_fixes", False)))
     if output_format == "json-lines":
-        return format_json_lines(findings, text_options.get("unsafe_fixes", False))
+        return _no_legacy_command(format_json_lines(findings, text_options.get("unsafe_fixes", False)))
     if output_format == "gitlab":
-        return format_gitlab(findings, project_dir)
+        return _no_legacy_command(format_gitlab(findings, project_dir))
     if output_format == "junit":
         return format_junit(findings)
     if output_format == "sarif":
-        return format_sarif(findings)
+        return _no_legacy_command(format_sarif(findings))
     if output_format == "github":
         return format_github(findings)
     return format_text(findings, **text_options)

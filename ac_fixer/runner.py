@@ -355,7 +355,7 @@ def run(
         else:
             pending.append((index, item, known))
     use_cache = cache is not None
-    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    workers = worker_count(jobs)
     parallel = workers > 1 and len(pending) >= MIN_FILES_FOR_WORKERS
     if parallel:
         # Largest files first, a large file in a batch of its own: no worker is left with
@@ -383,6 +383,25 @@ def run(
     if cache is not None:
         cache.save()
     return RunResult(outcomes)
+
+
+# More worker processes than CPUs only cost memory (each holds its own parser, tens of
+# MB); past 32 the one process that hands out batches and collects results is the limit.
+MAX_JOBS = 32
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def worker_count(jobs: int) -> int:
+    """Worker processes for ``--jobs``: 0 means one per CPU; never more than the CPUs
+    or MAX_JOBS."""
+    cpus = available_cpus()
+    return max(1, min(jobs if jobs > 0 else cpus, cpus, MAX_JOBS))
 
 
 def _size_of(entry) -> int:
@@ -443,22 +462,37 @@ def recompute_fixes(outcome: FileOutcome, settings: Settings, accept: Callable[[
 
 
 def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
-    """Write each changed file atomically; returns (display, reason) for files not written."""
+    """Write each changed file atomically; returns (display, reason) for files not written.
+
+    The findings of a file that was not written go back to its remaining findings (the
+    report shows them as not fixed), and it no longer counts as changed.
+    """
     failures = []
     for outcome in outcomes:
         if outcome.new_source is None or outcome.new_source == outcome.old_source:
             continue
+        reason = None
         try:
             target = write_target(outcome.item)
             if target.read_bytes() != outcome.old_source:
-                failures.append((outcome.item.display, "changed on disk while being checked; not written"))
-                continue
-            write_atomic(target, outcome.new_source)
+                reason = "changed on disk while being checked; not written"
+            else:
+                write_atomic(target, outcome.new_source)
         except FileError as error:
-            failures.append((outcome.item.display, error.reason))
+            reason = error.reason
         except OSError as error:
-            failures.append((outcome.item.display, f"cannot write: {error.strerror or error}"))
+            reason = f"cannot write: {error.strerror or error}"
+        if reason is not None:
+            failures.append((outcome.item.display, reason))
+            _not_written(outcome)
     return failures
+
+
+def _not_written(outcome: FileOutcome) -> None:
+    """The fixes of ``outcome`` were not written: its findings remain, in file order."""
+    outcome.findings = sorted(outcome.findings + outcome.applied, key=Finding.sort_key)
+    outcome.applied = []
+    outcome.new_source = None
 
 
 def _decode(source: bytes) -> str:
@@ -474,8 +508,27 @@ def unified_diff(outcome: FileOutcome) -> bytes:
     new = outcome.new_source.splitlines(keepends=True)
     path = outcome.item.display.encode("utf-8", "surrogateescape")
     return b"".join(
-        difflib.diff_bytes(difflib.unified_diff, old, new, fromfile=b"a/" + path, tofile=b"b/" + path)
+        difflib.diff_bytes(
+            difflib.unified_diff, old, new, fromfile=_diff_name(b"a/" + path), tofile=_diff_name(b"b/" + path)
+        )
     )
+
+
+_C_ESCAPES = {0x07: b"\\a", 0x08: b"\\b", 0x09: b"\\t", 0x0A: b"\\n", 0x0B: b"\\v", 0x0C: b"\\f", 0x0D: b"\\r",
+              0x22: b'\\"', 0x5C: b"\\\\"}
+
+
+def _diff_name(name: bytes) -> bytes:
+    """A diff header's file name, C-quoted as git writes it when it holds a control
+    character, a quote or a backslash (git apply and GNU patch read it back); other
+    names as they are. "##[" (a GitHub runner command anywhere in a log line) is
+    quoted too, its second "#" written as octal."""
+    if b"##[" not in name and not any(byte < 0x20 or byte == 0x7F or byte in (0x22, 0x5C) for byte in name):
+        return name
+    quoted = b"".join(
+        _C_ESCAPES.get(byte) or (b"\\%03o" % byte if byte < 0x20 or byte == 0x7F else bytes([byte])) for byte in name
+    )
+    return b'"' + quoted.replace(b"##[", b"#\\043[") + b'"'
 
 
 def add_replacements(result: RunResult, settings: Settings) -> None:
