@@ -29,6 +29,12 @@ def _error(message: str) -> None:
     click.echo(f"{style}: {message}", err=True, color=color)
 
 
+def _warning(message: str) -> None:
+    color = _use_color(sys.stderr)
+    style = "\x1b[1;33mwarning\x1b[0m" if color else "warning"
+    click.echo(f"{style}: {message}", err=True, color=color)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ac-fixer")
 def main() -> None:
@@ -93,6 +99,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         if output_format == "sarif":
             runner.add_replacements(result, settings)
         results.append((settings, result))
+    for reason in dict.fromkeys(result.cache_warning for _, result in results if result.cache_warning):
+        _warning(f"cache not used: {reason}; running without the cache")
     value_true = any(settings.value for settings, _ in results)
 
     write_failures, remaining, applied, changed = [], [], [], []
