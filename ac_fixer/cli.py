@@ -63,8 +63,13 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
+@click.option("--extend-select", default=None, help="Comma-separated codes or prefixes to check besides --select.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply `exclude` to paths named on the command line too (what pre-commit passes).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="The cache folder (default: .ac-fixer-cache at the project root).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
-          config_file, statistics, verify):
+          config_file, statistics, verify, extend_select, force_exclude, cache_dir):
     """Check PATHS (default: .) for implicit align_corners."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -78,6 +83,9 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             ignore=parse_codes(ignore, "--ignore"),
             value=parse_value(value, "--value") if value is not None else None,
             unsafe_fixes=unsafe_fixes,
+            extend_select=parse_codes(extend_select, "--extend-select"),
+            force_exclude=force_exclude,
+            cache_dir=cache_dir,
         )
         groups = _settings_groups(paths, config_file, **overrides)
     except ConfigError as error:
@@ -87,11 +95,12 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     machine_output = output_format != "text"
     stdout_color = _use_color(sys.stdout)
     results, missing = [], []
-    for settings, items, not_found in groups:
+    for settings, items, not_found, group_cache_dir in groups:
         missing.extend(not_found)
         show_progress = not machine_output and _use_color(sys.stderr) and len(items) > 200
         progress = _progress_bar() if show_progress else None
-        result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress)
+        result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
+                            cache_dir=group_cache_dir)
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
         if verify and result.changed:
@@ -146,11 +155,12 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     sys.exit(EXIT_CLEAN)
 
 
-def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes):
-    """(settings, files, missing paths) per configuration: each path uses its nearest
-    pyproject.toml (like ruff), unless --config names one file for all."""
+def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes, extend_select=(),
+                     force_exclude=None, cache_dir=None):
+    """(settings, files, missing paths, cache folder) per configuration: each path uses its
+    nearest pyproject.toml (like ruff), unless --config names one file for all."""
     from ac_fixer.api import Settings
-    from ac_fixer.config import find_config, load_file
+    from ac_fixer.config import cache_dir_for, effective_select, find_config, load_file
     from ac_fixer.files import discover
 
     by_config: dict = {}
@@ -161,13 +171,15 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes)
     for config, group_paths in by_config.items():
         settings = Settings(
             value=value if value is not None else bool(config.value),
-            select=select or config.select,
+            select=effective_select(config, select, extend_select),
             ignore=config.ignore + ignore,
             unsafe_fixes=unsafe_fixes,
             extra_targets=config.extra_targets,
+            per_file_ignores=config.per_file_ignores,
         )
-        items, missing = discover(group_paths, config.exclude, config.base)
-        groups.append((settings, items, missing))
+        force = force_exclude if force_exclude is not None else bool(config.force_exclude)
+        items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
+        groups.append((settings, items, missing, cache_dir_for(config, Path(group_paths[0]), cache_dir)))
     return groups
 
 
@@ -207,6 +219,41 @@ def _verified(result, settings):
         else:
             outcomes.append(runner.recompute_fixes(outcome, settings, accept))
     return replace(result, outcomes=outcomes)
+
+
+# --------------------------------------------------------------------------- clean
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Also remove this cache folder.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
+def clean(paths, cache_dir, config_file):
+    """Remove the cache: the folder PATHS (default: .) use, and every .ac-fixer-cache below them."""
+    from ac_fixer import runner
+    from ac_fixer.config import ConfigError, cache_dir_for, find_config, load_file
+
+    paths = paths or (".",)
+    folders = []
+    try:
+        for path in paths:
+            config = load_file(Path(config_file), required_table=True) if config_file else find_config(Path(path))
+            folders.append(cache_dir_for(config, Path(path), cache_dir))
+    except ConfigError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            folders.extend(runner.cache_folders_under(path))
+    problems = False
+    for folder in {os.path.abspath(folder): folder for folder in reversed(folders)}.values():
+        removed, problem = runner.remove_cache_folder(folder)
+        if removed:
+            click.echo(f"Removed {folder}")
+        if problem:
+            _error(problem)
+            problems = True
+    sys.exit(EXIT_ERROR if problems else EXIT_CLEAN)
 
 
 # --------------------------------------------------------------------------- verify

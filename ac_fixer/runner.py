@@ -78,6 +78,7 @@ def _analyze_file(
     fix: bool,
     accept: Optional[Callable[[Finding], bool]] = None,
 ) -> FileOutcome:
+    settings = settings.for_path(item.path)
     try:
         if item.path.suffix == ".ipynb":
             from ac_fixer.notebooks import fix_notebook
@@ -149,6 +150,7 @@ def _settings_key(settings: Settings) -> str:
     decide findings (so a changed checkout or a fix of ours never reuses older results)."""
     text = repr((
         __version__, _libcst_version(), settings.value, settings.select, settings.ignore, settings.extra_targets,
+        settings.per_file_ignores,
     ))
     digest = hashlib.sha256(text.encode())
     for name in _CODE_FILES:
@@ -468,6 +470,54 @@ class Cache:
 CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"
 
 
+def _written_by_us(name: str) -> bool:
+    return name == ".gitignore" or name.endswith(".tmp") or (name.startswith("findings-") and name.endswith(".json"))
+
+
+def remove_cache_folder(path: Path) -> tuple:
+    """Remove the cache folder ``path``: the files ac-fixer writes there, then the folder.
+    (removed, why it was left or None). Never follows a symlink: a folder that is one is
+    left as it is; a link inside is removed itself (unlink), never its target. A folder
+    that holds other files keeps them and is left (``--cache-dir`` may name any folder)."""
+    if not os.path.lexists(path):
+        return False, None
+    if os.path.islink(path):
+        return False, f"{path}: a symlink; not followed, not removed"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+    except OSError as error:
+        return False, f"{path}: not removed: {error.strerror or error}"
+    try:
+        for name in os.listdir(fd):
+            if _written_by_us(name):
+                try:
+                    os.unlink(name, dir_fd=fd)
+                except OSError:
+                    pass  # a folder of that name: left, and so is the cache folder
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(path)
+    except OSError as error:
+        left = sorted(os.listdir(path)) if os.path.isdir(path) and not os.path.islink(path) else []
+        if left:
+            return False, f"{path}: not removed: it holds files ac-fixer did not write ({', '.join(left[:3])})"
+        return False, f"{path}: not removed: {error.strerror or error}"
+    return True, None
+
+
+def cache_folders_under(top: str) -> list:
+    """Every ``.ac-fixer-cache`` below the folder ``top`` (symlinked folders are not walked)."""
+    from ac_fixer.config import CACHE_FOLDER
+
+    found = []
+    for directory, dirnames, _ in os.walk(top, followlinks=False):
+        if CACHE_FOLDER in dirnames:
+            found.append(Path(directory, CACHE_FOLDER))
+        dirnames[:] = sorted(d for d in dirnames if d not in (CACHE_FOLDER, ".git"))
+    return found
+
+
 _CACHED_FIELDS = (
     "line", "column", "end_line", "end_column", "code", "message", "function", "mode",
     "fixable", "fix", "unsafe", "changes_behavior", "cell", "modes", "rewrite_to", "fix_value",
@@ -694,7 +744,7 @@ def add_replacements(result: RunResult, settings: Settings) -> None:
                 continue
             try:
                 single: FixResult = fix_source(
-                    source, outcome.item.display, settings, accept=lambda f, target=finding: _same_site(f, target)
+                    source, outcome.item.display, settings.for_path(outcome.item.path), accept=lambda f, target=finding: _same_site(f, target)
                 )
             except SourceError:
                 continue
