@@ -237,3 +237,23 @@ def test_per_file_ignores_apply_in_worker_processes():
     results = found(check("--jobs", "2", "--no-cache", "."))
     assert {code for name, code in results if name.startswith("tests/")} == {"ACF002", "ACF101"}
     assert {code for name, code in results if name.startswith("src/")} == {"ACF001", "ACF002", "ACF101"}
+
+
+def test_the_readme_configuration_example_loads():
+    """The README's example is valid TOML and a valid configuration, as written."""
+    import re
+    import sys
+
+    from conftest import REPO
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from ac_fixer.config import config_from_table
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    example = re.search(r"## Configuration.*?```toml\n(.*?)```", readme, re.S).group(1)
+    loaded = config_from_table(tomllib.loads(example)["tool"]["ac-fixer"], REPO / "pyproject.toml")
+    assert loaded.extend_select and loaded.per_file_ignores and loaded.extra_targets
+    assert loaded.cache_dir == REPO / ".ac-fixer-cache"
