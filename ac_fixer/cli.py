@@ -109,7 +109,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             runner.add_replacements(result, settings)
         results.append((settings, result))
     for reason in dict.fromkeys(result.cache_warning for _, result in results if result.cache_warning):
-        _warning(f"cache not used: {reason}; running without the cache")
+        _warning(f"cache not used: {reason}; running without the cache (--cache-dir names another folder)")
     value_true = any(settings.value for settings, _ in results)
 
     write_failures, remaining, applied, changed = [], [], [], []

@@ -126,7 +126,8 @@ def glob_regex(glob: str) -> str:
             body = glob[i + 1:end]
             negate = body[:1] in ("!", "^")
             body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[") + "]")
+            body = body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[")
+            out.append("[" + ("^" if negate else "") + body + "]")
             i = end + 1
         elif c == "{":
             if in_braces:
