@@ -210,7 +210,7 @@ def _open_checked_folder(path: Path, *, create: bool, private: bool) -> Optional
     cannot be swapped for a link after the check. None when it is absent and not ``create``d
     (created 0700 when private, else 0755 whatever the umask)."""
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
-    for attempt in range(3):
+    for _ in range(3):
         try:
             fd = os.open(path, flags)
             break
@@ -239,7 +239,7 @@ def _open_checked_folder(path: Path, *, create: bool, private: bool) -> Optional
         if problem is None and private and mode & 0o077:
             problem = f"group or others may access it (mode {mode:04o}; must be 0700)"
         elif problem is None and mode & 0o022:
-            problem = f"writable by group or others (mode {mode:04o})"
+            problem = f"writable by group or others (mode {mode:04o}; `chmod go-w` it or `ac-fixer clean`)"
     except OSError as error:
         problem = f"cannot check: {error.strerror or error}"
     if problem is not None:
@@ -253,7 +253,7 @@ def _read_in(folder_fd: int, name: str, limit: int, *, private: bool = False) ->
     regular file of the running user (``private``: not 0600), or larger than ``limit``."""
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW, dir_fd=folder_fd)
-    except OSError:
+    except (OSError, NotImplementedError):
         return None
     try:
         info = os.fstat(fd)
@@ -336,8 +336,8 @@ def user_key() -> bytes:
             finally:
                 _unlink_in(fd, temp)
             text = _read_in(fd, _KEY_NAME, 2 * _KEY_BYTES, private=True)
-    except OSError as error:
-        raise CacheRefused(f"{where}: {error.strerror or error}") from None
+    except (OSError, NotImplementedError) as error:  # NotImplementedError: no *at() calls here
+        raise CacheRefused(f"{where}: {getattr(error, 'strerror', None) or error}") from None
     finally:
         os.close(fd)
     try:
@@ -459,7 +459,7 @@ class Cache:
             temp = _temp_in(fd, self.name, CACHE_MAGIC + _mac(self._secret, self.name, payload) + b"\n" + payload)
             os.replace(temp, self.name, src_dir_fd=fd, dst_dir_fd=fd)
             temp = None
-        except (OSError, ValueError):
+        except (OSError, ValueError, NotImplementedError):
             pass  # a cache that cannot be written only costs time
         finally:
             if temp is not None:
