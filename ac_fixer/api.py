@@ -7,7 +7,7 @@ them writes files or prints.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -34,6 +34,16 @@ class Settings:
     unsafe_fixes: bool = False
     extra_targets: tuple = ()
     respect_noqa: bool = True
+    per_file_ignores: tuple = ()  # config.PerFileIgnore entries: more codes to ignore per file
+
+    def for_path(self, path) -> "Settings":
+        """These settings for the file ``path``: its ``per-file-ignores`` codes ignored too."""
+        if not self.per_file_ignores:
+            return self
+        from ac_fixer.config import ignored_for
+
+        extra = ignored_for(path, self.per_file_ignores)
+        return replace(self, ignore=self.ignore + extra, per_file_ignores=()) if extra else self
 
     @property
     def catalog(self) -> cat.Catalog:

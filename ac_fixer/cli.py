@@ -33,6 +33,12 @@ def _error(message: str) -> None:
     click.echo(f"{style}: {printable(message)}", err=True, color=color)
 
 
+def _warning(message: str) -> None:
+    color = _use_color(sys.stderr)
+    style = "\x1b[1;33mwarning\x1b[0m" if color else "warning"
+    click.echo(f"{style}: {message}", err=True, color=color)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ac-fixer")
 def main() -> None:
@@ -76,9 +82,14 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, no progress bar.")
 @click.option("--silent", "-s", is_flag=True, help="Print no report (errors still go to stderr); exit codes as usual.")
+@click.option("--extend-select", default=None, help="Comma-separated codes or prefixes to check besides --select.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply `exclude` to paths named on the command line too (what pre-commit passes).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="The cache folder (default: .ac-fixer-cache at the project root).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent):
+          silent, extend_select, force_exclude, cache_dir):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -101,6 +112,9 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             ignore=parse_codes(ignore, "--ignore"),
             value=parse_value(value, "--value") if value is not None else None,
             unsafe_fixes=unsafe_fixes,
+            extend_select=parse_codes(extend_select, "--extend-select"),
+            force_exclude=force_exclude,
+            cache_dir=cache_dir,
         )
         if from_stdin:  # exits
             _check_stdin(
@@ -116,17 +130,20 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     machine_output = output_format != "text"
     stdout_color = out.color
     results, missing = [], []
-    for settings, items, not_found in groups:
+    for settings, items, not_found, group_cache_dir in groups:
         missing.extend(not_found)
         with _Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
             result = runner.run(
-                items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress
+                items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
+                cache_dir=group_cache_dir,
             )
         if verify and result.changed:
             result = _verified(result, settings)
         if output_format == "sarif":
             runner.add_replacements(result, settings)
         results.append((settings, result))
+    for reason in dict.fromkeys(result.cache_warning for _, result in results if result.cache_warning):
+        _warning(f"cache not used: {reason}; running without the cache (--cache-dir names another folder)")
     value_true = any(settings.value for settings, _ in results)
 
     write_failures, remaining, applied, changed = [], [], [], []
@@ -289,11 +306,12 @@ def _check_stdin(stdin_filename, config_file, overrides, out, *, fix, diff, outp
     sys.exit(EXIT_CLEAN)
 
 
-def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes):
-    """(settings, files, missing paths) per configuration: each path uses its nearest
-    pyproject.toml (like ruff), unless --config names one file for all."""
+def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes, extend_select=(),
+                     force_exclude=None, cache_dir=None):
+    """(settings, files, missing paths, cache folder) per configuration: each path uses its
+    nearest pyproject.toml (like ruff), unless --config names one file for all."""
     from ac_fixer.api import Settings
-    from ac_fixer.config import find_config, load_file
+    from ac_fixer.config import cache_dir_for, effective_select, find_config, load_file
     from ac_fixer.files import discover
 
     by_config: dict = {}
@@ -304,13 +322,15 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes)
     for config, group_paths in by_config.items():
         settings = Settings(
             value=value if value is not None else bool(config.value),
-            select=select or config.select,
+            select=effective_select(config, select, extend_select),
             ignore=config.ignore + ignore,
             unsafe_fixes=unsafe_fixes,
             extra_targets=config.extra_targets,
+            per_file_ignores=config.per_file_ignores,
         )
-        items, missing = discover(group_paths, config.exclude, config.base)
-        groups.append((settings, items, missing))
+        force = force_exclude if force_exclude is not None else bool(config.force_exclude)
+        items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
+        groups.append((settings, items, missing, cache_dir_for(config, Path(group_paths[0]), cache_dir)))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))
     return groups
@@ -334,8 +354,10 @@ def _each_file_once(groups, configs):
                 nearest_of[folder] = None
         return (nearest_of[folder] != configs[index], not item.explicit)
 
-    kept = one_entry_per_file([items for _, items, _ in groups], rank)
-    return [(settings, items, missing) for (settings, _, missing), items in zip(groups, kept)]
+    kept = one_entry_per_file([items for _, items, _, _ in groups], rank)
+    return [
+        (settings, items, missing, cache_dir) for (settings, _, missing, cache_dir), items in zip(groups, kept)
+    ]
 
 
 class _Progress:
@@ -396,6 +418,41 @@ def _verified(result, settings):
         else:
             outcomes.append(runner.recompute_fixes(outcome, settings, accept))
     return replace(result, outcomes=outcomes)
+
+
+# --------------------------------------------------------------------------- clean
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Also remove this cache folder.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
+def clean(paths, cache_dir, config_file):
+    """Remove the cache: the folder PATHS (default: .) use, and every .ac-fixer-cache below them."""
+    from ac_fixer import runner
+    from ac_fixer.config import ConfigError, cache_dir_for, find_config, load_file
+
+    paths = paths or (".",)
+    folders = []
+    try:
+        for path in paths:
+            config = load_file(Path(config_file), required_table=True) if config_file else find_config(Path(path))
+            folders.append(cache_dir_for(config, Path(path), cache_dir))
+    except ConfigError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            folders.extend(runner.cache_folders_under(path))
+    problems = False
+    for folder in {os.path.abspath(folder): folder for folder in reversed(folders)}.values():
+        removed, problem = runner.remove_cache_folder(folder)
+        if removed:
+            click.echo(f"Removed {folder}")
+        if problem:
+            _error(problem)
+            problems = True
+    sys.exit(EXIT_ERROR if problems else EXIT_CLEAN)
 
 
 # --------------------------------------------------------------------------- verify

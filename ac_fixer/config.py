@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import keyword
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -18,7 +20,11 @@ from ac_fixer import catalog as cat
 
 MAX_POSITION = 255
 CODE_PATTERN = re.compile(r"^ACF[0-9]{0,3}$")
-KNOWN_KEYS = ("select", "ignore", "exclude", "value", "extend-targets")
+KNOWN_KEYS = (
+    "select", "ignore", "exclude", "value", "extend-targets", "extend-select", "per-file-ignores", "force-exclude",
+    "cache-dir",
+)
+CACHE_FOLDER = ".ac-fixer-cache"
 TARGET_KEYS = (
     "name", "mode-position", "mode-keyword", "align-corners-position", "align-corners-keyword",
     "default-mode", "every-mode",
@@ -38,6 +44,166 @@ class Config:
     value: Optional[bool] = None
     extra_targets: tuple = ()
     base: Path = field(default_factory=Path.cwd)  # excludes are relative to this folder
+    extend_select: tuple = ()
+    per_file_ignores: tuple = ()  # PerFileIgnore entries
+    force_exclude: Optional[bool] = None
+    cache_dir: Optional[Path] = None
+
+
+@dataclass(frozen=True)
+class PerFileIgnore:
+    """One ``per-file-ignores`` entry, matched as ruff matches it: the glob against the
+    file's name, or against its absolute path with the glob taken relative to the
+    configuration's folder (``*`` and ``?`` also match ``/``, ``**/`` any folders,
+    ``[...]``, ``{a,b}``). A leading ``!`` gives the codes to the files that do not match."""
+
+    pattern: str  # as written, without the "!"
+    base: str  # the configuration's folder (absolute, symlinks resolved)
+    codes: tuple
+    negated: bool = False
+
+    def matches(self, path) -> bool:
+        name_glob, path_glob = _glob_regexes(self.pattern, self.base)
+        absolute = os.path.abspath(path)
+        # The folder's symlinks resolved, as ``base``'s are (not the file's own).
+        absolute = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        hit = bool(name_glob.fullmatch(os.path.basename(absolute)) or path_glob.fullmatch(absolute))
+        return hit != self.negated
+
+
+def ignored_for(path, per_file_ignores: tuple) -> tuple:
+    """The codes ``per_file_ignores`` add to ``ignore`` for the file ``path``."""
+    return tuple(code for entry in per_file_ignores if entry.matches(path) for code in entry.codes)
+
+
+class GlobError(ValueError):
+    pass
+
+
+@functools.lru_cache(maxsize=None)
+def _glob_regexes(pattern: str, base: str) -> tuple:
+    absolute = pattern if os.path.isabs(pattern) else os.path.join(base, pattern)
+    return re.compile(glob_regex(pattern), re.S), re.compile(glob_regex(os.path.normpath(absolute)), re.S)
+
+
+def glob_regex(glob: str) -> str:
+    """A regular expression for ``glob`` with ruff's semantics (globset, separators not
+    literal). Hand-written: fnmatch has no ``{a,b}`` and no ``**/`` that matches zero
+    folders, and pathspec's gitignore patterns anchor and split on ``/`` differently."""
+    out, i, in_braces = [], 0, False
+    while i < len(glob):
+        c = glob[i]
+        if glob.startswith("**", i):
+            at_start = i == 0 or glob[i - 1] == "/"
+            after = glob[i + 2:i + 3]
+            if at_start and after == "/":
+                out.append("(?:.*/)?")  # **/ : zero or more folders
+                i += 3
+                continue
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append(".*")
+            i += 1
+        elif c == "?":
+            out.append(".")
+            i += 1
+        elif c == "\\":
+            if i + 1 == len(glob):
+                raise GlobError("dangling escape '\\'")
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+        elif c == "[":
+            end = i + 1
+            if end < len(glob) and glob[end] in "!^":
+                end += 1
+            if end < len(glob) and glob[end] == "]":
+                end += 1
+            while end < len(glob) and glob[end] != "]":
+                end += 1
+            if end >= len(glob):
+                raise GlobError("unclosed character class '['")
+            body = glob[i + 1:end]
+            negate = body[:1] in ("!", "^")
+            body = body[1:] if negate else body
+            body = body.replace("\\", "\\\\").replace("^", "\\^").replace("[", "\\[")
+            out.append("[" + ("^" if negate else "") + body + "]")
+            i = end + 1
+        elif c == "{":
+            if in_braces:
+                raise GlobError("nested '{' (alternatives cannot nest)")
+            in_braces = True
+            out.append("(?:")
+            i += 1
+        elif c == "}" and in_braces:
+            in_braces = False
+            out.append(")")
+            i += 1
+        elif c == "," and in_braces:
+            out.append("|")
+            i += 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    if in_braces:
+        raise GlobError("unclosed '{'")
+    return "".join(out)
+
+
+def _per_file_ignores(value: Any, where: str, base: Path) -> tuple:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of glob = [rule codes], got {value!r}")
+    base_text = os.path.realpath(base)
+    entries = []
+    for pattern, codes in value.items():
+        negated = pattern.startswith("!")
+        glob = pattern[1:] if negated else pattern
+        try:
+            _glob_regexes(glob, base_text)
+        except (GlobError, re.error) as error:
+            raise ConfigError(f"{where}: {pattern!r} is not a valid glob: {error}") from None
+        entries.append(PerFileIgnore(glob, base_text, _codes(codes, f"{where}.{pattern!r}"), negated))
+    return tuple(entries)
+
+
+def effective_select(config: Config, cli_select: tuple = (), cli_extend_select: tuple = ()) -> tuple:
+    """The codes to check, as ruff orders them: ``--select`` replaces the configuration's
+    ``select`` and ``extend-select``; ``extend-select`` adds to the ``select`` that
+    applies. () selects every rule (the default), and adding to every rule changes nothing."""
+    if cli_select:
+        base, extend = cli_select, cli_extend_select
+    else:
+        base, extend = config.select, config.extend_select + cli_extend_select
+    return base + tuple(code for code in extend if code not in base) if base else ()
+
+
+def project_root(config: Config, start: Path) -> Path:
+    """The folder of the configuration in use; else of the nearest ``pyproject.toml``
+    upward from ``start``; else the git root; else the current folder."""
+    if config.path is not None:
+        return config.path.parent
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for marker in ("pyproject.toml", ".git"):
+        for folder in (directory, *directory.parents):
+            if os.path.lexists(folder / marker) and (marker == ".git" or (folder / marker).is_file()):
+                return folder
+    return Path.cwd()
+
+
+def cache_dir_for(config: Config, start: Path, cli_value: Optional[str] = None) -> Path:
+    """Where the cache of the files under ``start`` lives: ``--cache-dir``, else
+    AC_FIXER_CACHE_DIR, else the ``cache-dir`` key, else ``.ac-fixer-cache`` at the
+    project root (the order ruff uses)."""
+    if cli_value:
+        return Path(cli_value)
+    from_env = os.environ.get("AC_FIXER_CACHE_DIR")
+    if from_env:
+        return Path(from_env)
+    if config.cache_dir is not None:
+        return config.cache_dir
+    return project_root(config, start) / CACHE_FOLDER
 
 
 def _codes(value: Any, where: str) -> tuple:
@@ -136,14 +302,26 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
     targets = table.get("extend-targets", [])
     if not isinstance(targets, list):
         raise ConfigError(f"{where}.extend-targets: expected an array of tables, got {targets!r}")
+    base = path.parent if path else Path.cwd()
+    force_exclude = table.get("force-exclude")
+    if force_exclude is not None and not isinstance(force_exclude, bool):
+        raise ConfigError(f"{where}.force-exclude: expected true or false, got {force_exclude!r}")
+    cache_dir = table.get("cache-dir")
+    if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir):
+        raise ConfigError(f"{where}.cache-dir: expected a folder path (a string), got {cache_dir!r}")
     return Config(
         path=path,
+        extend_select=_codes(table["extend-select"], f"{where}.extend-select") if "extend-select" in table else (),
+        per_file_ignores=_per_file_ignores(table["per-file-ignores"], f"{where}.per-file-ignores", base)
+        if "per-file-ignores" in table else (),
+        force_exclude=force_exclude,
+        cache_dir=base / Path(cache_dir).expanduser() if cache_dir else None,
         select=_codes(table["select"], f"{where}.select") if "select" in table else (),
         ignore=_codes(table["ignore"], f"{where}.ignore") if "ignore" in table else (),
         exclude=tuple(exclude),
         value=parse_value(table["value"], f"{where}.value") if "value" in table else None,
         extra_targets=tuple(_target(row, f"{where}.extend-targets[{i}]") for i, row in enumerate(targets)),
-        base=path.parent if path else Path.cwd(),
+        base=base,
     )
 
 

@@ -91,6 +91,15 @@ class _IgnoreRules:
                 return True
         return False
 
+    def excludes_named(self, given: str) -> bool:
+        """Whether ``exclude`` matches a path named explicitly (or a folder above it, below
+        the configuration's folder). Its folder's symlinks are resolved, not its own."""
+        if self.exclude is None:
+            return False
+        absolute = os.path.abspath(given)
+        absolute = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        return self.ignored(absolute, os.path.isdir(given), [])
+
 
 def _repo_root(start: str) -> Optional[str]:
     current = start
@@ -104,9 +113,14 @@ def _repo_root(start: str) -> Optional[str]:
 
 
 def discover(
-    paths: Iterable[str], exclude: Iterable[str] = (), exclude_base: Optional[Path] = None
+    paths: Iterable[str], exclude: Iterable[str] = (), exclude_base: Optional[Path] = None,
+    force_exclude: bool = False,
 ) -> tuple[list[SourceFile], list[FileError]]:
-    """The files to check under ``paths``, in a deterministic order, and paths that don't exist."""
+    """The files to check under ``paths``, in a deterministic order, and paths that don't exist.
+
+    ``force_exclude``: ``exclude`` applies to paths named explicitly too (what pre-commit
+    passes), as ruff's ``--force-exclude``; else a path named explicitly is always checked.
+    """
     rules = _IgnoreRules(exclude, exclude_base)
     found: list[SourceFile] = []
     errors: list[FileError] = []
@@ -120,6 +134,8 @@ def discover(
 
     for given in paths:
         path = Path(given)
+        if force_exclude and rules.excludes_named(given):
+            continue
         if path.is_dir():
             root = os.path.realpath(given)
             repo_root = _repo_root(root)

@@ -92,3 +92,17 @@ def isolate_in(folder: Path, cache: Path, monkeypatch) -> Path:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_key_folder(tmp_path_factory):
+    """The cache's per-user secret key lives under XDG_CACHE_HOME: a temporary one for the
+    tests (and the processes they start), never the real home's."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old

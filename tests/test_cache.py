@@ -37,6 +37,21 @@ def _codes(result) -> list:
     return [(f.line, f.code, f.mode) for f in result.findings]
 
 
+def _read_cache(cache_file: Path) -> dict:
+    """The JSON payload of a cache file (after its MAC line)."""
+    data = cache_file.read_bytes()
+    assert data.startswith(runner.CACHE_MAGIC)
+    return json.loads(data.partition(b"\n")[2])
+
+
+def _write_cache(cache_file: Path, data: dict) -> None:
+    """Write ``data`` as this user's run would (signed with the user's key): the entries'
+    own logic is under test here, not the MAC (tests/test_cache_trust.py)."""
+    payload = json.dumps(data).encode()
+    mac = runner._mac(runner.user_key(), cache_file.name, payload)
+    cache_file.write_bytes(runner.CACHE_MAGIC + mac + b"\n" + payload)
+
+
 def _bump_times(path: Path) -> None:
     info = os.stat(path)
     os.utime(path, ns=(info.st_atime_ns + 10**9, info.st_mtime_ns + 10**9))
@@ -88,12 +103,12 @@ def test_the_content_digest_is_stored_and_an_entry_without_one_still_loads(tree,
     path, check, analyzed = tree
     check()
     (cache_file,) = (tmp_path / "cache").glob("findings-*.json")
-    data = json.loads(cache_file.read_text())
+    data = _read_cache(cache_file)
     (entry,) = data["entries"].values()
     assert entry[2] == runner.content_digest(SOURCE)
     # An entry of the earlier [signature, findings] shape: a signature hit still counts...
     data["entries"] = {k: v[:2] for k, v in data["entries"].items()}
-    cache_file.write_text(json.dumps(data))
+    _write_cache(cache_file, data)
     assert _codes(check()) == [(2, "ACF001", "bilinear")] and len(analyzed) == 1
     # ...and without a digest, a changed signature means the file is analyzed again.
     _bump_times(path)
@@ -105,11 +120,11 @@ def test_a_foreign_digest_is_a_miss(tree, tmp_path):
     path, check, analyzed = tree
     check()
     (cache_file,) = (tmp_path / "cache").glob("findings-*.json")
-    data = json.loads(cache_file.read_text())
+    data = _read_cache(cache_file)
     for entry in data["entries"].values():
         entry[1] = []  # findings that do not belong to this content
         entry[2] = runner.content_digest(OTHER)
-    cache_file.write_text(json.dumps(data))
+    _write_cache(cache_file, data)
     _bump_times(path)
     assert _codes(check()) == [(2, "ACF001", "bilinear")] and len(analyzed) == 2
 

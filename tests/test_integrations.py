@@ -76,8 +76,8 @@ def _manifest() -> dict:
 def test_manifest_declares_both_hooks():
     hooks = _manifest()
     assert sorted(hooks) == ["ac-fixer", "ac-fixer-fix"]
-    assert hooks["ac-fixer"]["entry"] == "ac-fixer check"
-    assert hooks["ac-fixer-fix"]["entry"] == "ac-fixer check --fix"
+    assert hooks["ac-fixer"]["entry"] == "ac-fixer check --force-exclude"
+    assert hooks["ac-fixer-fix"]["entry"] == "ac-fixer check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "jupyter"]

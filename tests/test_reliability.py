@@ -882,7 +882,7 @@ def test_two_fix_runs_at_once_leave_correct_files_and_a_loadable_cache(tmp_path)
     assert all(p.read_bytes() == new for p, new in expected.items())
 
     for cache_file in cache.glob("findings-*.json"):
-        data = json.loads(cache_file.read_text("utf-8"))
+        data = json.loads(cache_file.read_bytes().partition(b"\n")[2])  # after the MAC line
         assert isinstance(data["entries"], dict)
     with_cache = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache)
     without = run_check(["tree", "--output-format", "json", "--no-cache"], tmp_path, cache_dir=cache)
@@ -1085,19 +1085,27 @@ def test_malicious_cache_file_neither_crashes_nor_runs_code(tmp_path, payload, c
     assert json.loads(run.stdout) == json.loads(reference.stdout)
 
 
-def test_the_cache_is_read_and_trusted(tmp_path, cache_seed):
-    """The planted cache is used (this also shows the tests above really load it): a record
-    list for the file's path and signature replaces the analysis. Hence --no-cache in CI
-    for an untrusted tree (docs/reliability.md)."""
+def test_a_planted_cache_is_not_trusted(tmp_path, cache_seed):
+    """A planted record list for the file's path and signature hides nothing: without the
+    MAC of this user's key (tests/test_cache_trust.py) it is a miss. The same entries
+    signed with the user's key are used (this also shows the tests above really load the
+    cache file)."""
+    from ac_fixer import runner
+
     cache_file, reference = _seed_cache(tmp_path, cache_seed)
     key, sig = _cache_key_and_signature(tmp_path)
-    data = json.loads(cache_file.read_text("utf-8"))
+    payload = cache_file.read_bytes().partition(b"\n")[2]
+    data = json.loads(payload)
     assert len(data["entries"]) == 1
     data["entries"] = {key: [sig, []]}
-    cache_file.write_text(json.dumps(data))
+    planted = json.dumps(data).encode()
+    cache_file.write_bytes(planted)
+    run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
+    assert run.returncode == 1 and json.loads(run.stdout) == json.loads(reference.stdout)
+    cache_file.write_bytes(runner.CACHE_MAGIC + runner._mac(runner.user_key(), cache_file.name, planted)
+                           + b"\n" + planted)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 0 and json.loads(run.stdout) == []
-    assert run_check(["tree", "--no-cache"], tmp_path).returncode == 1
 
 
 def test_fifo_as_cache_file_does_not_hang(tmp_path, cache_seed):
