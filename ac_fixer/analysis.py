@@ -32,8 +32,6 @@ from ac_fixer.literals import literal_alternatives, literal_value
 from ac_fixer.scopes import ALIAS, IMPORT, LITERAL, OTHER, PARAM, Binding, Scope, dotted_name, import_module_name
 
 PARTIAL_NAMES = frozenset({"functools.partial"})
-# Modes that use align_corners but raise for align_corners=True (torch 2.13).
-_REJECTS_TRUE = frozenset({"lanczos"})
 
 # --------------------------------------------------------------------------- the pass
 
@@ -642,7 +640,7 @@ class _Rules:
         if len(using) != len(strings):
             return [self._unknown_mode(site, target, "some of its modes reject align_corners", strings, arguments)]
         mode_text = " or ".join(_quote(m) for m in strings)
-        if self.value and any(m in _REJECTS_TRUE for m in strings):
+        if self.value and any(m in self.catalog.modes_rejecting_true for m in strings):
             # lanczos raises ValueError for align_corners=True: only False can be written.
             return [
                 PendingFinding(
@@ -679,15 +677,29 @@ class _Rules:
     def _rejected_flag(self, site, target, flag: cst.Arg, modes: _Modes, arguments) -> Optional[PendingFinding]:
         if target.every_mode or not modes.known or not modes.values:
             return None
-        if not all(isinstance(m, str) and m in self.catalog.modes_rejecting_flag for m in modes.values):
-            return None
-        if literal_value(flag.value) not in (True, False):
+        value = literal_value(flag.value)
+        if value not in (True, False):
             return None  # a value that may be None at run time
+        mode_text = " or ".join(_quote(m) for m in modes.values)
+        if not all(isinstance(m, str) and m in self.catalog.modes_rejecting_flag for m in modes.values):
+            # A mode that uses the flag but raises for a true one (lanczos): only False runs.
+            # Removing the flag would leave it implicit (ACF001), so the fix writes the False
+            # that removing it means.
+            if value is False or value == 0:
+                return None
+            if not all(isinstance(m, str) and m in self.catalog.modes_rejecting_true for m in modes.values):
+                return None
+            return PendingFinding(
+                site.node, cat.REJECTED_FLAG,
+                f"`{_short(target.name)}` with mode={mode_text} rejects align_corners=True (raises ValueError): "
+                f"only {cat.FLAG}=False runs",
+                target, modes.values[0] if len(modes.values) == 1 else None, tuple(modes.values),
+                f"{cat.FLAG}=False", [SetArgValue(flag, "False")], unsafe=True, arguments=arguments,
+            )
         if flag.keyword is not None or flag is site.node.args[-1]:
             edit: Edit = RemoveArg(site.node, flag)
         else:
             edit = SetArgValue(flag, "None")
-        mode_text = " or ".join(_quote(m) for m in modes.values)
         return PendingFinding(
             site.node, cat.REJECTED_FLAG,
             f"`{_short(target.name)}` with mode={mode_text} rejects align_corners (raises ValueError): "
