@@ -900,6 +900,7 @@ class Analysis:
     module: cst.Module
     findings: list[Finding]
     edits: dict  # id(finding) -> list of edits
+    nodes: dict = field(default_factory=dict)  # id(finding) -> the call it is about
 
 
 def analyze_module(
@@ -934,6 +935,7 @@ def analyze_module(
     lines = re.split(r"\r\n|\r|\n", text) if has_noqa else None
     findings: list[Finding] = []
     edits: dict = {}
+    nodes: dict = {}
     for item in pending:
         span = spans[id(item.node)]
         if lines is not None and 0 < span.line <= len(lines):
@@ -962,5 +964,6 @@ def analyze_module(
         )
         findings.append(finding)
         edits[id(finding)] = item.edits
+        nodes[id(finding)] = item.node
     findings.sort(key=Finding.sort_key)
-    return Analysis(module, findings, edits)
+    return Analysis(module, findings, edits, nodes)

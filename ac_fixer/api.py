@@ -34,6 +34,9 @@ class Settings:
     unsafe_fixes: bool = False
     extra_targets: tuple = ()
     respect_noqa: bool = True
+    # The project's line length (config.find_line_length): a fix that would make a line
+    # longer puts the call's arguments one per line instead. None: no limit.
+    line_length: Optional[int] = None
 
     @property
     def catalog(self) -> cat.Catalog:
@@ -212,7 +215,8 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
             remaining.append(finding)
     if not applied:
         return FixResult(source, [], remaining)
-    new_source = apply_edits(analysis.module, edits).bytes
+    limit = _line_limit(analysis, source, settings.line_length) if settings.line_length else None
+    new_source = apply_edits(analysis.module, edits, limit).bytes
     reprinted = analysis.module.bytes
     if reprinted != source:
         # LibCST re-prints a few byte sequences differently (a form feed at the start of
@@ -220,6 +224,25 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
         # the edits changed, onto the original bytes.
         new_source = splice_changed_lines(source, reprinted, new_source, path)
     return FixResult(new_source, applied, remaining)
+
+
+def _line_limit(analysis, source: bytes, length: int):
+    """The explode decision's inputs: the line length and, for each call of a finding that
+    stands on one line, that line and the call's columns on it."""
+    import re
+
+    from ac_fixer.edits import LineLimit
+
+    text = _source_text(analysis.module, source)
+    if text is None:
+        return None
+    lines = re.split(r"\r\n|\r|\n", text)
+    calls = {}
+    for finding in analysis.findings:
+        node = analysis.nodes.get(id(finding))
+        if node is not None and finding.line == finding.end_line and 0 < finding.line <= len(lines):
+            calls[id(node)] = (lines[finding.line - 1], finding.column - 1, finding.end_column - 1)
+    return LineLimit(length, calls, analysis.module.default_indent)
 
 
 def _checked(source: bytes, result: FixResult, path: str) -> FixResult:

@@ -9,7 +9,7 @@ The layout rules (one argument per line, trailing commas, comments) live in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Iterable, Optional, Union
 
 import libcst as cst
 
@@ -57,6 +57,19 @@ class AddImportAlias:
 
 Edit = Union[AddKeyword, SetArgValue, RemoveArg, RenameReference, RenameImportAlias, AddImportAlias]
 
+
+@dataclass(frozen=True)
+class LineLimit:
+    """The project's line length and what deciding to explode a call needs.
+
+    ``calls`` maps id(call) to (its line's text, start column, end column) for the
+    calls that stand on one line; ``indent`` is the file's indentation unit.
+    """
+
+    length: int
+    calls: dict
+    indent: str = "    "
+
 # --------------------------------------------------------------------------- layout
 
 
@@ -93,11 +106,7 @@ def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> c
     has one. Any other call gets ``, keyword=value`` right after its last
     argument. End-of-line comments stay on the line they were on.
     """
-    new = cst.Arg(
-        keyword=cst.Name(keyword),
-        value=value,
-        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-    )
+    new = cst.Arg(keyword=cst.Name(keyword), value=value, equal=_keyword_equal(call))
     args = list(call.args)
     if not args:
         return call.with_changes(args=[new])
@@ -145,6 +154,45 @@ def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> c
             last = last.with_changes(comma=cst.Comma(nothing, cst.SimpleWhitespace(" ")), whitespace_after_arg=nothing)
             new = new.with_changes(whitespace_after_arg=trailing)
     return call.with_changes(args=[*args[:-1], last, new])
+
+
+def _keyword_equal(call: cst.Call) -> cst.AssignEqual:
+    """``=`` spaced like the call's own keywords (``mode = 'x'`` gets ``align_corners = False``)."""
+    for arg in reversed(call.args):
+        equal = arg.equal
+        if arg.keyword is not None and isinstance(equal, cst.AssignEqual):
+            before, after = equal.whitespace_before, equal.whitespace_after
+            if isinstance(before, cst.SimpleWhitespace) and isinstance(after, cst.SimpleWhitespace):
+                if before.value in ("", " ") and after.value in ("", " "):
+                    return cst.AssignEqual(whitespace_before=before, whitespace_after=after)
+            break
+    nothing = cst.SimpleWhitespace("")
+    return cst.AssignEqual(whitespace_before=nothing, whitespace_after=nothing)
+
+
+def explode_arguments(call: cst.Call, line_indent: str, unit: str) -> cst.Call:
+    """The call with one argument per line, as black and ruff format a call that does not
+    fit: each argument on its own line one ``unit`` deeper than ``line_indent``, a trailing
+    comma (the "magic trailing comma"), the closing parenthesis on a line of its own."""
+
+    def newline(indent: str) -> cst.ParenthesizedWhitespace:
+        return _newline_whitespace(False, cst.SimpleWhitespace(indent))
+
+    inner = line_indent + unit
+    args = []
+    for i, arg in enumerate(call.args):
+        last = i == len(call.args) - 1
+        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=newline(line_indent if last else inner))
+        args.append(arg.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace("")))
+    return call.with_changes(args=args, whitespace_before_args=newline(inner))
+
+
+def _fits(call: cst.Call, place: tuple, length: int) -> bool:
+    """Whether the one line holding ``call`` (``place``: the line, start and end column of
+    the call as written) stays within ``length`` characters with the call printed as it is now."""
+    line, start, end = place
+    printed = cst.Module([]).code_for_node(call)
+    return len(line.rstrip()) - (end - start) + len(printed) <= length
 
 
 def _join_whitespace(before, after):
@@ -198,8 +246,9 @@ def _expression(code: str) -> cst.BaseExpression:
 
 
 class _EditApplier(cst.CSTTransformer):
-    def __init__(self, edits: Iterable[Edit]):
+    def __init__(self, edits: Iterable[Edit], limit: Optional[LineLimit] = None):
         super().__init__()
+        self.limit = limit
         self.call_edits: dict = {}
         self.arg_values: dict = {}
         self.names: dict = {}
@@ -261,14 +310,22 @@ class _EditApplier(cst.CSTTransformer):
         )
         for index in removals:
             call = remove_argument(call, index)
+        added = False
         for edit in edits:
             if isinstance(edit, AddKeyword):
                 call = append_keyword(call, edit.keyword, _expression(edit.value))
+                added = True
+        place = self.limit.calls.get(id(original_node)) if self.limit is not None and added else None
+        if place is not None and call.args and not _fits(call, place, self.limit.length):
+            line = place[0]
+            call = explode_arguments(call, line[: len(line) - len(line.lstrip())], self.limit.indent)
         return call
 
 
-def apply_edits(module: cst.Module, edits: Iterable[Edit]) -> cst.Module:
+def apply_edits(module: cst.Module, edits: Iterable[Edit], limit: Optional[LineLimit] = None) -> cst.Module:
+    """``module`` with ``edits`` applied; with a ``limit``, a call that gains a keyword on a
+    line that would then be too long gets one argument per line."""
     edits = list(edits)
     if not edits:
         return module
-    return module.visit(_EditApplier(edits))
+    return module.visit(_EditApplier(edits, limit))

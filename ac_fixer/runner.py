@@ -76,6 +76,7 @@ def _analyze_file(
     fix: bool,
     accept: Optional[Callable[[Finding], bool]] = None,
 ) -> FileOutcome:
+    settings = with_project_line_length(settings, item) if fix else settings
     try:
         if item.path.suffix == ".ipynb":
             from ac_fixer.notebooks import fix_notebook
@@ -96,6 +97,22 @@ def _analyze_file(
         outcome.new_source = result.source
         outcome.old_source = source
     return outcome
+
+
+def with_project_line_length(settings: Settings, item: SourceFile) -> Settings:
+    """``settings`` with the line length of the file's project (see config.find_line_length),
+    so that a fix fits the project's own linter; unchanged when it is set or none is found."""
+    if settings.line_length is not None or item.path.suffix != ".py":
+        return settings
+    from dataclasses import replace
+
+    from ac_fixer.config import find_line_length
+
+    try:
+        length = find_line_length(item.path)
+    except OSError:
+        return settings
+    return settings if length is None else replace(settings, line_length=length)
 
 
 def content_digest(source: bytes) -> str:
@@ -484,7 +501,10 @@ def add_replacements(result: RunResult, settings: Settings) -> None:
                 continue
             try:
                 single: FixResult = fix_source(
-                    source, outcome.item.display, settings, accept=lambda f, target=finding: _same_site(f, target)
+                    source,
+                    outcome.item.display,
+                    with_project_line_length(settings, outcome.item),
+                    accept=lambda f, target=finding: _same_site(f, target),
                 )
             except SourceError:
                 continue
