@@ -37,6 +37,9 @@ class Settings:
     # The project's line length (config.find_line_length): a fix that would make a line
     # longer puts the call's arguments one per line instead. None: no limit.
     line_length: Optional[int] = None
+    # Names used where the analysis cannot see them (a notebook's magic and shell lines):
+    # a fix never removes their imports.
+    used_names: tuple = ()
 
     @property
     def catalog(self) -> cat.Catalog:
@@ -151,6 +154,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
             enabled=settings.enabled,
             source_text=_source_text(module, source),
             respect_noqa=settings.respect_noqa,
+            used_names=frozenset(settings.used_names),
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None

@@ -55,7 +55,16 @@ class AddImportAlias:
     name: str
 
 
-Edit = Union[AddKeyword, SetArgValue, RemoveArg, RenameReference, RenameImportAlias, AddImportAlias]
+@dataclass(frozen=True)
+class RemoveImportAlias:
+    """Remove one name from a ``from … import`` (the whole statement when it was the only
+    name and the statement stands directly in the module; elsewhere it stays)."""
+
+    statement: cst.ImportFrom
+    alias: cst.ImportAlias
+
+
+Edit = Union[AddKeyword, SetArgValue, RemoveArg, RenameReference, RenameImportAlias, AddImportAlias, RemoveImportAlias]
 
 
 @dataclass(frozen=True)
@@ -254,6 +263,8 @@ class _EditApplier(cst.CSTTransformer):
         self.names: dict = {}
         self.aliases: dict = {}
         self.import_additions: dict = {}
+        self.import_removals: dict = {}  # id(ImportFrom) -> ids of the aliases to remove
+        self.emptied_imports: set = set()  # ids of ImportFrom statements left with no name
         for edit in edits:
             if isinstance(edit, (AddKeyword, RemoveArg)):
                 call_edits = self.call_edits.setdefault(id(edit.call), [])
@@ -269,6 +280,8 @@ class _EditApplier(cst.CSTTransformer):
                 names = self.import_additions.setdefault(id(edit.statement), [])
                 if edit.name not in names:
                     names.append(edit.name)
+            elif isinstance(edit, RemoveImportAlias):
+                self.import_removals.setdefault(id(edit.statement), set()).add(id(edit.alias))
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         new_name = self.names.get(id(original_node))
@@ -287,7 +300,14 @@ class _EditApplier(cst.CSTTransformer):
         return updated_node.with_changes(name=cst.Name(new_name)) if new_name else updated_node
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        removals = self.import_removals.get(id(original_node))
+        if removals and not isinstance(updated_node.names, cst.ImportStar):
+            updated_node = self._without_names(original_node, updated_node, removals)
         additions = self.import_additions.get(id(original_node))
+        if additions and not isinstance(updated_node.names, cst.ImportStar):
+            # A name another edit already gave this import (a renamed alias) is not added twice.
+            present = {a.name.value for a in updated_node.names if a.asname is None and isinstance(a.name, cst.Name)}
+            additions = [name for name in additions if name not in present]
         if not additions or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
         names = list(updated_node.names)
@@ -299,6 +319,35 @@ class _EditApplier(cst.CSTTransformer):
             comma = trailing_comma if is_last else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
             names.append(cst.ImportAlias(name=cst.Name(name), comma=comma))
         return updated_node.with_changes(names=names)
+
+    def _without_names(self, original: cst.ImportFrom, updated: cst.ImportFrom, removals: set) -> cst.ImportFrom:
+        kept = [new for old, new in zip(original.names, updated.names) if id(old) not in removals]
+        if not kept:
+            self.emptied_imports.add(id(original))  # leave_Module removes the statement
+            return updated
+        if id(original.names[-1]) in removals:
+            # The last name goes: the new last name takes its comma habit (trailing comma or
+            # none, and the whitespace before a closing parenthesis).
+            kept[-1] = kept[-1].with_changes(comma=updated.names[-1].comma)
+        return updated.with_changes(names=kept)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.emptied_imports:
+            return updated_node
+        body, carried = [], []
+        for old, new in zip(original_node.body, updated_node.body):
+            if (
+                isinstance(old, cst.SimpleStatementLine)
+                and len(old.body) == 1
+                and id(old.body[0]) in self.emptied_imports
+            ):
+                carried.extend(new.leading_lines)  # comments above it stay where they were
+                continue
+            if carried:
+                new = new.with_changes(leading_lines=[*carried, *new.leading_lines])
+                carried = []
+            body.append(new)
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         edits = self.call_edits.get(id(original_node))

@@ -10,6 +10,7 @@ byte as they were.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -252,6 +253,11 @@ def fix_notebook(
         decide: Callable[[Finding], bool] = lambda finding: False
     else:
         decide = accept or (lambda finding: True)
+    if magics:
+        # Names in magic and shell lines (`%timeit f(x)`, `!echo {name}`) are uses the
+        # analysis cannot see: their imports must stay.
+        words = sorted(set(re.findall(r"[^\W\d]\w*", "\n".join(magics.values()))))
+        settings = dataclasses.replace(settings, used_names=tuple(words))
     result = fix_source(module_text.encode("utf-8"), path, settings, accept=lambda f: decide(_in_cell(f, line_map)))
     remaining = [_in_cell(f, line_map) for f in result.remaining]
     applied = [_in_cell(f, line_map) for f in result.applied]

@@ -194,7 +194,12 @@ RULES = (
         ),
         example='nn.UpsamplingBilinear2d(scale_factor=2)\n# fixed:\n'
         'nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)',
-        fix_safety="Safe: exactly the same computation.",
+        fix_safety=(
+            "Safe: exactly the same computation. A name imported with `from … import` that the rename "
+            "leaves unused is renamed in (or removed from) its import, as ruff's F401 would ask; it stays, "
+            "with the new name imported beside it, when anything else uses it, `__all__` lists it, or the "
+            "file is a package's `__init__.py`."
+        ),
         valid=('nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)',),
         invalid=(
             (
@@ -204,6 +209,13 @@ RULES = (
             (
                 "nn.UpsamplingNearest2d(scale_factor=2)",
                 Invalid("ACF102", 'nn.Upsample(scale_factor=2, mode="nearest")'),
+            ),
+            (
+                "from torch.nn.functional import upsample_nearest\nupsample_nearest(x, scale_factor=2)",
+                Invalid(
+                    "ACF102",
+                    'from torch.nn.functional import interpolate\ninterpolate(x, scale_factor=2, mode="nearest")',
+                ),
             ),
         ),
     ),

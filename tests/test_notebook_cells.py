@@ -111,9 +111,19 @@ def test_sarif_of_a_notebook_is_valid_sarif(tmp_path):
     jsonschema.validate(json.loads(format_sarif(_findings(tmp_path))), SARIF_SUBSET_SCHEMA)
 
 
-def test_notebook_fixture_pair(tmp_path):
-    before = FIXTURES / "notebook_continuation_and_marker.ipynb"
-    after = FIXTURES / "notebook_continuation_and_marker.fixed.ipynb"
+NOTEBOOK_PAIRS = sorted(p for p in FIXTURES.glob("*.ipynb") if not p.name.endswith(".fixed.ipynb"))
+
+
+def test_notebook_fixtures_are_pairs():
+    assert len(NOTEBOOK_PAIRS) >= 2
+    for before in NOTEBOOK_PAIRS:
+        assert before.with_name(before.stem + ".fixed.ipynb").exists()
+        assert f"`{before.name}`" in (FIXTURES / "README.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize("before", NOTEBOOK_PAIRS, ids=lambda p: p.name)
+def test_notebook_fixture_pair(before, tmp_path):
+    after = before.with_name(before.stem + ".fixed.ipynb")
     target = tmp_path / before.name
     target.write_bytes(before.read_bytes())
     result = run_cli(["check", "--fix", "--no-cache", target.name], cwd=tmp_path)
