@@ -81,3 +81,14 @@ def test_torch_agrees_with_the_catalog():
         with pytest.raises(ValueError):
             torch.nn.functional.interpolate(x, scale_factor=2, mode=mode, align_corners=True, antialias=True)
         torch.nn.functional.interpolate(x, scale_factor=2, mode=mode, align_corners=False, antialias=True)
+
+
+def test_verify_skips_the_lanczos_acf004_like_every_acf004():
+    pytest.importorskip("torch")
+    from ac_fixer.runtime.verify import verify_findings
+
+    source = (HEADER + 'y = F.interpolate(x, scale_factor=2, mode="lanczos", align_corners=True, antialias=True)\n').encode()
+    (finding,) = check_source(source, "m.py", Settings())
+    (result,) = verify_findings([finding], device="cpu")
+    assert result.status == "skipped"
+    assert "lanczos" in result.detail

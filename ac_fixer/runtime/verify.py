@@ -91,7 +91,7 @@ MAX_OUTPUT_ELEMENTS = 1 << 24
 
 NOT_REPLAYED = {
     UNKNOWN_MODE: "mode unknown statically: no fix to replay (`ac-fixer audit` records the modes that occur)",
-    REJECTED_FLAG: "the fix removes an align_corners that makes the call raise: nothing to compare",
+    REJECTED_FLAG: "the fix removes (lanczos: sets to False) an align_corners that makes the call raise: nothing to compare",
 }
 
 
