@@ -192,8 +192,24 @@ def explode_arguments(call: cst.Call, line_indent: str, unit: str) -> cst.Call:
     for i, arg in enumerate(call.args):
         last = i == len(call.args) - 1
         comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=newline(line_indent if last else inner))
-        args.append(arg.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace("")))
+        # The call stood on one line, so any line break inside an argument is a nested call
+        # exploded just before: it moves one level deeper with its argument.
+        value = arg.value.visit(_Deeper(unit))
+        args.append(arg.with_changes(value=value, comma=comma, whitespace_after_arg=cst.SimpleWhitespace("")))
     return call.with_changes(args=args, whitespace_before_args=newline(inner))
+
+
+class _Deeper(cst.CSTTransformer):
+    """Indent every line break's next line by one more ``unit``."""
+
+    def __init__(self, unit: str):
+        super().__init__()
+        self.unit = unit
+
+    def leave_ParenthesizedWhitespace(self, original_node, updated_node):
+        if updated_node.indent:
+            return updated_node
+        return updated_node.with_changes(last_line=cst.SimpleWhitespace(self.unit + updated_node.last_line.value))
 
 
 def _fits(call: cst.Call, place: tuple, length: int) -> bool:

@@ -162,3 +162,21 @@ def test_with_a_line_length_the_fix_still_adds_only_the_flag(case):
     assert fixed.count("\n") == fixed.count(newline)
     again = fix_source(result.source, "m.py", settings)
     assert not again.changed
+
+
+def test_nested_calls_both_exploded_are_indented_by_level():
+    body = "def f(x, g):\n    return F.grid_sample(F.interpolate(x, scale_factor=2, mode='bilinear'), g, mode='bilinear')\n"
+    assert _fix(body, line_length=60) == (
+        "def f(x, g):\n"
+        "    return F.grid_sample(\n"
+        "        F.interpolate(\n"
+        "            x,\n"
+        "            scale_factor=2,\n"
+        "            mode='bilinear',\n"
+        "            align_corners=False,\n"
+        "        ),\n"
+        "        g,\n"
+        "        mode='bilinear',\n"
+        "        align_corners=False,\n"
+        "    )\n"
+    )
