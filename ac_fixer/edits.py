@@ -270,8 +270,31 @@ def _expression(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
 
 
+def _names_bound_earlier(module: cst.Module, renamed: dict, removed: set) -> dict:
+    """id(ImportFrom standing directly in the module) -> the plain names that the module's
+    earlier such imports of the same module bind once the edits are made."""
+    from ac_fixer.scopes import import_module_name
+
+    bound: dict = {}  # module name -> names
+    earlier: dict = {}
+    for line in module.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names, cst.ImportStar):
+                continue
+            source = import_module_name(statement)
+            if source is None:
+                continue
+            earlier[id(statement)] = set(bound.get(source, ()))
+            for alias in statement.names:
+                if alias.asname is None and isinstance(alias.name, cst.Name) and id(alias) not in removed:
+                    bound.setdefault(source, set()).add(renamed.get(id(alias), alias.name.value))
+    return earlier
+
+
 class _EditApplier(cst.CSTTransformer):
-    def __init__(self, edits: Iterable[Edit], limit: Optional[LineLimit] = None):
+    def __init__(self, edits: Iterable[Edit], limit: Optional[LineLimit] = None, module: Optional[cst.Module] = None):
         super().__init__()
         self.limit = limit
         self.call_edits: dict = {}
@@ -298,6 +321,10 @@ class _EditApplier(cst.CSTTransformer):
                     names.append(edit.name)
             elif isinstance(edit, RemoveImportAlias):
                 self.import_removals.setdefault(id(edit.statement), set()).add(id(edit.alias))
+        self.bound_earlier: dict = {}
+        if self.import_additions and module is not None:
+            removed = set().union(*self.import_removals.values()) if self.import_removals else set()
+            self.bound_earlier = _names_bound_earlier(module, self.aliases, removed)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         new_name = self.names.get(id(original_node))
@@ -321,8 +348,10 @@ class _EditApplier(cst.CSTTransformer):
             updated_node = self._without_names(original_node, updated_node, removals)
         additions = self.import_additions.get(id(original_node))
         if additions and not isinstance(updated_node.names, cst.ImportStar):
-            # A name another edit already gave this import (a renamed alias) is not added twice.
+            # A name another edit already gave this import (a renamed alias), or an earlier
+            # import of the same module, is not imported twice.
             present = {a.name.value for a in updated_node.names if a.asname is None and isinstance(a.name, cst.Name)}
+            present |= self.bound_earlier.get(id(original_node), set())
             additions = [name for name in additions if name not in present]
         if not additions or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
@@ -393,4 +422,4 @@ def apply_edits(module: cst.Module, edits: Iterable[Edit], limit: Optional[LineL
     edits = list(edits)
     if not edits:
         return module
-    return module.visit(_EditApplier(edits, limit))
+    return module.visit(_EditApplier(edits, limit, module))

@@ -166,3 +166,26 @@ def test_one_name_renamed_and_one_kept_in_the_same_import():
         'b = interpolate(x, scale_factor=2, mode="nearest")\n'
         "keep = upsample_nearest\n"
     )
+
+
+def test_a_name_renamed_in_an_earlier_import_is_not_added_again():
+    source = (
+        "from torch.nn.functional import upsample_bilinear\n"
+        "from torch.nn.functional import upsample_nearest\n"
+        "a = upsample_bilinear(x, scale_factor=2)\n"
+        "b = upsample_nearest(x, scale_factor=2)\n"
+        "keep = upsample_nearest\n"
+    )
+    assert _fix(source) == (
+        "from torch.nn.functional import interpolate\n"
+        "from torch.nn.functional import upsample_nearest\n"
+        'a = interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)\n'
+        'b = interpolate(x, scale_factor=2, mode="nearest")\n'
+        "keep = upsample_nearest\n"
+    )
+    # each fix alone is still complete
+    for line in (3, 4):
+        single = fix_source(source.encode(), "m.py", SETTINGS, accept=lambda f, n=line: f.line == n).source.decode()
+        compile(single, "m.py", "exec")
+        assert "interpolate(" in single.splitlines()[line - 1]
+        assert "import interpolate" in single or "upsample_nearest, interpolate" in single
