@@ -104,14 +104,23 @@ class Catalog:
     by_name: Mapping[str, Target] = field(default_factory=dict, compare=False, hash=False)
     # Modes that use the flag but raise for align_corners=True (lanczos).
     modes_rejecting_true: frozenset[str] = frozenset()
+    # Modes interpolate runs only with antialias=True (lanczos).
+    modes_requiring_antialias: frozenset[str] = frozenset()
 
     @classmethod
     def build(
-        cls, targets: Iterable[Target], uses: Iterable[str], rejects: Iterable[str], rejects_true: Iterable[str] = ()
+        cls,
+        targets: Iterable[Target],
+        uses: Iterable[str],
+        rejects: Iterable[str],
+        rejects_true: Iterable[str] = (),
+        requires_antialias: Iterable[str] = (),
     ) -> Catalog:
         targets = tuple(targets)
         by_name = {name: t for t in targets for name in t.all_names()}
-        return cls(targets, frozenset(uses), frozenset(rejects), by_name, frozenset(rejects_true))
+        return cls(
+            targets, frozenset(uses), frozenset(rejects), by_name, frozenset(rejects_true), frozenset(requires_antialias)
+        )
 
     def lookup(self, qualified_name: str) -> Target | None:
         return self.by_name.get(qualified_name)
@@ -125,7 +134,11 @@ class Catalog:
         if not extra:
             return self
         return Catalog.build(
-            self.targets + extra, self.modes_using_flag, self.modes_rejecting_flag, self.modes_rejecting_true
+            self.targets + extra,
+            self.modes_using_flag,
+            self.modes_rejecting_flag,
+            self.modes_rejecting_true,
+            self.modes_requiring_antialias,
         )
 
 
@@ -137,6 +150,7 @@ def default_catalog() -> Catalog:
         data["modes"]["uses_flag"],
         data["modes"]["rejects_flag"],
         data["modes"].get("rejects_true", ()),
+        data["modes"].get("requires_antialias", ()),
     )
 
 

@@ -92,3 +92,13 @@ def test_verify_skips_the_lanczos_acf004_like_every_acf004():
     (result,) = verify_findings([finding], device="cpu")
     assert result.status == "skipped"
     assert "lanczos" in result.detail
+
+
+def test_catalog_says_which_modes_need_antialias_and_torch_agrees():
+    catalog = cat.default_catalog()
+    assert catalog.modes_requiring_antialias == frozenset({"lanczos"})
+    torch = pytest.importorskip("torch")
+    x = torch.rand(1, 1, 4, 4)
+    for mode in catalog.modes_requiring_antialias:
+        with pytest.raises(ValueError):
+            torch.nn.functional.interpolate(x, scale_factor=2, mode=mode, align_corners=False)

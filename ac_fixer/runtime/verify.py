@@ -355,8 +355,8 @@ def resample_options(mode: str | None, arguments: Mapping[str, Any], has_mode: b
     for name in ("recompute_scale_factor", "antialias", FLAG):
         if name in arguments and arguments[name] is not NOT_LITERAL:
             options[name] = arguments[name]
-    if mode == "lanczos" and "antialias" not in options:
-        options["antialias"] = True  # lanczos requires it
+    if mode in default_catalog().modes_requiring_antialias and "antialias" not in options:
+        options["antialias"] = True  # lanczos runs only with it
     return options
 
 
