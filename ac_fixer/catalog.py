@@ -119,7 +119,12 @@ class Catalog:
         targets = tuple(targets)
         by_name = {name: t for t in targets for name in t.all_names()}
         return cls(
-            targets, frozenset(uses), frozenset(rejects), by_name, frozenset(rejects_true), frozenset(requires_antialias)
+            targets,
+            frozenset(uses),
+            frozenset(rejects),
+            by_name,
+            frozenset(rejects_true),
+            frozenset(requires_antialias),
         )
 
     def lookup(self, qualified_name: str) -> Target | None:

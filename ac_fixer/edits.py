@@ -191,7 +191,8 @@ def explode_arguments(call: cst.Call, line_indent: str, unit: str) -> cst.Call:
     args = []
     for i, arg in enumerate(call.args):
         last = i == len(call.args) - 1
-        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=newline(line_indent if last else inner))
+        after = newline(line_indent if last else inner)
+        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=after)
         # The call stood on one line, so any line break inside an argument is a nested call
         # exploded just before: it moves one level deeper with its argument.
         value = arg.value.visit(_Deeper(unit))
