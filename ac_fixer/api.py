@@ -231,8 +231,9 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
 
 
 def _line_limit(analysis, source: bytes, length: int):
-    """The explode decision's inputs: the line length and, for each call of a finding that
-    stands on one line, that line and the call's columns on it."""
+    """The layout decision's inputs: the line length; for each call of a finding that stands
+    on one line, that line and the call's columns on it; for one over several lines, its
+    last line."""
     import re
 
     from ac_fixer.edits import LineLimit
@@ -241,12 +242,16 @@ def _line_limit(analysis, source: bytes, length: int):
     if text is None:
         return None
     lines = re.split(r"\r\n|\r|\n", text)
-    calls = {}
+    calls, last_lines = {}, {}
     for finding in analysis.findings:
         node = analysis.nodes.get(id(finding))
-        if node is not None and finding.line == finding.end_line and 0 < finding.line <= len(lines):
+        if node is None or not 0 < finding.line <= finding.end_line <= len(lines):
+            continue
+        if finding.line == finding.end_line:
             calls[id(node)] = (lines[finding.line - 1], finding.column - 1, finding.end_column - 1)
-    return LineLimit(length, calls, analysis.module.default_indent)
+        else:
+            last_lines[id(node)] = lines[finding.end_line - 1]
+    return LineLimit(length, calls, analysis.module.default_indent, last_lines)
 
 
 def _checked(source: bytes, result: FixResult, path: str) -> FixResult:

@@ -8,7 +8,7 @@ The layout rules (one argument per line, trailing commas, comments) live in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional, Union
 
 import libcst as cst
@@ -78,6 +78,8 @@ class LineLimit:
     length: int
     calls: dict
     indent: str = "    "
+    # id(call) -> the text of its last line, for calls that span several lines
+    last_lines: dict = field(default_factory=dict)
 
 # --------------------------------------------------------------------------- layout
 
@@ -219,6 +221,27 @@ def _fits(call: cst.Call, place: tuple, length: int) -> bool:
     line, start, end = place
     printed = cst.Module([]).code_for_node(call)
     return len(line.rstrip()) - (end - start) + len(printed) <= length
+
+
+def _break_before_added(call: cst.Call, count: int, last_line: str, length: int) -> cst.Call:
+    """A call over several lines whose new keywords (``call.args[count:]``) were appended to
+    its last line, the one holding the closing parenthesis (``last_line`` as written): when
+    that line would pass ``length``, the new keywords start a line of their own, indented like
+    that last line."""
+    previous, last = call.args[count - 1], call.args[-1]
+    if not isinstance(previous.comma, cst.Comma) or not isinstance(previous.comma.whitespace_after, cst.SimpleWhitespace):
+        return call  # they already start a line
+    if not isinstance(last.whitespace_after_arg, cst.SimpleWhitespace) or (
+        isinstance(last.comma, cst.Comma) and not isinstance(last.comma.whitespace_after, cst.SimpleWhitespace)
+    ):
+        return call  # the closing parenthesis has a line of its own: they are not on last_line
+    bare = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")) for a in call.args[count:]]
+    added = sum(len(", " + cst.Module([]).code_for_node(a)) for a in bare)
+    if len(last_line.rstrip()) + added <= length:
+        return call
+    indent = last_line[: len(last_line) - len(last_line.lstrip())]
+    comma = previous.comma.with_changes(whitespace_after=_newline_whitespace(False, cst.SimpleWhitespace(indent)))
+    return call.with_changes(args=[*call.args[: count - 1], previous.with_changes(comma=comma), *call.args[count:]])
 
 
 def _join_whitespace(before, after):
@@ -405,15 +428,19 @@ class _EditApplier(cst.CSTTransformer):
         )
         for index in removals:
             call = remove_argument(call, index)
-        added = False
+        count = len(call.args)
         for edit in edits:
             if isinstance(edit, AddKeyword):
                 call = append_keyword(call, edit.keyword, _expression(edit.value))
-                added = True
-        place = self.limit.calls.get(id(original_node)) if self.limit is not None and added else None
-        if place is not None and call.args and not _fits(call, place, self.limit.length):
+        if self.limit is None or len(call.args) == count:
+            return call
+        place = self.limit.calls.get(id(original_node))
+        if place is not None and not _fits(call, place, self.limit.length):
             line = place[0]
             call = explode_arguments(call, line[: len(line) - len(line.lstrip())], self.limit.indent)
+        last_line = self.limit.last_lines.get(id(original_node))
+        if last_line is not None and count:
+            call = _break_before_added(call, count, last_line, self.limit.length)
         return call
 
 

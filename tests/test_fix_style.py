@@ -180,3 +180,20 @@ def test_nested_calls_both_exploded_are_indented_by_level():
         "        align_corners=False,\n"
         "    )\n"
     )
+
+
+def test_hanging_indent_call_gets_the_keyword_on_a_line_of_its_own():
+    body = (
+        "def f(features, height, width):\n"
+        "    up = F.interpolate(features,\n"
+        "                       size=(height, width), mode='bilinear')  # up\n"
+    )
+    assert _fix(body, line_length=79) == (
+        "def f(features, height, width):\n"
+        "    up = F.interpolate(features,\n"
+        "                       size=(height, width), mode='bilinear',\n"
+        "                       align_corners=False)  # up\n"
+    )
+    # without a limit (or when it fits) it stays on the last line
+    assert _fix(body).endswith("mode='bilinear', align_corners=False)  # up\n")
+    assert _fix(body, line_length=100).endswith("mode='bilinear', align_corners=False)  # up\n")
