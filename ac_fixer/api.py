@@ -36,6 +36,13 @@ class Settings:
     respect_noqa: bool = True
     per_file_ignores: tuple = ()  # config.PerFileIgnore entries: more codes to ignore per file
 
+    # The project's line length (config.find_line_length): a fix that would make a line
+    # longer puts the call's arguments one per line instead. None: no limit.
+    line_length: Optional[int] = None
+    # Names used where the analysis cannot see them (a notebook's magic and shell lines):
+    # a fix never removes their imports.
+    used_names: tuple = ()
+
     def for_path(self, path) -> "Settings":
         """These settings for the file ``path``: its ``per-file-ignores`` codes ignored too."""
         if not self.per_file_ignores:
@@ -158,6 +165,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
             enabled=settings.enabled,
             source_text=_source_text(module, source),
             respect_noqa=settings.respect_noqa,
+            used_names=frozenset(settings.used_names),
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None
@@ -222,7 +230,8 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
             remaining.append(finding)
     if not applied:
         return FixResult(source, [], remaining)
-    new_source = apply_edits(analysis.module, edits).bytes
+    limit = _line_limit(analysis, source, settings.line_length) if settings.line_length else None
+    new_source = apply_edits(analysis.module, edits, limit).bytes
     reprinted = analysis.module.bytes
     if reprinted != source:
         # LibCST re-prints a few byte sequences differently (a form feed at the start of
@@ -230,6 +239,30 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
         # the edits changed, onto the original bytes.
         new_source = splice_changed_lines(source, reprinted, new_source, path)
     return FixResult(new_source, applied, remaining)
+
+
+def _line_limit(analysis, source: bytes, length: int):
+    """The layout decision's inputs: the line length; for each call of a finding that stands
+    on one line, that line and the call's columns on it; for one over several lines, its
+    last line."""
+    import re
+
+    from ac_fixer.edits import LineLimit
+
+    text = _source_text(analysis.module, source)
+    if text is None:
+        return None
+    lines = re.split(r"\r\n|\r|\n", text)
+    calls, last_lines = {}, {}
+    for finding in analysis.findings:
+        node = analysis.nodes.get(id(finding))
+        if node is None or not 0 < finding.line <= finding.end_line <= len(lines):
+            continue
+        if finding.line == finding.end_line:
+            calls[id(node)] = (lines[finding.line - 1], finding.column - 1, finding.end_column - 1)
+        else:
+            last_lines[id(node)] = lines[finding.end_line - 1]
+    return LineLimit(length, calls, analysis.module.default_indent, last_lines)
 
 
 def _checked(source: bytes, result: FixResult, path: str) -> FixResult:

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -359,3 +360,94 @@ def find_config(start: Path) -> Config:
             if config is not None:
                 return config
     return Config()
+
+
+# --------------------------------------------------------------------------- line length
+
+
+def _positive_int(value: Any) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def _toml_table(path: Path) -> dict:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}  # another tool's broken file is that tool's error, not ours
+    return data if isinstance(data, dict) else {}
+
+
+def _table(data: Any, *keys: str) -> dict:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _ruff_limits(settings: dict) -> Optional[int]:
+    """ruff: E501 reads ``lint.pycodestyle.max-line-length`` when set, else ``line-length``."""
+    pycodestyle = _table(settings, "lint", "pycodestyle") or _table(settings, "pycodestyle")
+    return _positive_int(pycodestyle.get("max-line-length")) or _positive_int(settings.get("line-length"))
+
+
+def _flake8_limit(path: Path) -> Optional[int]:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text("utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    if not parser.has_section("flake8"):
+        return None
+    section = parser["flake8"]
+    return _positive_int(section.get("max-line-length") or section.get("max_line_length"))
+
+
+def _limits_in(folder: Path) -> dict:
+    """tool -> line length configured in ``folder`` (only the tools configured there)."""
+    found: dict = {}
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _table(_toml_table(pyproject), "tool")
+        if "ruff" in tool:
+            found["ruff"] = _ruff_limits(_table(tool, "ruff"))
+        if "black" in tool:
+            found["black"] = _positive_int(_table(tool, "black").get("line-length"))
+    for name in ("ruff.toml", ".ruff.toml"):  # they take precedence over pyproject.toml in ruff
+        if (folder / name).is_file():
+            found["ruff"] = _ruff_limits(_toml_table(folder / name))
+            break
+    for name in (".flake8", "setup.cfg", "tox.ini"):  # flake8 reads the first that has [flake8]
+        if (folder / name).is_file():
+            limit = _flake8_limit(folder / name)
+            if limit is not None:
+                found["flake8"] = limit
+                break
+    return found
+
+
+def find_line_length(path: Path) -> Optional[int]:
+    """The line length the project of ``path`` enforces: the smallest of ruff's, black's and
+    flake8's, each from its nearest configuration found walking up from the file to the
+    project root (the folder of the nearest pyproject.toml; without one, the folder that
+    holds ``.git``). None when no tool configures one."""
+    directory = Path(path).resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    return _line_length_from(directory)
+
+
+@lru_cache(maxsize=1024)
+def _line_length_from(directory: Path) -> Optional[int]:
+    chosen: dict = {}
+    for folder in (directory, *directory.parents):
+        for tool, limit in _limits_in(folder).items():
+            chosen.setdefault(tool, limit)  # the nearest configuration of each tool wins
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            break
+    limits = [limit for limit in chosen.values() if limit is not None]
+    return min(limits) if limits else None

@@ -10,8 +10,11 @@ byte as they were.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import re
+import tokenize
 from dataclasses import dataclass
 from json.decoder import scanstring
 from typing import Callable, Optional
@@ -21,8 +24,10 @@ from ac_fixer.findings import Finding
 
 # Cell magics that run their body as Python (the first line is masked like a line magic).
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3"})
-_CELL_MARKER = "# ac-fixer-cell-boundary {index}"
-_MAGIC_MARKER = "# ac-fixer-magic-line {index}:"
+# The marker comments carry a tag that no cell contains (see _marker_tag), so a cell that
+# happens to hold the text of a marker cannot be taken for one.
+_CELL_MARKER = "# {tag}-cell-boundary {index}"
+_MAGIC_MARKER = "# {tag}-magic-line {index}:"
 _MAGIC_LINE = re.compile(r"^\s*(?:%%|[%!]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
 
 
@@ -138,14 +143,49 @@ def _code_cells(root: _Span) -> list:
     return found
 
 
-def _mask_magics(text: str, counter: list, magics: dict) -> str:
+def _marker_tag(cells: list) -> str:
+    """``ac-fixer``, or ``ac-fixer-N`` for the first N that no cell's text contains."""
+    tag, number = "ac-fixer", 0
+    while any(tag in cell.text for cell in cells):
+        number += 1
+        tag = f"ac-fixer-{number}"
+    return tag
+
+
+def _tokenizes_to_the_end(lines: list) -> Optional[bool]:
+    """True when the stdlib tokenizer ends ``lines`` cleanly; False when they end inside
+    brackets, a backslash continuation or a string; None for another complaint (a dedent
+    that matches no outer indentation)."""
+    text = "\n".join(lines) + "\n"
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except tokenize.TokenError:
+        return False  # EOF in a multi-line statement or string: the next line continues it
+    except (SyntaxError, ValueError):
+        return None
+    return True
+
+
+def _mask_magics(text: str, tag: str, magics: dict) -> str:
     lines = text.split("\n")
+    clean = 0  # lines[clean] starts a logical line: the tokenizer may start there
     for i, line in enumerate(lines):
-        if _MAGIC_LINE.match(line):
-            marker = _MAGIC_MARKER.format(index=len(magics))
-            indent = line[: len(line) - len(line.lstrip())]
-            magics[marker] = line[len(indent):]
-            lines[i] = indent + marker
+        if not _MAGIC_LINE.match(line):
+            continue
+        # A line like `     % 3)` or ` != c)` may continue the line before it: only a line
+        # that starts a logical line can be a magic.
+        if i > clean:
+            ends = _tokenizes_to_the_end(lines[clean:i])
+            if ends is None:  # the slice's indentation confused it: read the whole prefix
+                ends = _tokenizes_to_the_end(lines[:i]) is not False
+            if not ends:
+                continue
+        marker = _MAGIC_MARKER.format(tag=tag, index=len(magics))
+        indent = line[: len(line) - len(line.lstrip())]
+        magics[marker] = line[len(indent):]
+        lines[i] = indent + marker
+        clean = i + 1  # after a comment line
     return "\n".join(lines)
 
 
@@ -198,12 +238,13 @@ def fix_notebook(
         return FixResult(source)
 
     magics: dict = {}
+    tag = _marker_tag(cells)
     parts, line_map = [], []  # line_map[i] = (cell index, line within cell) for module line i+1
     for position, cell in enumerate(cells):
         if position:
-            parts.append(_CELL_MARKER.format(index=position))
+            parts.append(_CELL_MARKER.format(tag=tag, index=position))
             line_map.append((cell.index, 0))
-        masked = _mask_magics(cell.text.rstrip("\n"), [], magics)
+        masked = _mask_magics(cell.text.rstrip("\n"), tag, magics)
         parts.append(masked)
         line_map.extend((cell.index, n + 1) for n in range(masked.count("\n") + 1))
     module_text = "\n".join(parts) + "\n"
@@ -212,6 +253,11 @@ def fix_notebook(
         decide: Callable[[Finding], bool] = lambda finding: False
     else:
         decide = accept or (lambda finding: True)
+    if magics:
+        # Names in magic and shell lines (`%timeit f(x)`, `!echo {name}`) are uses the
+        # analysis cannot see: their imports must stay.
+        words = sorted(set(re.findall(r"[^\W\d]\w*", "\n".join(magics.values()))))
+        settings = dataclasses.replace(settings, used_names=tuple(words))
     result = fix_source(module_text.encode("utf-8"), path, settings, accept=lambda f: decide(_in_cell(f, line_map)))
     remaining = [_in_cell(f, line_map) for f in result.remaining]
     applied = [_in_cell(f, line_map) for f in result.applied]
@@ -219,7 +265,8 @@ def fix_notebook(
         return FixResult(source, [], remaining)
 
     new_module = _unmask_magics(result.source.decode("utf-8"), magics)
-    new_cells = re.split(r"\n# ac-fixer-cell-boundary \d+\n", new_module[:-1] if new_module.endswith("\n") else new_module)
+    boundary = "\n" + re.escape(_CELL_MARKER.format(tag=tag, index="")) + r"\d+\n"
+    new_cells = re.split(boundary, new_module[:-1] if new_module.endswith("\n") else new_module)
     if len(new_cells) != len(cells):
         raise SourceError(path, "internal error: cell boundaries lost; notebook left unchanged")
     replacements = []

@@ -169,21 +169,32 @@ def _github_escape(text: str, property_value: bool = False) -> str:
     return text
 
 
+def _notebook_place(f: Finding) -> str:
+    """Where a notebook finding is, in words: its line numbers count within the cell."""
+    return f"[cell {f.cell}, line {f.line}, column {f.column}] "
+
+
 def format_github(findings: Sequence[Finding]) -> str:
-    """GitHub Actions workflow commands: one ``::warning`` annotation per finding."""
+    """GitHub Actions workflow commands: one ``::warning`` annotation per finding.
+
+    A notebook finding's line counts within its cell, not within the ``.ipynb`` file
+    GitHub shows: like ruff, the annotation goes on the file's first line and the
+    message names the cell, line and column.
+    """
     lines = []
     for f in findings:
+        if f.cell is None:
+            position = [f"line={f.line}", f"col={f.column}", f"endLine={f.end_line}", f"endColumn={f.end_column}"]
+            cell = ""
+        else:
+            position, cell = ["line=1", "col=1"], _notebook_place(f)
         properties = ",".join(
             [
                 f"file={_github_escape(f.path, True)}",
-                f"line={f.line}",
-                f"col={f.column}",
-                f"endLine={f.end_line}",
-                f"endColumn={f.end_column}",
+                *position,
                 f"title={_github_escape('ac-fixer ' + f.code, True)}",
             ]
         )
-        cell = f"[cell {f.cell}] " if f.cell is not None else ""
         lines.append(f"::warning {properties}::{_github_escape(f'{f.code} {cell}{f.message}')}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -235,15 +246,21 @@ def format_sarif(findings: Sequence[Finding]) -> str:
     results = []
     for f in findings:
         region = {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column}
+        message = f.message
+        if f.cell is not None:
+            # Lines within a cell are not lines of the .ipynb file: point at the file's first
+            # line (as ruff does) and name the place in the message and the properties.
+            region = {"startLine": 1, "startColumn": 1}
+            message = _notebook_place(f) + f.message
         result = {
             "ruleId": f.code,
             "ruleIndex": rule_index.get(f.code, -1),
             "level": "warning",
-            "message": {"text": f.message},
+            "message": {"text": message},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, "region": region}}],
         }
         if f.cell is not None:
-            result["properties"] = {"cell": f.cell}
+            result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
         fix = _sarif_fix(f) if f.cell is None else None
         if fix is not None:
             result["fixes"] = [fix]

@@ -79,6 +79,7 @@ def _analyze_file(
     accept: Optional[Callable[[Finding], bool]] = None,
 ) -> FileOutcome:
     settings = settings.for_path(item.path)
+    settings = with_project_line_length(settings, item) if fix else settings
     try:
         if item.path.suffix == ".ipynb":
             from ac_fixer.notebooks import fix_notebook
@@ -107,6 +108,22 @@ def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: boo
     if not might_have_findings(source, settings):
         return FileOutcome(item)
     return _analyze_file(item, source, settings, fix)
+
+
+def with_project_line_length(settings: Settings, item: SourceFile) -> Settings:
+    """``settings`` with the line length of the file's project (see config.find_line_length),
+    so that a fix fits the project's own linter; unchanged when it is set or none is found."""
+    if settings.line_length is not None or item.path.suffix != ".py":
+        return settings
+    from dataclasses import replace
+
+    from ac_fixer.config import find_line_length
+
+    try:
+        length = find_line_length(item.path)
+    except OSError:
+        return settings
+    return settings if length is None else replace(settings, line_length=length)
 
 
 def content_digest(source: bytes) -> str:
@@ -805,7 +822,10 @@ def add_replacements(result: RunResult, settings: Settings) -> None:
                 continue
             try:
                 single: FixResult = fix_source(
-                    source, outcome.item.display, settings.for_path(outcome.item.path), accept=lambda f, target=finding: _same_site(f, target)
+                    source,
+                    outcome.item.display,
+                    with_project_line_length(settings.for_path(outcome.item.path), outcome.item),
+                    accept=lambda f, target=finding: _same_site(f, target),
                 )
             except SourceError:
                 continue

@@ -69,12 +69,14 @@ def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool
     if flag is not None and not _is_none(flag):
         # Only ACF004 remains possible: a literal True/False with a mode that may resolve
         # to one rejecting the flag (the analysis resolves literals, names and conditionals).
+        # A mode that uses the flag but rejects a true one (lanczos) may give ACF004 too.
         if target.every_mode or not _may_equal_a_bool(flag):
             return True
+        accepting = catalog.modes_using_flag - catalog.modes_rejecting_true
         if mode is None:
-            return not mode_dynamic and target.default_mode in catalog.modes_using_flag
+            return not mode_dynamic and target.default_mode in accepting
         if mode_text is not None:
-            return mode_text in catalog.modes_using_flag
+            return mode_text in accepting
         return not isinstance(mode, (ast.Name, ast.IfExp))
     if flag is None and flag_dynamic:
         return True  # *args/**kwargs may carry the flag: never reported

@@ -91,7 +91,7 @@ MAX_OUTPUT_ELEMENTS = 1 << 24
 
 NOT_REPLAYED = {
     UNKNOWN_MODE: "mode unknown statically: no fix to replay (`ac-fixer audit` records the modes that occur)",
-    REJECTED_FLAG: "the fix removes an align_corners that makes the call raise: nothing to compare",
+    REJECTED_FLAG: "the fix removes (lanczos: sets to False) an align_corners that makes the call raise: nothing to compare",
 }
 
 
@@ -355,8 +355,8 @@ def resample_options(mode: str | None, arguments: Mapping[str, Any], has_mode: b
     for name in ("recompute_scale_factor", "antialias", FLAG):
         if name in arguments and arguments[name] is not NOT_LITERAL:
             options[name] = arguments[name]
-    if mode == "lanczos" and "antialias" not in options:
-        options["antialias"] = True  # lanczos requires it
+    if mode in default_catalog().modes_requiring_antialias and "antialias" not in options:
+        options["antialias"] = True  # lanczos runs only with it
     return options
 
 
