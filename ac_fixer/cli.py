@@ -210,7 +210,15 @@ def _verified(result, settings):
 @click.option("--value", type=_VALUE, default="false", show_default=True)
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
-def verify(paths, device, value, output_format, config_file):
+@click.option(
+    "--max-elements", type=click.IntRange(min=1), default=None,
+    help="Per-site budget: skip a site whose inputs or outputs would hold more elements (default 4194304).",
+)
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0), default=None,
+    help="Per-site budget: skip a site still replaying after this many seconds (default 10).",
+)
+def verify(paths, device, value, output_format, config_file, max_elements, max_seconds):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
     from ac_fixer.api import Settings
     from ac_fixer.config import ConfigError, find_config, load_file
@@ -230,7 +238,9 @@ def verify(paths, device, value, output_format, config_file):
     try:
         from ac_fixer.runtime import verify as verify_module
 
-        results = verify_module.verify_findings(result.findings, device=device, value=settings.value)
+        budget = {name: given for name, given in (("max_elements", max_elements), ("max_seconds", max_seconds))
+                  if given is not None}
+        results = verify_module.verify_findings(result.findings, device=device, value=settings.value, **budget)
     except TorchMissing as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
