@@ -308,15 +308,21 @@ def rule(code: Optional[str], show_all: bool):
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-shadow", is_flag=True, help="Skip the shadow run with align_corners=False.")
+@click.option("--follow-symlink", is_flag=True, help="Write the report through --output when it is a symlink.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
-def audit(output, output_format, no_shadow, command):
+def audit(output, output_format, no_shadow, follow_symlink, command):
     """Run a Python COMMAND and record calls that reach torch with align_corners unset.
 
     Example: ac-fixer audit -- python train.py --epochs 1
     """
     from ac_fixer.runtime.audit import run_audit
 
-    sys.exit(run_audit(list(command), output=output, output_format=output_format, shadow=not no_shadow))
+    sys.exit(
+        run_audit(
+            list(command), output=output, output_format=output_format, shadow=not no_shadow,
+            follow_symlink=follow_symlink,
+        )
+    )
 
 
 def run() -> None:
