@@ -431,3 +431,52 @@ def test_interactive_program_keeps_the_terminal(tmp_path):
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 5, output
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_ctrl_z_stops_the_job_and_it_continues(tmp_path):
+    """Job control: the program stopped at the terminal stops its auditor too (the shell
+    sees the job stopped); continued, the auditor gives it the terminal back."""
+    import pty
+    import select
+
+    script = tmp_path / "ask.py"
+    script.write_text("answer = input('go? ')\nprint('done', answer, flush=True)\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.chdir(tmp_path)
+            argv = [sys.executable, "-m", "ac_fixer", "audit", "--", sys.executable, str(script)]
+            os.execve(sys.executable, argv, _env())
+        finally:
+            os._exit(99)
+    output = b""
+
+    def read_until(needle: bytes, timeout: float = 60) -> None:
+        nonlocal output
+        deadline = time.monotonic() + timeout
+        while needle not in output:
+            assert time.monotonic() < deadline, output
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    output += os.read(fd, 1024)
+                except OSError:
+                    break
+
+    try:
+        read_until(b"go? ")
+        os.write(fd, b"\x1a")  # Ctrl-Z
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), status
+        os.kill(pid, signal.SIGCONT)  # what `fg` does
+        time.sleep(0.5)
+        os.write(fd, b"yes\n")
+        read_until(b"done yes")
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, output
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        os.close(fd)

@@ -2,7 +2,7 @@
 
 ## Runtime audit
 
-``ac-fixer audit [--output FILE] [--output-format text|json] [--no-shadow] -- COMMAND...``
+``ac-fixer audit [--output FILE] [--output-format text|json] [--no-shadow] [--follow-symlink] -- COMMAND...``
 runs a Python command (``python script.py``, ``python -m module``, ``pytest ...``) and
 records every call of ``torch.nn.functional.interpolate`` / ``upsample`` /
 ``upsample_nearest``, ``grid_sample``, ``affine_grid`` and every ``nn.Upsample`` forward that
@@ -33,7 +33,8 @@ Limits:
 - Processes started with ``python -I``/``-E``/``-S``, or with an environment that drops
   ``PYTHONPATH``/``AC_FIXER_AUDIT_DIR``, are not audited. A process that ends with
   ``os._exit`` (other than multiprocessing children) or is killed by SIGKILL loses its
-  records; SIGTERM is handled when the program has not installed its own handler.
+  records (the report says how many processes were lost); SIGTERM and SIGHUP are handled
+  when the program has not installed its own handler.
 - An ``nn.Upsample`` copied with ``copy.deepcopy`` or loaded from a pickle is reported at the
   line that calls it, not where the original was constructed.
 - The shadow computation allocates a second output and runs one more kernel: memory
