@@ -206,8 +206,30 @@ def test_a_lost_child_record_is_named_next_to_the_sites(tmp_path, capfd):
     text = report.read_text()
     assert code == 0
     assert "torch.nn.functional.interpolate" in text
-    assert "1 of 2 audited Python processes ended without writing its record" in text
+    assert "Records lost: 1 of 2 audited Python processes wrote no record: 1 ended without writing its record" in text
     assert "1 of 2 audited Python processes" in capfd.readouterr().err
+
+
+def test_a_process_still_running_when_the_command_ends_is_waited_for_then_named(tmp_path):
+    report = tmp_path / "r.txt"
+    lingering = "import time\ntime.sleep(4)\n"
+    program = INTERPOLATE + f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {lingering!r}])\n"
+    started = time.monotonic()
+    code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
+    text = report.read_text()
+    assert code == 0
+    assert "1 was still running when the command ended" in text
+    assert time.monotonic() - started < 30
+
+
+def test_a_process_that_ends_shortly_after_the_command_is_not_lost(tmp_path, capfd):
+    report = tmp_path / "r.txt"
+    child = "import time\ntime.sleep(0.5)\n"
+    program = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {child!r}])\n"
+    code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
+    assert code == 0
+    assert report.read_text() == format_audit_text([])  # its record was waited for
+    assert "no record" not in capfd.readouterr().err
 
 
 def test_a_program_without_torch_still_reports_no_call(tmp_path):

@@ -1309,12 +1309,47 @@ def run_child(command: list[str], env: dict) -> ChildRun:
             signal.signal(signum, handler)
 
 
-def lost_records(run: ChildRun, started: set, recorded: set, records: list) -> tuple[str | None, str | None]:
-    """(why nothing was recorded, or None; which records are lost, or None)."""
-    lost = sorted(started - recorded)
-    how = f"the command was killed by {_signal_name(run.signal)}" if run.signal else "killed, or ended with os._exit"
+def _pids(names: Iterable[str]) -> str:
+    return ", ".join(name.split("-", 1)[0] for name in sorted(names))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+# How long the auditor waits, once the command has ended, for the records of audited
+# processes that are still running (a multiprocessing forkserver or resource tracker ends
+# when its parent has gone, and writes its record then).
+LINGER_SECONDS = 2.0
+
+
+def settle(directory: str, timeout: float = LINGER_SECONDS) -> tuple[set, set, set]:
+    """(started, recorded, still running) once every started process has written its
+    record, has gone, or ``timeout`` has passed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        started, recorded = _process_marks(directory)
+        running = {name for name in started - recorded if _process_alive(int(name.split("-", 1)[0]))}
+        if not running or time.monotonic() >= deadline:
+            return started, recorded, running
+        time.sleep(0.05)
+
+
+def lost_records(
+    run: ChildRun, started: set, recorded: set, records: list, running: set = frozenset()
+) -> tuple[str | None, str | None]:
+    """(why nothing was recorded, or None; whose records are missing, or None)."""
     if run.error:
         return f"the command could not be started ({run.error})", None
+    how = f"the command was killed by {_signal_name(run.signal)}" if run.signal else "killed, or ended with os._exit"
     if not records and not started:
         return (
             "the command started no audited Python process (Python started with -I, -E or -S, or "
@@ -1322,16 +1357,22 @@ def lost_records(run: ChildRun, started: set, recorded: set, records: list) -> t
             + (f"; {how}" if run.signal else ""),
             None,
         )
+    gone = started - recorded - running
+    parts = []
+    if gone:
+        record = "its record" if len(gone) == 1 else "their records"
+        parts.append(f"{len(gone)} ended without writing {record} (pid {_pids(gone)}; {how})")
+    if running:
+        were = "was" if len(running) == 1 else "were"
+        parts.append(f"{len(running)} {were} still running when the command ended (pid {_pids(running)})")
+    missing = " and ".join(parts)
+    processes = "process" if len(started) == 1 else "processes"
     if not records:
-        count = len(lost)
-        which = "the audited Python process" if count == 1 else f"all {count} audited Python processes"
-        return f"{which} ended without writing {'its record' if count == 1 else 'their records'} ({how})", None
-    if not lost:
+        return f"of {len(started)} audited Python {processes}, {missing}", None
+    if not parts:
         return None, None
-    pids = ", ".join(name.split("-", 1)[0] for name in lost)
     return None, (
-        f"{len(lost)} of {len(started)} audited Python processes ended without writing "
-        f"{'its record' if len(lost) == 1 else 'their records'} (pid {pids}; {how}): "
+        f"{len(gone) + len(running)} of {len(started)} audited Python {processes} wrote no record: {missing}; "
         "the calls they made are missing from this report"
     )
 
@@ -1359,13 +1400,13 @@ def run_audit(
     directory = make_audit_folder()
     try:
         run = run_child(list(command), audit_environment(os.environ, directory, shadow=shadow))
+        started, recorded, running = settle(directory)
         records = read_process_records(directory)
-        started, recorded = _process_marks(directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     for message in record_errors(records):
         sys.stderr.write(f"ac-fixer audit: internal error recorded ({message})\n")
-    nothing_recorded, lost = lost_records(run, started, recorded, records)
+    nothing_recorded, lost = lost_records(run, started, recorded, records, running)
     if nothing_recorded and not run.error:
         sys.stderr.write(f"ac-fixer audit: nothing was recorded: {nothing_recorded}\n")
     if lost:
