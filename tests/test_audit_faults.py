@@ -262,6 +262,7 @@ def test_grid_sample_nearest_without_shadow_is_not_shadow_checked():
     assert "leave unset: none" in text
 
 
+@pytest.mark.slow
 def test_text_summary_agrees_with_the_json_on_a_real_run(tmp_path):
     program = (
         "import torch, torch.nn.functional as F\n"
@@ -271,7 +272,6 @@ def test_text_summary_agrees_with_the_json_on_a_real_run(tmp_path):
     )
     (tmp_path / "p.py").write_text(program)
     for shadow in (True, False):
-        sites = []
         out = tmp_path / "r.json"
         run_audit([sys.executable, str(tmp_path / "p.py")], output=str(out), output_format="json", shadow=shadow)
         sites = json.loads(out.read_text())
