@@ -1045,7 +1045,16 @@ class ReportFile:
 # --------------------------------------------------------------------------------------
 
 AUDIT_FOLDER_PREFIX = "ac-fixer-audit-"
-_AUDITOR_FILE = "auditor"  # "PID START": the auditor's pid and when it started
+# "PID START NAMESPACE": the auditor's pid, when it started, and its pid namespace (a /tmp
+# shared between containers holds folders whose pids mean nothing here: never judged).
+_AUDITOR_FILE = "auditor"
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").replace(" ", "")
+    except (OSError, AttributeError):
+        return "-"
 
 
 def _process_start(pid: int) -> str:
@@ -1064,7 +1073,7 @@ def make_audit_folder() -> str:
     pid = os.getpid()
     directory = tempfile.mkdtemp(prefix=f"{AUDIT_FOLDER_PREFIX}{pid}-")
     with open(os.path.join(directory, _AUDITOR_FILE), "w", encoding="ascii") as handle:
-        handle.write(f"{pid} {_process_start(pid)}\n")
+        handle.write(f"{pid} {_process_start(pid)} {_pid_namespace()}\n")
     return directory
 
 
@@ -1105,13 +1114,13 @@ def remove_stale_audit_folders() -> list[str]:
             try:
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
                     continue
-                pid_text, start = os.read(fd, 100).decode("ascii").split()
+                pid_text, start, namespace = os.read(fd, 200).decode("ascii").split()
             finally:
                 os.close(fd)
             pid = int(pid_text)
         except (OSError, ValueError, UnicodeDecodeError):
             continue  # not marked (yet): not ours to judge
-        if _auditor_alive(pid, start):
+        if namespace != _pid_namespace() or _auditor_alive(pid, start):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(entry.path)
