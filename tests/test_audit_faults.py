@@ -323,6 +323,22 @@ def test_a_signal_to_the_auditor_alone_reaches_the_program(tmp_path, signum):
     assert site["calls"] == 1
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_signals_ignored_by_the_caller_stay_ignored_for_the_program(tmp_path):
+    """nohup and background jobs of scripts: SIGHUP / SIGINT ignored stay so in the program."""
+    probe = "import signal\nprint([signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGHUP, signal.SIGINT)])\n"
+
+    def ignore():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    proc = _ac_fixer("audit", "--output", str(tmp_path / "r.txt"), "--", sys.executable, "-c", probe,
+                     cwd=tmp_path, preexec_fn=ignore)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out.strip() == "[True, True]"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
 def test_sigkill_of_the_auditor_takes_the_program_along_and_the_next_run_cleans_up(tmp_path):
     temp = tmp_path / "tmp"

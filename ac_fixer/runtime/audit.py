@@ -1292,7 +1292,9 @@ def run_child(command: list[str], env: dict) -> ChildRun:
     if main_thread:
         for signum in _FORWARDED_SIGNALS:
             try:
-                previous[signum] = signal.signal(signum, forward)
+                # An ignored signal stays ignored, for the program too (nohup, `cmd &` in a script).
+                if signal.getsignal(signum) != signal.SIG_IGN:
+                    previous[signum] = signal.signal(signum, forward)
             except (OSError, ValueError):
                 pass
     terminal = _foreground_terminal() if posix and main_thread else None
