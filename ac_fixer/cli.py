@@ -464,7 +464,15 @@ def clean(paths, cache_dir, config_file):
 @click.option("--value", type=_VALUE, default="false", show_default=True)
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
-def verify(paths, device, value, output_format, config_file):
+@click.option(
+    "--max-elements", type=click.IntRange(min=1), default=None,
+    help="Per-site budget: skip a site whose inputs or outputs would hold more elements (default 4194304).",
+)
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0), default=None,
+    help="Per-site budget: skip a site still replaying after this many seconds (default 10).",
+)
+def verify(paths, device, value, output_format, config_file, max_elements, max_seconds):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
     from ac_fixer.api import Settings
     from ac_fixer.config import ConfigError, find_config, load_file
@@ -484,9 +492,11 @@ def verify(paths, device, value, output_format, config_file):
     try:
         from ac_fixer.runtime import verify as verify_module
 
+        budget = {name: given for name, given in (("max_elements", max_elements), ("max_seconds", max_seconds))
+                  if given is not None}
         with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
             results = verify_module.verify_findings(
-                result.findings, device=device, value=settings.value, progress=progress
+                result.findings, device=device, value=settings.value, progress=progress, **budget
             )
     except TorchMissing as error:
         _error(str(error))
@@ -575,8 +585,9 @@ def rule(code: Optional[str], show_all: bool):
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-shadow", is_flag=True, help="Skip the shadow run with align_corners=False.")
+@click.option("--follow-symlink", is_flag=True, help="Write the report through --output when it is a symlink.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
-def audit(output, output_format, no_shadow, command):
+def audit(output, output_format, no_shadow, follow_symlink, command):
     """Run a Python COMMAND and record calls that reach torch with align_corners unset.
 
     Example: ac-fixer audit -- python train.py --epochs 1
@@ -585,7 +596,8 @@ def audit(output, output_format, no_shadow, command):
 
     with _Progress("Building the report", PROGRESS_MIN_SITES) as progress:
         exit_code = run_audit(
-            list(command), output=output, output_format=output_format, shadow=not no_shadow, progress=progress
+            list(command), output=output, output_format=output_format, shadow=not no_shadow,
+            follow_symlink=follow_symlink, progress=progress,
         )
     sys.exit(exit_code)
 
