@@ -65,6 +65,11 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
 
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
+    if statistics and output_format not in report.STATISTICS_FORMATS:
+        raise click.UsageError(
+            f"--statistics has no {output_format} form; use it with --output-format "
+            + " or ".join(report.STATISTICS_FORMATS)
+        )
     paths = paths or (".",)
     try:
         overrides = dict(
@@ -111,7 +116,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         for outcome in changed:
             click.echo(runner.unified_diff(outcome), nl=False)
     elif statistics:
-        click.echo(report.format_statistics(remaining, unsafe_fixes=unsafe_fixes), nl=False)
+        click.echo(report.STATISTICS_FORMATS[output_format](remaining, unsafe_fixes=unsafe_fixes), nl=False)
     else:
         text = report.render(
             remaining,
