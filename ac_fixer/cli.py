@@ -111,6 +111,11 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             if fix:
                 write_failures.extend(runner.write_fixes(result.changed))
 
+    errors = [(e.path, e.reason) for e in missing]
+    for _, result in results:
+        errors.extend(result.errors)
+    errors.extend(write_failures)
+
     if diff and not machine_output:
         # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
         for outcome in changed:
@@ -125,13 +130,10 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             unsafe_fixes=unsafe_fixes,
             color=stdout_color,
             value=value_true,
+            not_checked=len({path for path, _ in errors}),
         )
         click.echo(text, nl=False, color=stdout_color)
 
-    errors = [(e.path, e.reason) for e in missing]
-    for _, result in results:
-        errors.extend(result.errors)
-    errors.extend(write_failures)
     for path, reason in errors:
         _error(f"{path}: {reason}")
     if errors:

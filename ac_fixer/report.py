@@ -55,8 +55,12 @@ def format_text(
     unsafe_fixes: bool = False,
     color: bool = False,
     value: bool = False,
+    not_checked: int = 0,
 ) -> str:
-    """ruff-like lines ``path:line:col: CODE [*] message`` and a summary."""
+    """ruff-like lines ``path:line:col: CODE [*] message`` and a summary.
+
+    ``not_checked`` files could not be read, parsed or written (they are named on stderr):
+    the summary then never says that all checks passed."""
     style = Style(color)
     lines = [
         f"{style.bold(_location(f))}: {style.red(f.code)} {_marker(f, unsafe_fixes)}{f.message}" for f in findings
@@ -84,8 +88,11 @@ def format_text(
         if hidden_unsafe:
             noun = "fix" if hidden_unsafe == 1 else "fixes"
             lines.append(f"{hidden_unsafe} hidden {noun} can be enabled with the `--unsafe-fixes` option.")
-    elif not fixed:
+    elif not fixed and not not_checked:
         lines.append("All checks passed!")
+    if not_checked:
+        files = f"{not_checked} {'file' if not_checked == 1 else 'files'} could not be checked (named on stderr)."
+        lines.append(files if findings or fixed else f"No findings in the other files; {files}")
     return "\n".join(lines) + "\n"
 
 
