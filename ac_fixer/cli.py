@@ -38,6 +38,7 @@ def main() -> None:
 # --------------------------------------------------------------------------- check
 
 _VALUE = click.Choice(["false", "true"], case_sensitive=False)
+_DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and verify
 
 
 @main.command()
@@ -56,15 +57,22 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0: all cores).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
-@click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
+@click.option(
+    "--verify", is_flag=True, help="With --fix: write only fixes the runtime check found to keep every output bitwise."
+)
+@click.option(
+    "--device", type=_DEVICE, default="auto", show_default=True, help="With --verify: where the runtime check runs."
+)
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
-          config_file, statistics, verify):
+          config_file, statistics, verify, device):
     """Check PATHS (default: .) for implicit align_corners."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
 
     if verify and not fix:
         raise click.UsageError("--verify needs --fix")
+    if device != "auto" and not verify:
+        raise click.UsageError("--device needs --verify")
     if statistics and output_format not in report.STATISTICS_FORMATS:
         raise click.UsageError(
             f"--statistics has no {output_format} form; use it with --output-format "
@@ -94,7 +102,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
         if verify and result.changed:
-            result = _verified(result, settings)
+            result = _verified(result, settings, device)
         if output_format == "sarif":
             runner.add_replacements(result, settings)
         results.append((settings, result))
@@ -179,19 +187,20 @@ def _progress_bar():
     return show
 
 
-def _verified(result, settings):
-    """Re-run the fixes, keeping only those the runtime check confirmed."""
+def _verified(result, settings, device):
+    """Re-run the fixes, keeping only those the runtime check found equal (with
+    ``--value true`` too: a fix that changes an output is reported, not written)."""
     from ac_fixer import runner
-    from ac_fixer.runtime._torch import TorchMissing
+    from ac_fixer.runtime._torch import DeviceUnavailable, TorchMissing
 
     try:
-        from ac_fixer.runtime.verify import confirmed_sites, site_key, verify_findings
+        from ac_fixer.runtime.verify import equal_sites, site_key, verify_findings
 
-        checked = verify_findings(result.applied, device="auto", value=settings.value)
-    except TorchMissing as error:
+        checked = verify_findings(result.applied, device=device, value=settings.value)
+    except (TorchMissing, DeviceUnavailable) as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
-    confirmed = confirmed_sites(checked)
+    confirmed = equal_sites(checked)
     for r in checked:
         if r.key() not in confirmed and r.status != "equal":
             click.echo(f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})", err=True)
@@ -213,7 +222,7 @@ def _verified(result, settings):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
+@click.option("--device", type=_DEVICE, default="auto", show_default=True)
 @click.option("--value", type=_VALUE, default="false", show_default=True)
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
