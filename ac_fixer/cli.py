@@ -104,7 +104,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         if verify and result.changed:
             result = _verified(result, settings, device)
         if output_format == "sarif":
-            runner.add_replacements(result, settings)
+            runner.add_replacements(result, settings, after_fix=fix)
         results.append((settings, result))
     value_true = any(settings.value for settings, _ in results)
 
@@ -114,7 +114,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         if diff:
             remaining.extend(result.findings + result.applied)
         else:
-            remaining.extend(result.findings)
+            # ruff's positions: where the findings are in the file as fixed
+            remaining.extend(result.findings_after_fix if fix else result.findings)
             applied.extend(result.applied)
             if fix:
                 write_failures.extend(runner.write_fixes(result.changed))

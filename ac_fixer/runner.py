@@ -43,6 +43,13 @@ class FileOutcome:
     new_source: Optional[bytes] = None
     old_source: Optional[bytes] = None
     error: Optional[str] = None
+    # The remaining findings at their places in new_source (None: as in ``findings``).
+    final_findings: Optional[list] = None
+
+    @property
+    def findings_after_fix(self) -> list:
+        """The remaining findings where they are once new_source is written (as ruff reports)."""
+        return self.findings if self.final_findings is None else self.final_findings
 
 
 @dataclass
@@ -56,6 +63,10 @@ class RunResult:
     @property
     def applied(self) -> list:
         return [f for o in self.outcomes for f in o.applied]
+
+    @property
+    def findings_after_fix(self) -> list:
+        return [f for o in self.outcomes for f in o.findings_after_fix]
 
     @property
     def errors(self) -> list:
@@ -95,7 +106,22 @@ def _analyze_file(
     if result.applied:
         outcome.new_source = result.source
         outcome.old_source = source
+        if result.remaining:
+            outcome.final_findings = _findings_in(item, result.source, settings)
     return outcome
+
+
+def _findings_in(item: SourceFile, fixed: bytes, settings: Settings) -> Optional[list]:
+    """The findings of the fixed bytes, at their final places: an edit above (a call that
+    gains a line) or before on the same line moves them. None when the check fails."""
+    try:
+        if item.path.suffix == ".ipynb":
+            from ac_fixer.notebooks import fix_notebook
+
+            return fix_notebook(fixed, item.display, settings, fix=False).remaining
+        return check_source(fixed, item.display, settings)
+    except (SourceError, RecursionError):
+        return None
 
 
 def content_digest(source: bytes) -> str:
@@ -470,16 +496,21 @@ def unified_diff(outcome: FileOutcome) -> bytes:
     )
 
 
-def add_replacements(result: RunResult, settings: Settings) -> None:
-    """Give each fixable finding its exact edit region (for SARIF ``fixes``)."""
+def add_replacements(result: RunResult, settings: Settings, after_fix: bool = False) -> None:
+    """Give each fixable finding its exact edit region (for SARIF ``fixes``); with
+    ``after_fix``, the findings left after the fixes, with regions in the fixed file."""
     for outcome in result.outcomes:
-        if outcome.error or not any(f.fixable for f in outcome.findings) or outcome.item.path.suffix != ".py":
+        findings = outcome.findings_after_fix if after_fix else outcome.findings
+        if outcome.error or not any(f.fixable for f in findings) or outcome.item.path.suffix != ".py":
             continue
         try:
-            source = read_source(outcome.item)
+            if after_fix and outcome.new_source is not None:
+                source = outcome.new_source
+            else:
+                source = read_source(outcome.item)
         except FileError:
             continue
-        for finding in outcome.findings:
+        for finding in findings:
             if not finding.fixable:
                 continue
             try:
