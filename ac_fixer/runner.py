@@ -140,11 +140,19 @@ def _process_file(item: SourceFile, settings: Settings, fix: bool, use_cache: bo
     except FileError as error:
         return FileOutcome(item, error=error.reason), None, None
     if not might_have_findings(source, settings):
-        return FileOutcome(item), read_signature, None
+        # Skipped unparsed: still named when Python could not even read it as text.
+        unreadable = _unreadable_reason(source) if item.path.suffix == ".py" else None
+        return FileOutcome(item, error=unreadable), read_signature, None
     digest = content_digest(source) if use_cache else None
     if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
         return FileOutcome(item, findings=known[1]), read_signature, digest
     return _analyze_file(item, source, settings, fix), read_signature, digest
+
+
+def _unreadable_reason(source: bytes) -> Optional[str]:
+    from ac_fixer.screen import unreadable_reason
+
+    return unreadable_reason(source)
 
 
 def _process_batch(task) -> list:

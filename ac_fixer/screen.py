@@ -323,6 +323,38 @@ def spells_identifiers_otherwise(source: bytes) -> bool:
     return not (name in _PLAIN_ENCODINGS or name.startswith("iso8859"))
 
 
+def unreadable_reason(source: bytes) -> Optional[str]:
+    """Why Python cannot read ``source`` as text (NUL bytes, a coding cookie naming an
+    unknown codec, bytes its encoding cannot decode), None when it can.
+
+    Cheap enough for every file the byte pre-filter skips: a scan for NUL, and a decode
+    only of files that are not pure ASCII or that declare an encoding (the C codecs run
+    at hundreds of MB/s). Messages say what Python's own parser says.
+    """
+    if b"\0" in source:
+        return "cannot parse: source code string cannot contain null bytes"
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first != -1 else -1
+    declares = b"coding" in (source if second == -1 else source[:second]) or source.startswith(b"\xef\xbb\xbf")
+    if not declares:
+        if source.isascii():
+            return None
+        encoding = "utf-8"
+    else:
+        import io
+        import tokenize
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        except SyntaxError as error:
+            return _describe_syntax_error(error)
+    try:
+        source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        return f"cannot decode: {error}"
+    return None
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
     return screen(source, catalog) is not None
