@@ -230,8 +230,28 @@ def _checked(source: bytes, result: FixResult, path: str) -> FixResult:
     try:
         ast.parse(result.source)
     except (SyntaxError, ValueError) as error:  # a bug of ours: never write such a file
-        raise SourceError(path, f"internal error: the fix would not parse ({error}); file left unchanged") from None
+        if not _newer_syntax_still_parses(source, result.source):
+            raise SourceError(
+                path, f"internal error: the fix would not parse ({error}); file left unchanged"
+            ) from None
     return result
+
+
+def _newer_syntax_still_parses(source: bytes, fixed: bytes) -> bool:
+    """For a file in syntax newer than this interpreter (Python rejects the original too):
+    whether LibCST, which read the original, parses the fixed bytes."""
+    try:
+        ast.parse(source)
+        return False  # Python read the original: the fix broke it
+    except (SyntaxError, ValueError):
+        pass
+    import libcst
+
+    try:
+        libcst.parse_module(fixed)
+    except Exception:
+        return False
+    return True
 
 
 def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
