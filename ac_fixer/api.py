@@ -7,6 +7,7 @@ them writes files or prints.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -220,6 +221,137 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
         # the edits changed, onto the original bytes.
         new_source = splice_changed_lines(source, reprinted, new_source, path)
     return FixResult(new_source, applied, remaining)
+
+
+@dataclass(frozen=True)
+class NodeRewrite:
+    """A finding's fix as the rewrite of one node (the call), printed with ``indent`` as
+    the enclosing block's indentation: ``old`` as LibCST prints the node, ``new`` with
+    only this finding's edits applied."""
+
+    finding: Finding
+    old: str
+    new: str
+    indent: str
+
+
+def fix_rewrites(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> Optional[list]:
+    """(finding, NodeRewrite or None) for each finding whose fix applies, from ONE analysis
+    of the file (what SARIF's per-finding replacements are built from); see
+    :func:`check_source_with_rewrites`."""
+    return check_source_with_rewrites(source, path, settings)[1]
+
+
+def check_source_with_rewrites(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS):
+    """(findings, rewrites) of one analysis: the findings :func:`check_source` returns, and
+    (finding, NodeRewrite or None) for each finding whose fix applies.
+
+    None for a finding whose edits reach outside its call (an import to rename or extend)
+    or whose layout depends on an indentation the call's own text does not show: the
+    caller computes those otherwise. ``rewrites`` is None when LibCST does not re-print
+    the file as read (every edit then goes through the line splice of :func:`fix_source`).
+    Raises SourceError like :func:`check_source`.
+    """
+    screened = _screened(source, settings, path)
+    if screened is None:
+        return [], []
+    from ac_fixer.screen import slice_for_check
+
+    sliced = slice_for_check(source, screened)
+    base = source if sliced is None else sliced
+    analysis = _analyze(base, path, settings)
+    if not any(should_apply(f, settings) for f in analysis.findings):
+        return analysis.findings, []
+    if analysis.module.bytes != base:
+        return analysis.findings, None
+    text = _source_text(analysis.module, base)
+    lines = None if text is None else re.split(r"\r\n|\r|\n", text)
+    rewrites = []
+    for finding in analysis.findings:
+        if not should_apply(finding, settings):
+            continue
+        node = _rewritten_node(analysis.edits[id(finding)])
+        if node is None or lines is None or not 0 < finding.line <= len(lines):
+            rewrites.append((finding, None))
+            continue
+        line = lines[finding.line - 1]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        rewrites.append((finding, _node_rewrite(analysis.module, finding, node, analysis.edits[id(finding)], indent)))
+    return analysis.findings, rewrites
+
+
+# Edits that change only the node they point at, or nodes inside the call they belong to.
+_CALL_EDITS = ("AddKeyword", "RemoveArg")
+_INNER_EDITS = ("SetArgValue", "RenameReference", "RemoveArg")
+
+
+def _rewritten_node(edits: list):
+    """The one node a finding's edits rewrite (the call; a renamed reference when that is
+    the only edit), None when they reach anything else."""
+    calls = {id(e.call): e.call for e in edits if type(e).__name__ in _CALL_EDITS}
+    if len(calls) == 1:
+        (node,) = calls.values()
+    elif not calls and len(edits) == 1 and type(edits[0]).__name__ == "RenameReference":
+        return edits[0].node
+    else:
+        return None
+    for edit in edits:
+        kind = type(edit).__name__
+        if kind == "AddKeyword":
+            continue
+        if kind not in _INNER_EDITS:
+            return None  # an import edit, or one this code does not know
+        if kind == "RenameReference":
+            if not _in_callee(edit.node, node.func):
+                return None
+        elif not any(arg is edit.arg for arg in node.args):
+            return None
+    return node
+
+
+def _in_callee(target, func) -> bool:
+    """Whether ``target`` is the callee or a link of its dotted chain (``a.b.c``)."""
+    import libcst as cst
+
+    while True:
+        if target is func:
+            return True
+        if not isinstance(func, cst.Attribute):
+            return False
+        func = func.value
+
+
+def _node_rewrite(module, finding: Finding, node, edits: list, indent: str) -> Optional[NodeRewrite]:
+    from ac_fixer.edits import apply_edits
+
+    new_node = apply_edits(node, edits)  # the edits visit only this node's subtree
+    old, new = _code_for(module, node, indent), _code_for(module, new_node, indent)
+    if old is None or new is None:
+        return None
+    # The indentation is taken from the call's first line, and checked by the caller only
+    # through ``old``: when ``new`` depends on it but ``old`` does not, it is not certain.
+    # (Only a line break prints the indentation: a one-line ``new`` cannot depend on it.)
+    if ("\n" in new or "\r" in new) and (
+        _code_for(module, new_node, indent + "\0") != new and _code_for(module, node, indent + "\0") == old
+    ):
+        return None
+    return NodeRewrite(finding, old, new, indent)
+
+
+def _code_for(module, node, indent: str) -> Optional[str]:
+    """``node``'s code inside a block indented by ``indent``. LibCST's public
+    ``Module.code_for_node`` prints a node as if at column 0 (a multi-line call in a
+    function would lose its indentation), so its CodegenState is built here with the
+    block's indentation; None if that internal class is not there."""
+    try:
+        from libcst._nodes.internal import CodegenState
+    except ImportError:  # pragma: no cover - a LibCST without it: the caller falls back
+        return None
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline, indent_tokens=[indent]
+    )
+    node._codegen(state)
+    return "".join(state.tokens)
 
 
 def _checked(source: bytes, result: FixResult, path: str) -> FixResult:

@@ -98,7 +98,10 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         missing.extend(not_found)
         show_progress = not machine_output and _use_color(sys.stderr) and len(items) > 200
         progress = _progress_bar() if show_progress else None
-        result = runner.run(items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress)
+        result = runner.run(
+            items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
+            replacements=output_format == "sarif",
+        )
         if progress is not None:
             click.echo("\r\x1b[K", err=True, nl=False)
         if verify and result.changed:
