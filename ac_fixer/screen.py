@@ -406,7 +406,9 @@ def _libcst_parses(source: bytes, error: SyntaxError) -> bool:
     this parse. Never asked when Python rejected the nesting (LibCST's native parser can
     overflow the C stack there) or the encoding (LibCST reads it the same way)."""
     message = error.msg or ""
-    if "nested" in message or "encoding" in message or "codec" in message:
+    if any(word in message for word in ("nested", "encoding", "codec", "null bytes", "non-printable")):
+        return False  # not a matter of grammar: no Python version reads these
+    if b"\0" in source:
         return False
     import libcst
 

@@ -108,3 +108,16 @@ def test_valid_files_do_not_pay_for_a_libcst_attempt_in_the_screen(monkeypatch):
     monkeypatch.setattr(screen, "_libcst_parses", lambda *a: calls.append(a) or original(*a))
     check_source((HEADER + CALL).encode(), "m.py")
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        b"\xef\xa4\x80#\x00\rimport torch.nn.functional as B\rA:B.upsample_bilinear()",  # NUL in a comment
+        b"import torch.nn.functional as F\n# \x00\ny = F.interpolate(x, mode='bilinear')\n",
+    ],
+)
+def test_what_no_python_reads_is_never_handed_to_libcst(source):
+    with pytest.raises(SourceError) as raised:
+        check_source(source, "m.py")
+    assert "null bytes" in raised.value.reason
