@@ -400,13 +400,20 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     return None
 
 
+# Words of Python's messages for what no version of its grammar accepts (limits, bytes,
+# encodings), where LibCST may be more lenient: these stay syntax errors.
+_NOT_GRAMMAR = (
+    "nested", "encoding", "codec", "null bytes", "non-printable", "Exceeds the limit", "ASCII literal characters",
+)
+
+
 def _libcst_parses(source: bytes, error: SyntaxError) -> bool:
     """Whether LibCST parses a file Python's own parser rejected with ``error``: the
     grammar of a newer Python than the running one. Only the files Python rejects pay for
     this parse. Never asked when Python rejected the nesting (LibCST's native parser can
     overflow the C stack there) or the encoding (LibCST reads it the same way)."""
     message = error.msg or ""
-    if any(word in message for word in ("nested", "encoding", "codec", "null bytes", "non-printable")):
+    if any(word in message for word in _NOT_GRAMMAR):
         return False  # not a matter of grammar: no Python version reads these
     if b"\0" in source:
         return False

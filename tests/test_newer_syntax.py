@@ -121,3 +121,17 @@ def test_what_no_python_reads_is_never_handed_to_libcst(source):
     with pytest.raises(SourceError) as raised:
         check_source(source, "m.py")
     assert "null bytes" in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ("n = " + "7" * 5000 + "\n", "Exceeds the limit"),
+        ("label = b'caf\u00e9'\n", "ASCII literal characters"),
+        ("print 'x'\n", "syntax error"),
+    ],
+)
+def test_limits_and_old_syntax_stay_syntax_errors(line, reason):
+    with pytest.raises(SourceError) as raised:
+        check_source((HEADER + CALL + line).encode(), "m.py")
+    assert reason in raised.value.reason
