@@ -280,31 +280,29 @@ def check_source_with_rewrites(source: bytes, path: str = "<string>", settings: 
     return analysis.findings, rewrites
 
 
-# Edits that change only the node they point at, or nodes inside the call they belong to.
-_CALL_EDITS = ("AddKeyword", "RemoveArg")
-_INNER_EDITS = ("SetArgValue", "RenameReference", "RemoveArg")
-
-
 def _rewritten_node(edits: list):
     """The one node a finding's edits rewrite (the call; a renamed reference when that is
-    the only edit), None when they reach anything else."""
-    calls = {id(e.call): e.call for e in edits if type(e).__name__ in _CALL_EDITS}
+    the only edit), None when they reach anything else (an import, or an edit kind this
+    function does not know)."""
+    from ac_fixer.edits import AddKeyword, RemoveArg, RenameReference, SetArgValue
+
+    calls = {id(e.call): e.call for e in edits if isinstance(e, (AddKeyword, RemoveArg))}
     if len(calls) == 1:
         (node,) = calls.values()
-    elif not calls and len(edits) == 1 and type(edits[0]).__name__ == "RenameReference":
+    elif not calls and len(edits) == 1 and isinstance(edits[0], RenameReference):
         return edits[0].node
     else:
         return None
     for edit in edits:
-        kind = type(edit).__name__
-        if kind == "AddKeyword":
+        if isinstance(edit, AddKeyword):
             continue
-        if kind not in _INNER_EDITS:
-            return None  # an import edit, or one this code does not know
-        if kind == "RenameReference":
-            if not _in_callee(edit.node, node.func):
-                return None
-        elif not any(arg is edit.arg for arg in node.args):
+        if isinstance(edit, RenameReference):
+            inside = _in_callee(edit.node, node.func)
+        elif isinstance(edit, (RemoveArg, SetArgValue)):
+            inside = any(arg is edit.arg for arg in node.args)
+        else:
+            return None
+        if not inside:
             return None
     return node
 
