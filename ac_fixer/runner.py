@@ -655,7 +655,9 @@ def replacements_per_finding(source: bytes, display: str, settings: Settings, fi
         if not finding.fixable:
             continue
         try:
-            single: FixResult = fix_source(source, display, settings, accept=lambda f, target=finding: _same_site(f, target))
+            single: FixResult = fix_source(
+                source, display, settings, accept=lambda f, target=finding: _same_site(f, target)
+            )
         except SourceError:
             continue
         if single.changed:

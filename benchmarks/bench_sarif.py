@@ -30,7 +30,7 @@ def generate_source(findings: int) -> str:
     for i in range(findings):
         mode = MODES[i % len(MODES)]
         if i % 10 == 0:
-            lines += [f"def block_{i}(x):", f"    if x is not None:", f"        y = F.interpolate(",
+            lines += [f"def block_{i}(x):", "    if x is not None:", "        y = F.interpolate(",
                       "            x,", "            scale_factor=2,", f'            mode="{mode}",', "        )",
                       "        return y"]
         else:

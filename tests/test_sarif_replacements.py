@@ -16,7 +16,10 @@ from ac_fixer.api import Settings, SourceError, check_source
 REALWORLD = Path(__file__).parent / "realworld"
 
 EXTRA_SOURCES = {
-    "many-on-a-line": 'import torch.nn.functional as F\na = F.interpolate(F.interpolate(x, mode="bilinear"), mode="bicubic") + F.interpolate(y, mode="bilinear")\n',
+    "many-on-a-line": (
+        "import torch.nn.functional as F\n"
+        'a = F.interpolate(F.interpolate(x, mode="bilinear"), mode="bicubic") + F.interpolate(y, mode="bilinear")\n'
+    ),
     "nested-block-multiline": (
         "import torch.nn.functional as F\n"
         "class Net:\n"
@@ -48,8 +51,13 @@ EXTRA_SOURCES = {
         "b = upsample_bilinear(x, scale_factor=2)\n"
         "c = UpsamplingNearest2d(scale_factor=2)\n"
     ),
-    "crlf-and-tabs": "import torch.nn.functional as F\r\nif 1:\r\n\ty = F.interpolate(\r\n\t\tx,\r\n\t\tmode='bilinear')\r\n",
-    "latin1": b"# -*- coding: latin-1 -*-\nimport torch.nn.functional as F\nlabel = 'caf\xe9'; y = F.interpolate(x, mode='bilinear')\n",
+    "crlf-and-tabs": (
+        "import torch.nn.functional as F\r\nif 1:\r\n\ty = F.interpolate(\r\n\t\tx,\r\n\t\tmode='bilinear')\r\n"
+    ),
+    "latin1": (
+        b"# -*- coding: latin-1 -*-\nimport torch.nn.functional as F\n"
+        b"label = 'caf\xe9'; y = F.interpolate(x, mode='bilinear')\n"
+    ),
 }
 
 
