@@ -48,6 +48,7 @@ def main() -> None:
 # --------------------------------------------------------------------------- check
 
 _VALUE = click.Choice(["false", "true"], case_sensitive=False)
+_DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and verify
 
 
 @main.command()
@@ -67,7 +68,12 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
-@click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
+@click.option(
+    "--verify", is_flag=True, help="With --fix: write only fixes the runtime check found to keep every output bitwise."
+)
+@click.option(
+    "--device", type=_DEVICE, default="auto", show_default=True, help="With --verify: where the runtime check runs."
+)
 @click.option(
     "--stdin-filename",
     type=click.Path(),
@@ -89,7 +95,7 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
               help="The cache folder (default: .ac-fixer-cache at the project root).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent, extend_select, force_exclude, cache_dir):
+          silent, extend_select, force_exclude, cache_dir, device):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -103,6 +109,13 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         raise click.UsageError("`-` (stdin) cannot be checked together with other paths")
     if from_stdin and verify:
         raise click.UsageError("--verify cannot be used with stdin")
+    if device != "auto" and not verify:
+        raise click.UsageError("--device needs --verify")
+    if statistics and output_format not in report.STATISTICS_FORMATS:
+        raise click.UsageError(
+            f"--statistics has no {output_format} form; use it with --output-format "
+            + " or ".join(report.STATISTICS_FORMATS)
+        )
     paths = paths or (".",)
     # SIGTERM/SIGHUP while this command runs remove the temp file of a write in flight.
     click.get_current_context().with_resource(remove_temp_files_on_termination())
@@ -135,12 +148,12 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         with _Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
             result = runner.run(
                 items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
-                cache_dir=group_cache_dir,
+                cache_dir=group_cache_dir, replacements=output_format == "sarif",
             )
         if verify and result.changed:
-            result = _verified(result, settings)
+            result = _verified(result, settings, device)
         if output_format == "sarif":
-            runner.add_replacements(result, settings)
+            runner.add_replacements(result, settings, after_fix=fix)
         results.append((settings, result))
     for reason in dict.fromkeys(result.cache_warning for _, result in results if result.cache_warning):
         _warning(f"cache not used: {reason}; running without the cache (--cache-dir names another folder)")
@@ -154,15 +167,21 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         else:
             if fix:  # first: a fix that was not written stays a finding
                 write_failures.extend(runner.write_fixes(result.changed))
-            remaining.extend(result.findings)
+            # ruff's positions: where the findings are in the file as fixed
+            remaining.extend(result.findings_after_fix if fix else result.findings)
             applied.extend(result.applied)
+
+    errors = [(e.path, e.reason) for e in missing]
+    for _, result in results:
+        errors.extend(result.errors)
+    errors.extend(write_failures)
 
     if diff and not machine_output:
         # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
         for outcome in changed:
             out.write(runner.unified_diff(outcome))
     elif statistics:
-        out.write(report.format_statistics(remaining, unsafe_fixes=unsafe_fixes))
+        out.write(report.STATISTICS_FORMATS[output_format](remaining, unsafe_fixes=unsafe_fixes))
     else:
         text = report.render(
             remaining,
@@ -173,14 +192,11 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             value=value_true,
             project_dir=os.environ.get("CI_PROJECT_DIR"),
             **_text_extras(output_format, show_fixes=show_fixes, quiet=quiet),
+            not_checked=len({path for path, _ in errors}),
         )
         out.write(text)
     out.close()
 
-    errors = [(e.path, e.reason) for e in missing]
-    for _, result in results:
-        errors.extend(result.errors)
-    errors.extend(write_failures)
     for path, reason in errors:
         _error(f"{path}: {reason}")
     if errors:
@@ -389,20 +405,21 @@ class _Progress:
             self.bar = None
 
 
-def _verified(result, settings):
-    """Re-run the fixes, keeping only those the runtime check confirmed."""
+def _verified(result, settings, device):
+    """Re-run the fixes, keeping only those the runtime check found equal (with
+    ``--value true`` too: a fix that changes an output is reported, not written)."""
     from ac_fixer import report, runner
-    from ac_fixer.runtime._torch import TorchMissing
+    from ac_fixer.runtime._torch import DeviceUnavailable, TorchMissing
 
     try:
-        from ac_fixer.runtime.verify import confirmed_sites, site_key, verify_findings
+        from ac_fixer.runtime.verify import equal_sites, site_key, verify_findings
 
         with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
-            checked = verify_findings(result.applied, device="auto", value=settings.value, progress=progress)
-    except TorchMissing as error:
+            checked = verify_findings(result.applied, device=device, value=settings.value, progress=progress)
+    except (TorchMissing, DeviceUnavailable) as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
-    confirmed = confirmed_sites(checked)
+    confirmed = equal_sites(checked)
     for r in checked:
         if r.key() not in confirmed and r.status != "equal":
             line = f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})"
@@ -460,7 +477,7 @@ def clean(paths, cache_dir, config_file):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
+@click.option("--device", type=_DEVICE, default="auto", show_default=True)
 @click.option("--value", type=_VALUE, default="false", show_default=True)
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)

@@ -149,6 +149,8 @@ def discover(
                 add(item, key)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
+        elif given == "-":
+            errors.append(FileError(given, "reading source from stdin (`-`) is not supported; name the files"))
         else:
             errors.append(FileError(given, "no such file or directory"))
     return found, errors

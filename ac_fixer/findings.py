@@ -87,6 +87,9 @@ class Finding:
             "mode": self.mode,
             "fixable": applicable,
             "fix": self.fix if applicable else None,
+            # ruff's field: whether the fix is safe or unsafe, also when --fix would not
+            # apply it (an unsafe fix without --unsafe-fixes); null when there is no fix.
+            "applicability": ("unsafe" if self.unsafe else "safe") if self.fixable else None,
         }
         if self.cell is not None:
             record["cell"] = self.cell

@@ -81,12 +81,15 @@ def format_text(
     value: bool = False,
     show_fixes: bool = False,
     summary: bool = True,
+    not_checked: int = 0,
 ) -> str:
     """ruff-like lines ``path:line:col: CODE [*] message`` and a summary.
 
     ``show_fixes``: list the fixes made (or, without any, those available) per file and
     rule, as ruff's ``--show-fixes`` does. ``summary=False`` (``--quiet``): the findings
     and warnings only.
+    ``not_checked``: how many files could not be checked (named on stderr): the summary
+    then never says that all checks passed.
     """
     style = Style(color)
     lines = [
@@ -118,9 +121,13 @@ def format_text(
         found += "."
         lines.append(found)
         if hidden_unsafe:
-            lines.append(f"{hidden_unsafe} hidden fixes can be enabled with the `--unsafe-fixes` option.")
-    elif summary and not fixed:
+            noun = "fix" if hidden_unsafe == 1 else "fixes"
+            lines.append(f"{hidden_unsafe} hidden {noun} can be enabled with the `--unsafe-fixes` option.")
+    elif summary and not fixed and not not_checked:
         lines.append("All checks passed!")
+    if summary and not_checked:
+        files = f"{not_checked} {'file' if not_checked == 1 else 'files'} could not be checked (named on stderr)."
+        lines.append(files if findings or fixed else f"No findings in the other files; {files}")
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -146,16 +153,37 @@ def fix_listing(findings: Sequence[Finding], *, applied: bool) -> list:
     return lines + [""]
 
 
-def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+def _statistics(findings: Iterable[Finding], unsafe_fixes: bool) -> list:
+    """(code, name, count, fixable) per code, most frequent first; fixable when every
+    finding of the code has a fix that ``--fix`` applies (with these options)."""
     findings = list(findings)
     counts = Counter(f.code for f in findings)
     fixable = Counter(f.code for f in findings if f.fixable and (unsafe_fixes or not f.unsafe))
-    rows = []
-    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        marker = "[*]" if fixable[code] == count else "[ ]"
-        name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
-        rows.append(f"{count:>5}\t{code}\t{marker} {name}")
+    return [
+        (code, RULES_BY_CODE[code].name if code in RULES_BY_CODE else "", count, fixable[code] == count)
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+    rows = [
+        f"{count:>5}\t{code}\t{'[*]' if fixable else '[ ]'} {name}"
+        for code, name, count, fixable in _statistics(findings, unsafe_fixes)
+    ]
     return "\n".join(rows) + ("\n" if rows else "")
+
+
+def format_statistics_json(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+    """``--statistics --output-format json``: ruff's shape, a list of {code, name, count, fixable}."""
+    rows = [
+        {"code": code, "name": name, "count": count, "fixable": fixable}
+        for code, name, count, fixable in _statistics(findings, unsafe_fixes)
+    ]
+    return json.dumps(rows, indent=2) + "\n"
+
+
+# The formats that have a --statistics form (the others refuse the combination).
+STATISTICS_FORMATS = {"text": format_statistics, "json": format_statistics_json}
 
 
 def format_json(findings: Sequence[Finding], unsafe_fixes: bool = False) -> str:

@@ -325,6 +325,38 @@ def spells_identifiers_otherwise(source: bytes) -> bool:
     return not (name in _PLAIN_ENCODINGS or name.startswith("iso8859"))
 
 
+def unreadable_reason(source: bytes) -> Optional[str]:
+    """Why Python cannot read ``source`` as text (NUL bytes, a coding cookie naming an
+    unknown codec, bytes its encoding cannot decode), None when it can.
+
+    Cheap enough for every file the byte pre-filter skips: a scan for NUL, and a decode
+    only of files that are not pure ASCII or that declare an encoding (the C codecs run
+    at hundreds of MB/s). Messages say what Python's own parser says.
+    """
+    if b"\0" in source:
+        return "cannot parse: source code string cannot contain null bytes"
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first != -1 else -1
+    declares = b"coding" in (source if second == -1 else source[:second]) or source.startswith(b"\xef\xbb\xbf")
+    if not declares:
+        if source.isascii():
+            return None
+        encoding = "utf-8"
+    else:
+        import io
+        import tokenize
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        except SyntaxError as error:
+            return _describe_syntax_error(error)
+    try:
+        source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        return f"cannot decode: {error}"
+    return None
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
     return screen(source, catalog) is not None
@@ -351,6 +383,10 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
+        if _libcst_parses(source, error):
+            # Syntax newer than this interpreter (3.12 type parameters, nested f-string
+            # quotes, ...) that LibCST reads: no stdlib ast, so the whole file is analyzed.
+            return Screened(None, None)
         return Screened(None, None, _describe_syntax_error(error))
     except (ValueError, UnicodeDecodeError) as error:
         return Screened(None, None, f"cannot parse: {error}")
@@ -364,6 +400,32 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     if _may_have_finding(tree, lines, catalog, watched, _partial_names(bindings), bindings.resolvable(), source):
         return Screened(tree, lines)
     return None
+
+
+# Words of Python's messages for what no version of its grammar accepts (limits, bytes,
+# encodings), where LibCST may be more lenient: these stay syntax errors.
+_NOT_GRAMMAR = (
+    "nested", "encoding", "codec", "null bytes", "non-printable", "Exceeds the limit", "ASCII literal characters",
+)
+
+
+def _libcst_parses(source: bytes, error: SyntaxError) -> bool:
+    """Whether LibCST parses a file Python's own parser rejected with ``error``: the
+    grammar of a newer Python than the running one. Only the files Python rejects pay for
+    this parse. Never asked when Python rejected the nesting (LibCST's native parser can
+    overflow the C stack there) or the encoding (LibCST reads it the same way)."""
+    message = error.msg or ""
+    if any(word in message for word in _NOT_GRAMMAR):
+        return False  # not a matter of grammar: no Python version reads these
+    if b"\0" in source:
+        return False
+    import libcst
+
+    try:
+        libcst.parse_module(source)
+    except Exception:  # its syntax errors, and any failure of the parser on odd input
+        return False
+    return True
 
 
 def _targets_by_short(catalog: cat.Catalog) -> dict:

@@ -184,6 +184,14 @@ def confirmed_sites(results: Iterable[VerifyResult]) -> set[tuple]:
     return {r.key() for r in results} - unconfirmed
 
 
+def equal_sites(results: Iterable[VerifyResult]) -> set[tuple]:
+    """Keys of sites whose every result is ``equal``: the fix keeps what the call computes
+    (what ``check --fix --verify`` writes; an expected ``value=True`` change is not equal)."""
+    results = list(results)
+    not_equal = {r.key() for r in results if r.status != EQUAL}
+    return {r.key() for r in results} - not_equal
+
+
 def verify_exit_code(results: Iterable[VerifyResult]) -> int:
     """1 when a site errored or differed unexpectedly (a ``value=True`` change is expected)."""
     return 1 if any(r.failed for r in results) else 0
