@@ -32,11 +32,12 @@ def test_missing_path_is_not_all_checks_passed():
     assert "missing.py: no such file or directory" in result.stderr
 
 
-def test_dash_says_stdin_is_not_supported():
-    result = check("-")
+def test_stdin_with_a_syntax_error_is_not_all_checks_passed():
+    # `check -` reads the source from stdin (editor mode): an error there is an error too.
+    result = CliRunner().invoke(main, ["check", "-"], input=HEADER + "def (:\n    F.interpolate(x)\n", catch_exceptions=False)
     assert result.exit_code == 2
     assert "All checks passed!" not in result.stdout
-    assert "stdin" in result.stderr
+    assert "syntax error" in result.stderr
 
 
 def test_syntax_error_next_to_a_clean_file():
