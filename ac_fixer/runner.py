@@ -23,6 +23,7 @@ from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_sou
 from ac_fixer.files import (
     FileError,
     SourceFile,
+    read_regular,
     read_source,
     read_source_and_signature,
     signature,
@@ -89,9 +90,16 @@ def _analyze_file(
         return FileOutcome(item, error=error.reason)
     except RecursionError:
         return FileOutcome(item, error="too deeply nested to analyze")
+    except MemoryError:
+        return FileOutcome(item, error="too large to analyze: out of memory")
     except Exception as error:  # a bug of ours must cost one file, never the run
         return FileOutcome(item, error=f"internal error, file skipped: {type(error).__name__}: {error}")
     outcome = FileOutcome(item, findings=result.remaining, applied=result.applied)
+    malformed = getattr(result, "malformed_cells", None)  # a notebook's skipped cells
+    if malformed:
+        from ac_fixer.notebooks import malformed_cells_reason
+
+        outcome.error = malformed_cells_reason(malformed)
     if result.applied:
         outcome.new_source = result.source
         outcome.old_source = source
@@ -172,6 +180,10 @@ _CODE_FILES = (
 )
 
 
+# The cache file is read with a bound of its own (about 2 KB an entry: a tree of 100k files).
+CACHE_MAX_BYTES = 256 * 1024 * 1024
+
+
 def default_cache_dir() -> Path:
     configured = os.environ.get("AC_FIXER_CACHE_DIR")
     if configured:
@@ -198,12 +210,12 @@ class Cache:
         self.entries: dict = {}
         self.dirty = False
         try:
-            data = json.loads(read_source(SourceFile(str(self.file), self.file, explicit=True)))
+            data = json.loads(read_regular(self.file, limit=CACHE_MAX_BYTES)[0])
             if isinstance(data, dict) and data.get("version") == __version__:
                 entries = data.get("entries", {})
                 self.entries = entries if isinstance(entries, dict) else {}
-        except (FileError, ValueError, RecursionError):
-            self.entries = {}  # missing, not a regular file (never blocks on a FIFO), or garbage
+        except (FileError, ValueError, RecursionError, MemoryError):
+            self.entries = {}  # missing, not a regular file (never blocks on a FIFO), too large, or garbage
 
     @staticmethod
     def _key(item: SourceFile) -> str:
@@ -442,7 +454,7 @@ def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
             continue
         try:
             target = write_target(outcome.item)
-            if target.read_bytes() != outcome.old_source:
+            if read_regular(target, outcome.item.display)[0] != outcome.old_source:
                 failures.append((outcome.item.display, "changed on disk while being checked; not written"))
                 continue
             write_atomic(target, outcome.new_source)
