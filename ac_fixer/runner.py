@@ -454,7 +454,17 @@ def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
             continue
         try:
             target = write_target(outcome.item)
-            if read_regular(target, outcome.item.display)[0] != outcome.old_source:
+            try:
+                current = read_regular(target, outcome.item.display)[0]
+            except FileError as error:  # gone, or swapped for a FIFO or device: never blocks
+                reason = error.reason
+                if reason.startswith("cannot read: "):
+                    reason = "cannot write: " + reason[len("cannot read: "):]
+                if not reason.startswith("cannot"):
+                    reason += "; not written"
+                failures.append((outcome.item.display, reason))
+                continue
+            if current != outcome.old_source:
                 failures.append((outcome.item.display, "changed on disk while being checked; not written"))
                 continue
             write_atomic(target, outcome.new_source)

@@ -122,7 +122,7 @@ def test_pre_write_check_never_blocks_on_a_fifo_swapped_in(tree):
         os.mkfifo(path)
 
     failures = _fix_then_swap(tree, to_fifo)
-    assert failures == [("a.py", "not a regular file")]
+    assert failures == [("a.py", "not a regular file; not written")]
 
 
 def test_pre_write_check_never_reads_a_dev_zero_link_swapped_in(tree):
@@ -131,7 +131,7 @@ def test_pre_write_check_never_reads_a_dev_zero_link_swapped_in(tree):
         path.symlink_to("/dev/zero")
 
     failures = _fix_then_swap(tree, to_zero)
-    assert failures == [("a.py", "not a regular file")]
+    assert failures == [("a.py", "not a regular file; not written")]
     assert os.readlink(tree / "a.py") == "/dev/zero"
 
 
