@@ -2,6 +2,7 @@
 
     python benchmarks/bench_large_file.py            # every case
     python benchmarks/bench_large_file.py --only 50mb
+    python benchmarks/bench_large_file.py --fix      # `check --fix` instead of `check`
 
 Each case is written to a temporary folder and checked by `python -m ac_fixer check
 --no-cache --jobs 1` in a child process; its peak resident memory is the child's
@@ -57,14 +58,14 @@ def _case(name: str) -> bytes:
 CASES = ("50mb", "calls-at-bound", "nodes-at-bound", "both-at-bound")
 
 
-def measure(name: str, folder: Path) -> dict:
+def measure(name: str, folder: Path, fix: bool = False) -> dict:
     path = folder / f"{name}.py"
     path.write_bytes(_case(name))
     env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "ac_fixer", "check", "--no-cache", "--jobs", "1", str(path)],
+        [sys.executable, "-m", "ac_fixer", "check", "--no-cache", "--jobs", "1", *(["--fix"] if fix else []), str(path)],
         cwd=folder, capture_output=True, text=True, env=env,
     )
     seconds = time.perf_counter() - start
@@ -86,16 +87,18 @@ def measure(name: str, folder: Path) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=CASES, action="append")
+    parser.add_argument("--fix", action="store_true", help="run `check --fix` (the fixes are written to the temp copy)")
     args = parser.parse_args(argv)
     cases = args.only or list(CASES)
     print(f"python {sys.version.split()[0]}, bounds: MAX_NAMED_CALLS={MAX_NAMED_CALLS}, "
-          f"MAX_SYNTAX_MARKS={MAX_SYNTAX_MARKS}; command: python -m ac_fixer check --no-cache --jobs 1 FILE")
+          f"MAX_SYNTAX_MARKS={MAX_SYNTAX_MARKS}; command: python -m ac_fixer check --no-cache --jobs 1 "
+          f"{'--fix ' if args.fix else ''}FILE")
     print("| case | MB | exit | seconds | peak RSS | ≤ 1 GB | stderr |")
     print("|---|---:|---:|---:|---:|---|---|")
     worst = 0
     with tempfile.TemporaryDirectory() as temp:
         for name in cases:
-            row = measure(name, Path(temp))
+            row = measure(name, Path(temp), args.fix)
             peak = row["peak_kb"] if row["peak_kb"] is not None else row["earlier_kb"]
             shown = f"{peak / 1024:.0f} MB" if row["peak_kb"] is not None else f"≤ {peak / 1024:.0f} MB"
             worst = max(worst, peak)
