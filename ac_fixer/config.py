@@ -155,13 +155,15 @@ def load_file(path: Path, *, required_table: bool) -> Optional[Config]:
     try:
         # Bounded, non-blocking, regular files only: `--config` naming a FIFO or a device
         # is an error, never a hang.
-        data = tomllib.loads(read_regular(path)[0].decode("utf-8"))
+        raw = read_regular(path)[0]
     except FileError as error:
         raise ConfigError(f"{path}: {error.reason}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     except RecursionError:  # tomllib recurses once per level of nesting
-        raise ConfigError(f"{path}: invalid TOML: {_deep_key(read_regular(path)[0])} nested too deeply") from None
+        raise ConfigError(f"{path}: invalid TOML: {_deep_key(raw)} nested too deeply") from None
     if path.name == "pyproject.toml" or "tool" in data:
         tool = data.get("tool", {})
         if not isinstance(tool, dict):

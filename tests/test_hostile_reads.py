@@ -231,7 +231,7 @@ def test_worktree_git_file_points_to_the_common_exclude(tree):
     assert _checked(run_cli(["check", "--no-cache", "sub"])) == {"sub/kept.py"}
 
 
-def test_git_excludes_file_that_is_a_fifo_is_named_and_skipped(tree):
+def test_git_excludes_file_that_is_a_device_is_named_and_skipped(tree):
     _git_tree(tree)
     (Path(os.environ["HOME"]) / ".gitconfig").write_text("[core]\nexcludesfile = /dev/zero\n")
     result = run_subprocess(["check", "--no-cache", "."], tree, timeout=60)
