@@ -320,6 +320,21 @@ def test_too_many_syntax_nodes_is_named_with_the_bound(tree, monkeypatch):
     assert "dense.py: too large to analyze: about" in result.stderr and "AC_FIXER_MAX_NODES" in result.stderr
 
 
+def test_the_node_bound_spares_a_large_file_the_tokenizer_screen_clears(tree, monkeypatch):
+    # Never parsed whole (the large-file screen parses only the statements naming a watched
+    # name): its size costs no memory, so the bound does not apply. A statement over the
+    # bound is still named.
+    monkeypatch.setenv("AC_FIXER_MAX_NODES", "1000")
+    body = b"".join(b"def f%d(x):\n    return g(x, %d)\n\n" % (i, i) for i in range(12_000))
+    clean = HEADER + body + FIXED
+    assert len(clean) > 256 * 1024
+    (tree / "clean.py").write_bytes(clean)
+    assert run_cli(["check", "--no-cache", "clean.py"]).exit_code == 0
+    (tree / "huge_statement.py").write_bytes(HEADER + body + b"t = (" + b"1, " * 2000 + b")\n" + CALL)
+    result = run_cli(["check", "--no-cache", "huge_statement.py"])
+    assert result.exit_code == 2 and "too large to analyze: about" in result.stderr
+
+
 def test_the_default_bounds_pass_ordinary_large_files():
     source = HEADER + b"".join(b"def f%d(x):\n    return g(x, %d)\n\n" % (i, i) for i in range(5000)) + CALL
     assert len(check_source(source, "a.py")) == 1
