@@ -11,6 +11,8 @@ The cases:
 
 - ``50mb``: a 50 MB line of 961k ``F.interpolate(...)`` calls (before the bounds: 15.9 GB,
   then SIGABRT). Now skipped at once: named on stderr, exit 2.
+- ``8mb-other-calls``: one interpolate call and an 8 MB line of other calls (under the size
+  bound, 1.9M syntax marks): skipped, named on stderr (it took 2.5 GB before the bounds).
 - ``calls-at-bound``: one line of just under ``MAX_NAMED_CALLS`` interpolate calls.
 - ``nodes-at-bound``: one interpolate call and a line of other calls just under
   ``MAX_SYNTAX_MARKS``.
@@ -44,6 +46,8 @@ LIMIT_KB = 1024 * 1024
 def _case(name: str) -> bytes:
     if name == "50mb":
         return HEADER + TARGET * 961_000 + b"\n"
+    if name == "8mb-other-calls":
+        return HEADER + TARGET + OTHER * (8 * 1024 * 1024 // len(OTHER) - 200) + b"\n"
     if name == "calls-at-bound":
         return HEADER + TARGET * (MAX_NAMED_CALLS - 10) + b"\n"
     if name == "nodes-at-bound":
@@ -55,7 +59,7 @@ def _case(name: str) -> bytes:
     raise ValueError(name)
 
 
-CASES = ("50mb", "calls-at-bound", "nodes-at-bound", "both-at-bound")
+CASES = ("50mb", "8mb-other-calls", "calls-at-bound", "nodes-at-bound", "both-at-bound")
 
 
 def measure(name: str, folder: Path, fix: bool = False) -> dict:
