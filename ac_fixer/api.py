@@ -546,9 +546,11 @@ def _splice_around_one_difference(source: bytes, reprinted: bytes, edited: bytes
 
 def check_file(path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """Findings of one .py file on disk (the audit's ``static_code``)."""
+    from ac_fixer.files import FileError, read_regular
+
     path = Path(path)
     try:
-        source = path.read_bytes()
-    except OSError as error:
-        raise SourceError(str(path), f"cannot read: {error.strerror or error}") from None
+        source = read_regular(path)[0]
+    except FileError as error:
+        raise SourceError(error.path, error.reason) from None
     return check_source(source, str(path), settings)

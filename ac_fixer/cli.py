@@ -34,9 +34,22 @@ def _error(message: str) -> None:
 
 
 def _warning(message: str) -> None:
+    from ac_fixer.report import printable
+
     color = _use_color(sys.stderr)
     style = "\x1b[1;33mwarning\x1b[0m" if color else "warning"
-    click.echo(f"{style}: {message}", err=True, color=color)
+    click.echo(f"{style}: {printable(message)}", err=True, color=color)
+
+
+def _split_warnings(problems: list) -> list:
+    """Print the warnings among discovery's problems (skipped ignore files); the errors."""
+    errors = []
+    for problem in problems:
+        if getattr(problem, "warning", False):
+            _warning(f"{problem.path}: {problem.reason}")
+        else:
+            errors.append(problem)
+    return errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,7 +157,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     stdout_color = out.color
     results, missing = [], []
     for settings, items, not_found, group_cache_dir in groups:
-        missing.extend(not_found)
+        missing.extend(_split_warnings(not_found))
         with _Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
             result = runner.run(
                 items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
@@ -505,6 +518,7 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
         sys.exit(EXIT_ERROR)
     settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
     items, missing = discover(paths, config.exclude, config.base)
+    missing = _split_warnings(missing)
     result = runner.run(items, settings, use_cache=False)
     try:
         from ac_fixer.runtime import verify as verify_module

@@ -300,6 +300,7 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
         exclude = [exclude]
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ConfigError(f"{where}.exclude: expected a list of gitignore-style patterns, got {exclude!r}")
+    _check_patterns(exclude, f"{where}.exclude")
     targets = table.get("extend-targets", [])
     if not isinstance(targets, list):
         raise ConfigError(f"{where}.extend-targets: expected an array of tables, got {targets!r}")
@@ -328,12 +329,20 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
 
 def load_file(path: Path, *, required_table: bool) -> Optional[Config]:
     """The [tool.ac-fixer] table of a TOML file; None when absent and not required."""
+    from ac_fixer.files import FileError, read_regular
+
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+        # Bounded, non-blocking, regular files only: `--config` naming a FIFO or a device
+        # is an error, never a hang.
+        raw = read_regular(path)[0]
+    except FileError as error:
+        raise ConfigError(f"{path}: {error.reason}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(f"{path}: invalid TOML: {_deep_key(raw)} nested too deeply") from None
     if path.name == "pyproject.toml" or "tool" in data:
         tool = data.get("tool", {})
         if not isinstance(tool, dict):
@@ -345,7 +354,57 @@ def load_file(path: Path, *, required_table: bool) -> Optional[Config]:
         if required_table:
             raise ConfigError(f"{path}: no [tool.ac-fixer] table")
         return None
+    _check_depth(table, f"{path}: [tool.ac-fixer]")
     return config_from_table(table, path)
+
+
+def _deep_key(data: bytes) -> str:
+    """Where TOML text nests deepest: "KEY (line N)" of the key whose value opens the most
+    brackets (a rough reading, strings not skipped; only for the message)."""
+    key, deepest, depth, where = "a value", -1, 0, "a value"
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        name, equals, _ = line.partition("=")
+        if equals and depth == 0 and name.strip():
+            key = name.strip()
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, f"{key} (line {number})"
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return where
+
+
+MAX_DEPTH = 16  # no key of [tool.ac-fixer] nests deeper than an array of tables
+
+
+def _check_depth(table: Any, where: str) -> None:
+    """A ConfigError naming the key whose value nests deeper than :data:`MAX_DEPTH` (its
+    message could not even be printed: the value's repr recurses)."""
+    if not isinstance(table, dict):
+        return
+    for key, value in table.items():
+        stack = [(value, 1)]
+        while stack:  # no recursion: the depth is what is checked
+            item, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise ConfigError(f"{where}.{key}: nested too deeply (more than {MAX_DEPTH} levels)")
+            if isinstance(item, dict):
+                stack.extend((v, depth + 1) for v in item.values())
+            elif isinstance(item, list):
+                stack.extend((v, depth + 1) for v in item)
+
+
+def _check_patterns(patterns: list, where: str) -> None:
+    """A ConfigError naming the first pattern pathspec rejects (a lone ``!``)."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as error:
+            raise ConfigError(f"{where}: {pattern!r} is not a valid gitignore-style pattern ({error})") from None
 
 
 def find_config(start: Path) -> Config:

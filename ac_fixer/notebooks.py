@@ -15,7 +15,7 @@ import io
 import json
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Callable, Optional
 
@@ -107,25 +107,53 @@ def _load(text: str) -> _Span:
 
 
 @dataclass
+class NotebookResult(FixResult):
+    """A notebook's FixResult, with the malformed cells that were skipped ("cell N: why")."""
+
+    malformed_cells: list = field(default_factory=list)
+
+    def with_malformed(self, malformed: list) -> "NotebookResult":
+        self.malformed_cells = list(malformed)
+        return self
+
+
+def malformed_cells_reason(malformed: list, shown: int = 5) -> str:
+    """The stderr reason for a notebook with malformed cells (the first few named)."""
+    more = f"; and {len(malformed) - shown} more" if len(malformed) > shown else ""
+    return f"malformed cells skipped (the others were checked): {'; '.join(malformed[:shown])}{more}"
+
+
+@dataclass
 class _Cell:
     index: int
     span: _Span  # the "source" member
     text: str
 
 
-def _code_cells(root: _Span) -> list:
+def _code_cells(root: _Span, malformed: Optional[list] = None) -> list:
+    """The code cells; each cell that is not a well-formed cell is added to ``malformed``
+    as "cell N: why" (N counted from 0, as the findings' ``cell``) and skipped."""
     if not isinstance(root.children, dict) or "cells" not in root.children:
         raise ValueError("no 'cells' list: not a notebook (nbformat 4)")
     cells = root.children["cells"]
     if not isinstance(cells.children, list):
         raise ValueError("'cells' is not a list")
+    malformed = [] if malformed is None else malformed
     found = []
     for index, cell in enumerate(cells.children):
-        members = cell.children if isinstance(cell.children, dict) else {}
-        if not members or members.get("cell_type") is None or members["cell_type"].value != "code":
+        if not isinstance(cell.children, dict):
+            malformed.append(f"cell {index}: not an object")
+            continue
+        members = cell.children
+        cell_type = members.get("cell_type")
+        if cell_type is None or not isinstance(cell_type.value, str):
+            malformed.append(f"cell {index}: no cell_type string")
+            continue
+        if cell_type.value != "code":
             continue
         source = members.get("source")
         if source is None:
+            malformed.append(f"cell {index}: code cell without a source")
             continue
         value = source.value
         if isinstance(value, list) and all(isinstance(line, str) for line in value):
@@ -133,6 +161,7 @@ def _code_cells(root: _Span) -> list:
         elif isinstance(value, str):
             text = value
         else:
+            malformed.append(f"cell {index}: source is neither a string nor a list of strings")
             continue
         stripped = text.lstrip()
         if stripped.startswith("%%"):
@@ -189,15 +218,30 @@ def _mask_magics(text: str, tag: str, magics: dict) -> str:
     return "\n".join(lines)
 
 
+_MAGIC_MARKERS = re.compile(r"# ac-fixer-magic-line \d+:")
+
+
 def _unmask_magics(text: str, magics: dict) -> str:
-    for marker, original in magics.items():
-        text = text.replace(marker, original, 1)
-    return text
+    """Each marker back to its magic line, in one pass (a replace per marker copied the
+    whole module once per magic: quadratic in a notebook of many magic cells)."""
+    pending = dict(magics)
+
+    def original(match) -> str:
+        return pending.pop(match.group(), match.group())  # each marker once, as written
+
+    return _MAGIC_MARKERS.sub(original, text)
 
 
-def _encode_source(span: _Span, text: str, notebook_text: str) -> str:
+def _escapes_non_ascii(notebook_text: str) -> bool:
+    """Whether the notebook writes non-ASCII characters as ``\\u`` escapes (computed once per
+    notebook: once per changed cell made ``--fix`` quadratic in the cells)."""
+    return "\\u" in notebook_text and notebook_text.isascii()
+
+
+def _encode_source(span: _Span, text: str, notebook_text: str, ascii_only: Optional[bool] = None) -> str:
     """The JSON for a cell's new source, in the shape and style of the old one."""
-    ascii_only = "\\u" in notebook_text and not any(ord(c) > 127 for c in notebook_text)
+    if ascii_only is None:
+        ascii_only = _escapes_non_ascii(notebook_text)
     if isinstance(span.value, str):
         return json.dumps(text, ensure_ascii=ascii_only)
     lines = text.splitlines(keepends=True)
@@ -231,11 +275,12 @@ def fix_notebook(
     try:
         notebook_text = source.decode("utf-8-sig" if source.startswith(b"\xef\xbb\xbf") else "utf-8")
         root = _load(notebook_text)
-        cells = _code_cells(root)
+        malformed: list = []
+        cells = _code_cells(root, malformed)
     except (UnicodeDecodeError, ValueError) as error:
         raise SourceError(path, f"not a valid notebook: {error}") from None
     if not cells:
-        return FixResult(source)
+        return NotebookResult(source).with_malformed(malformed)
 
     magics: dict = {}
     tag = _marker_tag(cells)
@@ -262,7 +307,7 @@ def fix_notebook(
     remaining = [_in_cell(f, line_map) for f in result.remaining]
     applied = [_in_cell(f, line_map) for f in result.applied]
     if not result.applied:
-        return FixResult(source, [], remaining)
+        return NotebookResult(source, [], remaining).with_malformed(malformed)
 
     new_module = _unmask_magics(result.source.decode("utf-8"), magics)
     boundary = "\n" + re.escape(_CELL_MARKER.format(tag=tag, index="")) + r"\d+\n"
@@ -270,11 +315,13 @@ def fix_notebook(
     if len(new_cells) != len(cells):
         raise SourceError(path, "internal error: cell boundaries lost; notebook left unchanged")
     replacements = []
+    ascii_only = _escapes_non_ascii(notebook_text)
     for cell, new_text in zip(cells, new_cells):
         trailing = cell.text[len(cell.text.rstrip("\n")):]
         new_text = new_text + trailing
         if new_text != cell.text:
-            replacements.append((cell.span.start, cell.span.end, _encode_source(cell.span, new_text, notebook_text)))
+            encoded = _encode_source(cell.span, new_text, notebook_text, ascii_only)
+            replacements.append((cell.span.start, cell.span.end, encoded))
     pieces, last = [], 0
     for start, end, text in sorted(replacements):
         pieces.append(notebook_text[last:start])
@@ -283,7 +330,7 @@ def fix_notebook(
     pieces.append(notebook_text[last:])
     new_text = "".join(pieces)
     prefix = b"\xef\xbb\xbf" if source.startswith(b"\xef\xbb\xbf") else b""
-    return FixResult(prefix + new_text.encode("utf-8"), applied, remaining)
+    return NotebookResult(prefix + new_text.encode("utf-8"), applied, remaining).with_malformed(malformed)
 
 
 def _in_cell(finding: Finding, line_map: list) -> Finding:

@@ -25,6 +25,7 @@ from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_sou
 from ac_fixer.files import (
     FileError,
     SourceFile,
+    read_regular,
     read_source,
     read_source_and_signature,
     signature,
@@ -116,9 +117,16 @@ def _analyze_file(
         return FileOutcome(item, error=error.reason)
     except RecursionError:
         return FileOutcome(item, error="too deeply nested to analyze")
+    except MemoryError:
+        return FileOutcome(item, error="too large to analyze: out of memory")
     except Exception as error:  # a bug of ours must cost one file, never the run
         return FileOutcome(item, error=f"internal error, file skipped: {type(error).__name__}: {error}")
     outcome = FileOutcome(item, findings=result.remaining, applied=result.applied)
+    malformed = getattr(result, "malformed_cells", None)  # a notebook's skipped cells
+    if malformed:
+        from ac_fixer.notebooks import malformed_cells_reason
+
+        outcome.error = malformed_cells_reason(malformed)
     if replacements and not fix and item.path.suffix == ".py":
         _attach_replacements(outcome, source, settings, rewrites)
     if result.applied:
@@ -263,6 +271,7 @@ _CODE_FILES = (
     "catalog.toml", "catalog.py", "analysis.py", "scopes.py", "literals.py", "screen.py",
     "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py",
 )
+
 
 
 def default_cache_dir() -> Path:
@@ -816,10 +825,19 @@ def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
         reason = None
         try:
             target = write_target(outcome.item)
-            if target.read_bytes() != outcome.old_source:
-                reason = "changed on disk while being checked; not written"
+            try:
+                current = read_regular(target, outcome.item.display)[0]
+            except FileError as error:  # gone, or swapped for a FIFO or device: never blocks
+                reason = error.reason
+                if reason.startswith("cannot read: "):
+                    reason = "cannot write: " + reason[len("cannot read: "):]
+                if not reason.startswith("cannot"):
+                    reason += "; not written"
             else:
-                write_atomic(target, outcome.new_source)
+                if current != outcome.old_source:
+                    reason = "changed on disk while being checked; not written"
+                else:
+                    write_atomic(target, outcome.new_source)
         except FileError as error:
             reason = error.reason
         except OSError as error:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
@@ -286,6 +287,56 @@ def _whole_word_pattern(names: Iterable[str]):
 _WORD_PATTERNS: dict = {}
 
 
+# Memory bounds of one file's analysis. LibCST holds about 55 KB for each call it analyzes
+# and the parsers up to 5 KB per syntax node (measured: a 1 MB line of 24k interpolate
+# calls took 1.4 GB, a 50 MB one 15.9 GB). Both counts are estimated from the bytes before
+# any parse: the catalogued names of the file, and the syntax marks of what is parsed whole
+# (the whole file, or one top-level statement of a large file; a large file the tokenizer
+# screen clears is never parsed whole). A file over either bound is named and skipped
+# (exit 2), never half analyzed: benchmarks/bench_large_file.py measures the peak at the
+# bounds (under 1 GB).
+MAX_NAMED_CALLS = 5_000  # whole-word occurrences of catalogued names (AC_FIXER_MAX_CALLS)
+MAX_SYNTAX_MARKS = 150_000  # ( , ; = . and newlines: more than the nodes (AC_FIXER_MAX_NODES)
+_SYNTAX_MARKS = (b"(", b",", b";", b"=", b".", b"\n")
+
+
+def _bound(variable: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(variable, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _syntax_marks(text) -> int:
+    """The syntax marks of ``text`` (bytes or str): C-speed counts, 0.1 s on 50 MB."""
+    if isinstance(text, str):
+        return sum(text.count(mark.decode()) for mark in _SYNTAX_MARKS)
+    return sum(text.count(mark) for mark in _SYNTAX_MARKS)
+
+
+def _too_many_nodes(text) -> Optional[str]:
+    """Why parsing ``text`` whole would exceed the memory bound, or None."""
+    limit = _bound("AC_FIXER_MAX_NODES", MAX_SYNTAX_MARKS)
+    marks = _syntax_marks(text)
+    if marks > limit:
+        return (f"too large to analyze: about {marks} syntax nodes (more than {limit}, "
+                "the bound on one file's memory; AC_FIXER_MAX_NODES raises it)")
+    return None
+
+
+def _too_many_calls(source: bytes, catalog: cat.Catalog) -> Optional[str]:
+    """Why ``source`` names catalogued APIs too often to analyze within the bound, or None."""
+    calls_limit = _bound("AC_FIXER_MAX_CALLS", MAX_NAMED_CALLS)
+    calls = 0
+    for _ in _whole_word_pattern(catalog.short_names()).finditer(source):
+        calls += 1
+        if calls > calls_limit:
+            return (f"too large to analyze: more than {calls_limit} uses of catalogued names "
+                    "(the bound on one file's memory; AC_FIXER_MAX_CALLS raises it)")
+    return None
+
+
 def _describe_syntax_error(error: SyntaxError) -> str:
     message = error.msg.replace("(unicode error) ", "")
     if "unknown encoding" in message or "codec can't decode" in message:
@@ -378,8 +429,14 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     otherwise = spells_identifiers_otherwise(source)
     if not otherwise and not _whole_word_pattern(catalog.short_names()).search(source):
         return None
+    too_many_calls = _too_many_calls(source, catalog)
+    if too_many_calls is not None:
+        return Screened(None, None, too_many_calls)
     if not otherwise and len(source) >= LARGE_FILE_BYTES and _large_file_is_clean(source, catalog):
         return None
+    too_many_nodes = _too_many_nodes(source)  # what the whole-file parses would hold
+    if too_many_nodes is not None:
+        return Screened(None, None, too_many_nodes)
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
@@ -390,8 +447,10 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
         return Screened(None, None, _describe_syntax_error(error))
     except (ValueError, UnicodeDecodeError) as error:
         return Screened(None, None, f"cannot parse: {error}")
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return Screened(None, None, "too deeply nested to parse")
+    except MemoryError:
+        return Screened(None, None, "too large to parse: out of memory")
     if otherwise:
         return Screened(tree, None)  # no line numbers, no slice: the whole file is analyzed
     bindings = _Bindings(tree)
@@ -603,6 +662,8 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
             break
         for number in to_parse:
             first_line, group_text = groups[number]
+            if _too_many_nodes(group_text) is not None:
+                return False  # the whole-file screen names it
             try:
                 group_tree = ast.parse(group_text)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -626,7 +687,7 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     for number, (_, group_text) in enumerate(groups):
         if number and "__future__" in group_text:
             return False  # a misplaced future import is an error only in the whole file
-        if not _compiles(group_text):
+        if _too_many_nodes(group_text) is not None or not _compiles(group_text):
             return False
     return True
 
