@@ -414,7 +414,7 @@ def test_many_magic_lines_unmask_in_one_pass():
 
     magics = {f"# ac-fixer-magic-line {i}:": f"%time {i}" for i in range(12)}
     text = "\n".join(magics) + "\n# ac-fixer-magic-line 1: again\n"
-    unmasked = _unmask_magics(text, magics)
+    unmasked = _unmask_magics(text, magics, "ac-fixer")
     assert unmasked.splitlines()[:12] == [f"%time {i}" for i in range(12)]
     assert unmasked.splitlines()[12] == "# ac-fixer-magic-line 1: again"  # each marker once
 
