@@ -12,6 +12,7 @@ import click
 
 from ac_fixer import __version__
 from ac_fixer.report import FORMATS
+from ac_fixer.catalog import default_catalog
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -551,7 +552,9 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
 
 
 @main.command()
-@click.option("--mode", default=None, help="linear, bilinear, bicubic or trilinear (default: the worked example).")
+@click.option(
+    "--mode", default=None, help=f"{default_catalog().flag_modes_text()} (default: the worked example)."
+)
 @click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
 @click.option(
     "--plot",

@@ -283,7 +283,8 @@ def _target(row: Any, where: str) -> cat.Target:
         mode_keyword=mode_keyword,
         flag_position=_optional_int(row, "align-corners-position", where),
         flag_keyword=flag_keyword,
-        default_mode=default_mode or ("nearest" if not every_mode else None),
+        # Like torch's interpolate when the row names no default (the catalog's default mode).
+        default_mode=default_mode or (cat.default_catalog().lookup(cat.INTERPOLATE).default_mode if not every_mode else None),
         every_mode=every_mode,
     )
 

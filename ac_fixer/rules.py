@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ac_fixer.catalog import default_catalog
+
 _HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
 
 
@@ -16,6 +18,18 @@ _HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\
 class Invalid:
     code: str
     fixed: str | None = None  # None: no automatic fix
+
+
+def _listed(modes, last: str = "or") -> str:
+    """Modes as the docs write them, in catalog order: `a`, `b` or `c`."""
+    order = list(default_catalog().modes)
+    names = [f"`{m}`" for m in sorted(modes, key=lambda m: order.index(m) if m in order else len(order))]
+    return ", ".join(names[:-1]) + f" {last} " + names[-1] if len(names) > 1 else "".join(names)
+
+
+_USING = _listed(default_catalog().modes_using_flag, "and")
+_REJECTING = _listed(default_catalog().modes_rejecting_flag)
+_REJECTING_TRUE = _listed(default_catalog().modes_rejecting_true)
 
 
 @dataclass(frozen=True)
@@ -45,7 +59,7 @@ RULES = (
         summary="interpolate / upsample / nn.Upsample with a mode that uses align_corners, left implicit",
         what=(
             "Finds `torch.nn.functional.interpolate`, `upsample` and `torch.nn.Upsample` calls whose mode "
-            "(`linear`, `bilinear`, `bicubic`, `trilinear`, `lanczos`) is known statically and that pass no "
+            f"({_USING.replace(' and ', ', ')}) is known statically and that pass no "
             "`align_corners` (or `align_corners=None`)."
         ),
         why=(
@@ -115,7 +129,7 @@ RULES = (
             "a config value or a conditional that mixes modes that use the flag with ones that reject it."
         ),
         why=(
-            "If the mode can be `nearest`, `area` or `nearest-exact`, adding any `align_corners` raises "
+            f"If the mode can be {_REJECTING}, adding any `align_corners` raises "
             "ValueError; if it can be `bilinear` & co., leaving it implicit is what ACF001 is about. "
             "Only a run tells: `ac-fixer audit -- python train.py` records the modes that occur."
         ),
@@ -134,8 +148,8 @@ RULES = (
         code="ACF004",
         name="align-corners-rejected",
         summary="align_corners passed with a mode that rejects it",
-        what="Finds interpolate-like calls that pass `align_corners=True/False` with `nearest`, `area` or "
-        "`nearest-exact` (including the default `nearest`), and `align_corners=True` with `lanczos` "
+        what=f"Finds interpolate-like calls that pass `align_corners=True/False` with {_REJECTING} "
+        f"(including the default `nearest`), and `align_corners=True` with {_REJECTING_TRUE} "
         "(which uses the flag but accepts only False).",
         why="torch raises `ValueError` for such calls: the code cannot have worked as written.",
         example='F.interpolate(x, scale_factor=2, align_corners=False)\n# fixed:\nF.interpolate(x, scale_factor=2)',

@@ -78,11 +78,9 @@ MAX_DISTINCT = 64
 MAX_ERRORS = 50
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_WRAPPED_FUNCTIONS = (
-    "torch.nn.functional.interpolate",
-    "torch.nn.functional.grid_sample",
-    "torch.nn.functional.affine_grid",
-)
+# The functions wrapped are the catalog rows with audit = "wrap"; those with
+# audit = "caller" are reported through the wrapped function torch calls for them.
+_FUNCTIONAL = "torch.nn.functional."
 _UPSAMPLE = "torch.nn.Upsample"
 
 
@@ -334,7 +332,7 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
         if position is not None and len(args) > position:
             args = args[:position] + (False,) + args[position + 1 :]
         else:
-            kwargs = {**kwargs, FLAG: False}
+            kwargs = {**kwargs, spec.flag_keyword: False}
         _state.shadowing = True
         try:
             with _torch.no_grad():
@@ -352,12 +350,17 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
 class _CallSpec:
     """Where a wrapped function takes its arguments (from the catalog)."""
 
-    __slots__ = ("name", "flag_position", "mode_position", "default_mode", "every_mode", "first_param")
+    __slots__ = (
+        "name", "flag_position", "mode_position", "default_mode", "every_mode", "first_param",
+        "flag_keyword", "mode_keyword",
+    )
 
     def __init__(self, target) -> None:
         self.name = target.name
         self.flag_position = target.flag_param.position if target.flag_param else None
         self.mode_position = target.mode_param.position if target.mode_param else None
+        self.flag_keyword = target.flag_param.keyword if target.flag_param else FLAG
+        self.mode_keyword = target.mode_param.keyword if target.mode_param else "mode"
         self.default_mode = target.default_mode
         self.every_mode = target.every_mode
         self.first_param = target.params[0] if target.params else ""
@@ -366,7 +369,7 @@ class _CallSpec:
         position = self.flag_position
         if position is not None and len(args) > position:
             return args[position]
-        return kwargs.get(FLAG)
+        return kwargs.get(self.flag_keyword)
 
     def mode(self, args: tuple, kwargs: dict) -> str | None:
         if self.mode_position is None:
@@ -374,7 +377,7 @@ class _CallSpec:
         if len(args) > self.mode_position:
             mode = args[self.mode_position]
         else:
-            mode = kwargs.get("mode", self.default_mode)
+            mode = kwargs.get(self.mode_keyword, self.default_mode)
         if mode is None or isinstance(mode, str):
             return mode
         return str(mode)
@@ -527,18 +530,39 @@ def _patch_functional(functional) -> None:
     files = (functional.__file__, os.path.abspath(functional.__file__))
     torch_dirs = {os.path.dirname(os.path.dirname(path)) + os.sep for path in files}
     _internal_prefixes = tuple(sorted({_PACKAGE_DIR + os.sep} | torch_dirs))
-    prefix = "torch.nn.functional."
+    prefix = _FUNCTIONAL
     for target in catalog.targets:
         if target.kind != "function" or not target.name.startswith(prefix):
             continue
         original = getattr(functional, target.name[len(prefix) :], None)
         if original is None or not hasattr(original, "__code__"):
             continue
-        if target.name in _WRAPPED_FUNCTIONS:
+        if target.audit == "wrap":
             setattr(functional, target.name[len(prefix) :], _wrap_function(original, _CallSpec(target)))
         else:
             # upsample, upsample_nearest, ...: torch calls interpolate for them.
             _caller_names[original.__code__] = target.name
+
+
+def _library_hooks() -> list:
+    """(module, callback) for the wrapped rows outside torch.nn.functional (a library's own
+    resize: kornia's, ...): the callback wraps the row's functions once the module is loaded."""
+    by_module: dict = {}
+    for target in _default_catalog().audited("wrap"):
+        if target.kind == "function" and not target.name.startswith(_FUNCTIONAL):
+            module, _, attribute = target.name.rpartition(".")
+            by_module.setdefault(module, []).append((attribute, target))
+
+    def hook(rows):
+        def patch(module) -> None:
+            for attribute, target in rows:
+                original = getattr(module, attribute, None)
+                if original is not None and hasattr(original, "__code__"):
+                    setattr(module, attribute, _wrap_function(original, _CallSpec(target)))
+
+        return patch
+
+    return [(module, hook(rows)) for module, rows in by_module.items()]
 
 
 def _patch_upsampling(upsampling) -> None:
@@ -643,7 +667,12 @@ class _TorchImportWatcher:
 
 def _install_hooks() -> None:
     pending = {}
-    for name, callback in _HOOKS:
+    try:
+        hooks = list(_HOOKS[:-1]) + _library_hooks() + [_HOOKS[-1]]
+    except Exception as exc:
+        _recorder.error("reading the catalog's wrapped functions", exc)
+        hooks = list(_HOOKS)
+    for name, callback in hooks:
         module = sys.modules.get(name)
         if module is None:
             pending[name] = callback
