@@ -13,16 +13,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.files import SourceError  # one class with files.FileError
 from ac_fixer.findings import Finding
-
-
-class SourceError(Exception):
-    """A file that cannot be decoded or parsed; ``reason`` says why, for stderr."""
-
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -65,6 +57,7 @@ class Settings:
     def needles(self) -> tuple:
         """Byte strings of which a file must contain one to possibly have a finding."""
         return _needles(self.extra_targets)
+
 
 _CATALOGS: dict = {}
 

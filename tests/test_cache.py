@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ac_fixer import runner
+from ac_fixer import cache, runner
 from ac_fixer.api import Settings
 from ac_fixer.files import SourceFile
 
@@ -48,7 +48,7 @@ def _write_cache(cache_file: Path, data: dict) -> None:
     """Write ``data`` as this user's run would (signed with the user's key): the entries'
     own logic is under test here, not the MAC (tests/test_cache_trust.py)."""
     payload = json.dumps(data).encode()
-    mac = runner._mac(runner.user_key(), cache_file.name, payload)
+    mac = cache.mac(runner.user_key(), cache_file.name, payload)
     cache_file.write_bytes(runner.CACHE_MAGIC + mac + b"\n" + payload)
 
 
@@ -168,9 +168,21 @@ def test_a_file_saved_while_it_is_read_is_not_cached(tree, monkeypatch):
     assert _codes(check()) == [(2, "ACF001", "bilinear")]
 
 
-def test_the_cache_key_covers_the_code_that_decides_findings(monkeypatch):
-    key = runner._settings_key(Settings())
-    assert key == runner._settings_key(Settings())
-    assert key != runner._settings_key(Settings(value=True))
-    monkeypatch.setattr(runner, "_CODE_FILES", runner._CODE_FILES + ("cli.py",))
-    assert key != runner._settings_key(Settings())
+def test_the_cache_key_covers_the_code_that_decides_findings(tmp_path):
+    key = cache.settings_key(Settings())
+    assert key == cache.settings_key(Settings())
+    assert key != cache.settings_key(Settings(value=True))
+    # Every file of the package counts, listed by nobody: a copy keys alike, a changed or
+    # an added module does not.
+    import shutil
+
+    copy = tmp_path / "ac_fixer"
+    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cache.settings_key(Settings(), copy) == key
+    (copy / "new_rule.py").write_text("# a new module\n")
+    added = cache.settings_key(Settings(), copy)
+    assert added != key
+    with open(copy / "catalog.toml", "a") as catalog:
+        catalog.write("\n# a new row\n")
+    assert cache.settings_key(Settings(), copy) not in (key, added)
+    assert "catalog.toml" in cache.package_files() and "runtime/verify.py" in cache.package_files()

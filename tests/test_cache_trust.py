@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ac_fixer import __version__, runner
+from ac_fixer import __version__, cache, runner
 from ac_fixer.api import Settings
 from ac_fixer.files import SourceFile, signature
 
@@ -50,7 +50,7 @@ def _hiding_entries(path: Path) -> dict:
 
 
 def _cache_name(settings: Settings = Settings()) -> str:
-    return f"findings-{runner._settings_key(settings)}.json"
+    return f"findings-{cache.settings_key(settings)}.json"
 
 
 def _plant(folder: Path, content: bytes, settings: Settings = Settings()) -> Path:
