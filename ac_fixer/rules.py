@@ -1,14 +1,23 @@
-"""Each rule's documentation and examples (ruff-style docs, Fixit-style VALID/INVALID).
+"""Each rule: its documentation (ruff-style), its VALID/INVALID examples (Fixit-style)
+and its cheap "may this call fire?" predicate.
 
 The examples are tests: ``tests/test_rules.py`` checks that every VALID example
 has no finding of the rule, every INVALID one has exactly the rule's finding,
 and that the fix turns it into ``fixed``.
+
+The predicate is what the fast screen (``screen.py``) asks of a call it reads with
+``ast``: the screen describes the call as a :class:`CallShape` and lets the file
+through when any rule's ``may_fire`` says yes. A predicate may say yes too often
+(the analysis decides), never too rarely: the differential fuzz (tests/test_screen.py,
+benchmarks/fuzz_screens.py) holds the screen to that.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Optional
 
+from ac_fixer import catalog as cat
 from ac_fixer.catalog import default_catalog
 
 _HEADER = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
@@ -32,6 +41,93 @@ _REJECTING = _listed(default_catalog().modes_rejecting_flag)
 _REJECTING_TRUE = _listed(default_catalog().modes_rejecting_true)
 
 
+# --------------------------------------------------------------------------- call shapes
+
+# How a call passes align_corners, as far as a syntax tree tells without resolving names.
+FLAG_ABSENT = "absent"  # not passed, and no *args/**kwargs that could carry it
+FLAG_DYNAMIC = "dynamic"  # not passed by name or position, but *args/**kwargs may carry it
+FLAG_NONE = "none"  # the literal None
+FLAG_BOOLISH = "boolish"  # a literal the analysis may read as True or False (1, 0.0, -0, True)
+FLAG_OTHER = "other"  # anything else (a name, an attribute, a call, ...)
+
+# How a call passes its mode.
+MODE_ABSENT = "absent"
+MODE_DYNAMIC = "dynamic"  # *args/**kwargs may carry it
+MODE_LITERAL = "literal"  # a string literal: CallShape.mode_text
+MODE_RESOLVABLE = "resolvable"  # a name or a conditional the analysis resolves to literals
+MODE_OTHER = "other"
+
+
+@dataclass(frozen=True)
+class CallShape:
+    """What a rule's predicate may know of a call: its catalog row and how the flag and
+    the mode are passed. Built by the screen; true whatever the callee resolves to."""
+
+    target: cat.Target
+    flag: str
+    mode: str
+    mode_text: Optional[str] = None
+    catalog: Optional[cat.Catalog] = None
+
+    @property
+    def flag_rule(self) -> bool:
+        return self.target.flag_param is not None and self.target.rule is not None
+
+    @property
+    def implicit_flag(self) -> bool:
+        return self.flag_rule and self.flag in (FLAG_ABSENT, FLAG_NONE)
+
+    def facts(self) -> cat.Catalog:
+        return self.catalog or default_catalog()
+
+
+def _missing_flag_may_fire(call: CallShape) -> bool:
+    """ACF001: an implicit flag with a mode that is, or may resolve to, one using it."""
+    if not call.implicit_flag or call.target.every_mode:
+        return False
+    using = call.facts().modes_using_flag
+    if call.mode == MODE_ABSENT:
+        return call.target.default_mode in using
+    if call.mode == MODE_LITERAL:
+        return call.mode_text in using
+    return True
+
+
+def _every_mode_may_fire(call: CallShape) -> bool:
+    """ACF002: an implicit flag on an API for which every mode uses it."""
+    return call.implicit_flag and call.target.every_mode
+
+
+def _unknown_mode_may_fire(call: CallShape) -> bool:
+    """ACF003: an implicit flag with a mode that is not a literal."""
+    if not call.implicit_flag or call.target.every_mode:
+        return False
+    return call.mode in (MODE_DYNAMIC, MODE_RESOLVABLE, MODE_OTHER)
+
+
+def _rejected_flag_may_fire(call: CallShape) -> bool:
+    """ACF004: a True/False-like flag with a mode that may reject it (or reject True)."""
+    if not call.flag_rule or call.flag != FLAG_BOOLISH or call.target.every_mode:
+        return False
+    facts = call.facts()
+    accepting = facts.modes_using_flag - facts.modes_rejecting_true
+    if call.mode == MODE_ABSENT:
+        return call.target.default_mode not in accepting
+    if call.mode == MODE_LITERAL:
+        return call.mode_text not in accepting
+    return call.mode in (MODE_DYNAMIC, MODE_RESOLVABLE)
+
+
+def _renamed_may_fire(call: CallShape) -> bool:
+    """ACF101: any call of a deprecated alias."""
+    return call.target.rename_to is not None
+
+
+def _replaced_may_fire(call: CallShape) -> bool:
+    """ACF102: any call of a deprecated fixed-mode helper."""
+    return call.target.replace_with is not None
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str
@@ -43,6 +139,7 @@ class Rule:
     fix_safety: str
     valid: tuple
     invalid: tuple  # (source, fixed or None)
+    may_fire: Callable[[CallShape], bool]  # the screen's question; True when unsure
 
     def markdown(self) -> str:
         return (
@@ -95,6 +192,7 @@ RULES = (
                 Invalid("ACF001", "nn.Upsample(scale_factor=2, mode='trilinear', align_corners=False)"),
             ),
         ),
+        may_fire=_missing_flag_may_fire,
     ),
     Rule(
         code="ACF002",
@@ -119,6 +217,7 @@ RULES = (
                 Invalid("ACF002", "F.affine_grid(theta, size, False)"),
             ),
         ),
+        may_fire=_every_mode_may_fire,
     ),
     Rule(
         code="ACF003",
@@ -143,6 +242,7 @@ RULES = (
             ("def up(x, mode):\n    return F.interpolate(x, mode=mode)", Invalid("ACF003")),
             ('F.interpolate(x, mode="bilinear" if big else "nearest")', Invalid("ACF003")),
         ),
+        may_fire=_unknown_mode_may_fire,
     ),
     Rule(
         code="ACF004",
@@ -173,6 +273,7 @@ RULES = (
                 Invalid("ACF004", 'F.interpolate(x, scale_factor=2, mode="lanczos", align_corners=False, antialias=True)'),
             ),
         ),
+        may_fire=_rejected_flag_may_fire,
     ),
     Rule(
         code="ACF101",
@@ -196,6 +297,7 @@ RULES = (
                 ),
             ),
         ),
+        may_fire=_renamed_may_fire,
     ),
     Rule(
         code="ACF102",
@@ -232,10 +334,16 @@ RULES = (
                 ),
             ),
         ),
+        may_fire=_replaced_may_fire,
     ),
 )
 
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def may_fire(call: CallShape, rules=None) -> bool:
+    """Whether any rule may report this call (the screen's one question)."""
+    return any(rule.may_fire(call) for rule in (RULES if rules is None else rules))
 
 
 def example_module(snippet: str) -> str:

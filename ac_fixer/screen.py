@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer import rules
 
 
 def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
@@ -57,37 +58,34 @@ def _argument(call: ast.Call, param: Optional[cat.Param], first_star: Optional[i
     return None, from_star or from_double_star
 
 
-def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool:
-    """True when this call cannot produce any finding if its callee is ``target``."""
-    if target.rename_to or target.replace_with:
-        return False
-    if target.flag_param is None or target.rule is None:
-        return True
+def call_shape(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> rules.CallShape:
+    """How ``call`` passes the flag and the mode of ``target``: what the rules' predicates read."""
     first_star = next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)), None)
     flag, flag_dynamic = _argument(call, target.flag_param, first_star)
     mode, mode_dynamic = _argument(call, target.mode_param, first_star)
+    if flag is None:
+        flag_kind = rules.FLAG_DYNAMIC if flag_dynamic else rules.FLAG_ABSENT
+    elif _is_none(flag):
+        flag_kind = rules.FLAG_NONE
+    elif _may_equal_a_bool(flag):
+        flag_kind = rules.FLAG_BOOLISH
+    else:
+        flag_kind = rules.FLAG_OTHER
     mode_text = _literal_string(mode)
-    if flag is not None and not _is_none(flag):
-        # Only ACF004 remains possible: a literal True/False with a mode that may resolve
-        # to one rejecting the flag (the analysis resolves literals, names and conditionals).
-        # A mode that uses the flag but rejects a true one (lanczos) may give ACF004 too.
-        if target.every_mode or not _may_equal_a_bool(flag):
-            return True
-        accepting = catalog.modes_using_flag - catalog.modes_rejecting_true
-        if mode is None:
-            return not mode_dynamic and target.default_mode in accepting
-        if mode_text is not None:
-            return mode_text in accepting
-        return not isinstance(mode, (ast.Name, ast.IfExp))
-    if flag is None and flag_dynamic:
-        return True  # *args/**kwargs may carry the flag: never reported
-    if target.every_mode:
-        return False
-    if mode is None and not mode_dynamic:
-        return target.default_mode not in catalog.modes_using_flag
-    if mode_text is not None:
-        return mode_text not in catalog.modes_using_flag
-    return False
+    if mode is None:
+        mode_kind = rules.MODE_DYNAMIC if mode_dynamic else rules.MODE_ABSENT
+    elif mode_text is not None:
+        mode_kind = rules.MODE_LITERAL
+    elif isinstance(mode, (ast.Name, ast.IfExp)):
+        mode_kind = rules.MODE_RESOLVABLE
+    else:
+        mode_kind = rules.MODE_OTHER
+    return rules.CallShape(target, flag_kind, mode_kind, mode_text, catalog)
+
+
+def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool:
+    """True when no rule may report this call if its callee is ``target`` (the rules say)."""
+    return not rules.may_fire(call_shape(call, target, catalog))
 
 
 def _may_equal_a_bool(node: ast.expr) -> bool:
