@@ -256,7 +256,7 @@ def _optional_identifier(row: dict, key: str, where: str) -> Optional[str]:
     return value
 
 
-def _target(row: Any, where: str) -> cat.Target:
+def target_from_row(row: Any, where: str) -> cat.Target:
     if not isinstance(row, dict):
         raise ConfigError(f"{where}: expected a table, got {row!r}")
     for key in row:
@@ -323,7 +323,7 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
         ignore=_codes(table["ignore"], f"{where}.ignore") if "ignore" in table else (),
         exclude=tuple(exclude),
         value=parse_value(table["value"], f"{where}.value") if "value" in table else None,
-        extra_targets=tuple(_target(row, f"{where}.extend-targets[{i}]") for i, row in enumerate(targets)),
+        extra_targets=tuple(target_from_row(row, f"{where}.extend-targets[{i}]") for i, row in enumerate(targets)),
         base=base,
     )
 

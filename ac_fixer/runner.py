@@ -91,7 +91,7 @@ class RunResult:
 # --------------------------------------------------------------------------- one file
 
 
-def _analyze_file(
+def analyze_file(
     item: SourceFile,
     source: bytes,
     settings: Settings,
@@ -147,7 +147,7 @@ def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: boo
     as a file's would be (a ``.ipynb`` name as a notebook); never cached, nothing written."""
     if not might_have_findings(source, settings):
         return FileOutcome(item)
-    return _analyze_file(item, source, settings, fix)
+    return analyze_file(item, source, settings, fix)
 
 
 def with_project_line_length(settings: Settings, item: SourceFile) -> Settings:
@@ -191,7 +191,7 @@ def _attach_replacements(outcome: FileOutcome, source: bytes, settings: Settings
     outcome.replacements_added = True
 
 
-def _process_file(
+def process_file(
     item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple], replacements: bool = False
 ):
     """Read, screen and analyze one file: (outcome, signature of what was read or None,
@@ -211,7 +211,7 @@ def _process_file(
     digest = content_digest(source) if use_cache else None
     if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
         return FileOutcome(item, findings=known[1]), read_signature, digest
-    return _analyze_file(item, source, settings, fix, replacements=replacements), read_signature, digest
+    return analyze_file(item, source, settings, fix, replacements=replacements), read_signature, digest
 
 
 def _unreadable_reason(source: bytes) -> Optional[str]:
@@ -235,7 +235,7 @@ def _process_batch(task) -> list:
     gc.disable()
     try:
         return [
-            (index, *_process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
+            (index, *process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
         ]
     finally:
         gc.collect(0)
@@ -395,7 +395,7 @@ def _run_in_workers(tasks: list, workers: int, finish) -> None:
 
 def recompute_fixes(outcome: FileOutcome, settings: Settings, accept: Callable[[Finding], bool]) -> FileOutcome:
     """Fix one file again, applying only the fixes ``accept`` approves (``--verify``)."""
-    return _analyze_file(outcome.item, outcome.old_source, settings, True, accept)
+    return analyze_file(outcome.item, outcome.old_source, settings, True, accept)
 
 
 def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
@@ -545,14 +545,14 @@ def _replacements_from(source: bytes, display: str, settings: Settings, findings
         if rewrite is None or start < 0 or text[start:start + len(rewrite.old)] != rewrite.old:
             slow.append(finding)
         elif rewrite.new != rewrite.old:
-            replacements[site] = _replacement_in_window(text, start, start + len(rewrite.old), rewrite.new)
+            replacements[site] = replacement_in_window(text, start, start + len(rewrite.old), rewrite.new)
     if slow:
         replacements.update(replacements_per_finding(source, display, settings, slow))
     return replacements
 
 
-def _replacement_in_window(old: str, start: int, end: int, window: str):
-    """:func:`_replacement` of ``old`` and ``old[:start] + window + old[end:]``, without
+def replacement_in_window(old: str, start: int, end: int, window: str):
+    """:func:`text_replacement` of ``old`` and ``old[:start] + window + old[end:]``, without
     building the new text (the scans stop near the window)."""
     size = len(window)
     new_length = len(old) - (end - start) + size
@@ -606,7 +606,7 @@ def replacements_per_finding(source: bytes, display: str, settings: Settings, fi
         except SourceError:
             continue
         if single.changed:
-            replacements[_site(finding)] = _replacement(_decode(source), _decode(single.source))
+            replacements[_site(finding)] = text_replacement(_decode(source), _decode(single.source))
     return replacements
 
 
@@ -614,7 +614,7 @@ def _same_site(a: Finding, b: Finding) -> bool:
     return (a.line, a.column, a.code, a.cell) == (b.line, b.column, b.code, b.cell)
 
 
-def _replacement(old: str, new: str):
+def text_replacement(old: str, new: str):
     """The one region that differs: ((line, col), (end_line, end_col), inserted text), 1-based."""
     start = 0
     limit = min(len(old), len(new))

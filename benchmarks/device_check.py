@@ -349,7 +349,7 @@ def explain_on_device(torch, device, table: Table) -> None:
         tensor = E.example_input(torch, mode).to(device)
         worst, status, detail = 0.0, OK, ""
         for align, expected in ((True, reference.output_true), (False, reference.output_false)):
-            got = E._interpolate(torch, tensor, mode, reference.scale, align)
+            got = E.interpolate_example(torch, tensor, mode, reference.scale, align)
             if isinstance(got, str) or isinstance(expected, str):
                 if isinstance(got, str) != isinstance(expected, str):
                     status, detail = ERROR, f"align_corners={align}: device {got!r:.80} vs CPU {expected!r:.80}"

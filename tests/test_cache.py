@@ -23,8 +23,8 @@ def tree(tmp_path, monkeypatch):
     path = tmp_path / "a.py"
     path.write_bytes(SOURCE)
     analyzed = []
-    real = runner._analyze_file
-    monkeypatch.setattr(runner, "_analyze_file", lambda item, *a, **k: analyzed.append(item.display) or real(item, *a, **k))
+    real = runner.analyze_file
+    monkeypatch.setattr(runner, "analyze_file", lambda item, *a, **k: analyzed.append(item.display) or real(item, *a, **k))
 
     def check(fix: bool = False, settings: Settings = Settings()):
         items = [SourceFile(str(path), path, explicit=True)]
@@ -139,7 +139,7 @@ def test_the_content_shortcut_works_in_worker_processes(tmp_path, monkeypatch):
     for item in files:
         _bump_times(item.path)
     # Forked workers inherit this: an analysis would show as an error.
-    monkeypatch.setattr(runner, "_analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
+    monkeypatch.setattr(runner, "analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
     second = runner.run(files, Settings(), jobs=2, cache_dir=tmp_path / "cache")
     assert second.errors == []
     assert [f.to_json() for f in second.findings] == [f.to_json() for f in first.findings]

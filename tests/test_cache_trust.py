@@ -116,7 +116,7 @@ def test_the_users_own_signed_entries_are_used(tree, tmp_path):
 def test_a_warm_run_uses_what_a_cold_run_wrote(tree, tmp_path, monkeypatch):
     path, check = tree
     assert _codes(check(tmp_path / "cache")) == EXPECTED
-    monkeypatch.setattr(runner, "_analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
+    monkeypatch.setattr(runner, "analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
     assert _codes(check(tmp_path / "cache")) == EXPECTED
 
 

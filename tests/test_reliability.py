@@ -197,7 +197,7 @@ SEGFAULT = (
     "before LibCST crashes"
 )
 LITERAL_EVAL = (
-    "BUG: literals._string_value calls ast.literal_eval on a string token LibCST accepted but "
+    "BUG: literals.string_value calls ast.literal_eval on a string token LibCST accepted but "
     "CPython rejects; the SyntaxError escapes api.check_source/fix_source and the CLI reports "
     "'internal error, file skipped: SyntaxError'. Fix: catch (SyntaxError, ValueError) there, or "
     "screen with ast.parse in api.parse (see the SIGSEGV bug)"

@@ -1083,7 +1083,7 @@ AUDIT_FOLDER_PREFIX = "ac-fixer-audit-"
 _AUDITOR_FILE = "auditor"
 
 
-def _pid_namespace() -> str:
+def pid_namespace() -> str:
     try:
         return os.readlink("/proc/self/ns/pid").replace(" ", "")
     except (OSError, AttributeError):
@@ -1106,7 +1106,7 @@ def make_audit_folder() -> str:
     pid = os.getpid()
     directory = tempfile.mkdtemp(prefix=f"{AUDIT_FOLDER_PREFIX}{pid}-")
     with open(os.path.join(directory, _AUDITOR_FILE), "w", encoding="ascii") as handle:
-        handle.write(f"{pid} {_process_start(pid)} {_pid_namespace()}\n")
+        handle.write(f"{pid} {_process_start(pid)} {pid_namespace()}\n")
     return directory
 
 
@@ -1153,7 +1153,7 @@ def remove_stale_audit_folders() -> list[str]:
             pid = int(pid_text)
         except (OSError, ValueError, UnicodeDecodeError):
             continue  # not marked (yet): not ours to judge
-        if namespace != _pid_namespace() or _auditor_alive(pid, start):
+        if namespace != pid_namespace() or _auditor_alive(pid, start):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(entry.path)

@@ -116,7 +116,7 @@ def example_input(torch: Any, mode: str) -> Any:
     return torch.tensor([[SMALL_VOLUME]])  # 1x1x2x2x2
 
 
-def _interpolate(torch: Any, tensor: Any, mode: str, scale: float, align_corners: bool) -> Any:
+def interpolate_example(torch: Any, tensor: Any, mode: str, scale: float, align_corners: bool) -> Any:
     options = {"antialias": True} if mode in default_catalog().modes_requiring_antialias else {}
     try:
         return torch.nn.functional.interpolate(
@@ -142,8 +142,8 @@ def explain_example(mode: str | None = None, scale: float | None = None) -> Exam
     in_size = tensor.shape[-1]
     if math.floor(in_size * scale) < 1:
         raise ExplainError(f"scale {scale:g} leaves no output sample from {in_size} input samples")
-    with_true = _interpolate(torch, tensor, mode, scale, True)
-    with_false = _interpolate(torch, tensor, mode, scale, False)
+    with_true = interpolate_example(torch, tensor, mode, scale, True)
+    with_false = interpolate_example(torch, tensor, mode, scale, False)
     change = None
     if not isinstance(with_true, str) and not isinstance(with_false, str):
         change = float((with_true.double() - with_false.double()).abs().max())
