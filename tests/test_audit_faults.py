@@ -212,8 +212,14 @@ def test_a_lost_child_record_is_named_next_to_the_sites(tmp_path, capfd):
 
 def test_a_process_still_running_when_the_command_ends_is_waited_for_then_named(tmp_path):
     report = tmp_path / "r.txt"
-    lingering = "import time\ntime.sleep(4)\n"
-    program = INTERPOLATE + f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {lingering!r}])\n"
+    ready = tmp_path / "child-started"
+    # The child says it runs (its start mark is written before its code runs); the command
+    # ends only then, so a slow interpreter start under load cannot hide the child.
+    lingering = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(4)\n"
+    program = INTERPOLATE + (
+        f"import pathlib, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {lingering!r}])\n"
+        f"while not pathlib.Path({str(ready)!r}).exists():\n    time.sleep(0.02)\n"
+    )
     started = time.monotonic()
     code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
     text = report.read_text()
