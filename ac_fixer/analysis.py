@@ -29,6 +29,7 @@ from ac_fixer.edits import (
 )
 from ac_fixer.findings import NOT_LITERAL, CallArgument, Finding
 from ac_fixer.literals import literal_alternatives, literal_value
+from ac_fixer.project_rules import closed_world_note, project_attribute_modes, project_modes, wrapper_note
 from ac_fixer.scopes import ALIAS, IMPORT, LITERAL, OTHER, PARAM, Binding, Scope, dotted_name, import_module_name
 
 PARTIAL_NAMES = frozenset({"functools.partial"})
@@ -55,8 +56,9 @@ class _Reference:
 class _ModuleIndex(cst.CSTVisitor):
     """Scopes, bindings, calls and name references of one module, in one walk."""
 
-    def __init__(self) -> None:
+    def __init__(self, project=None) -> None:
         super().__init__()
+        self.project = project  # project.FileContext: resolves relative imports
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[_CallSite] = []
@@ -126,6 +128,8 @@ class _ModuleIndex(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = import_module_name(node)
+        if module is None and node.relative and self.project is not None:
+            module = self.project.absolute(len(node.relative), dotted_name(node.module) if node.module else None)
         if node.module is not None:
             self._not_references.update(id(n) for n in _names_in(node.module))
         if isinstance(node.names, cst.ImportStar):
@@ -208,7 +212,7 @@ class _ModuleIndex(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._not_references.add(id(node.name))
         self._bind_other(node.name.value)
-        self._push("function")
+        self._push("function").name = node.name.value
         self._bind_params(node.params)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -224,7 +228,7 @@ class _ModuleIndex(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._not_references.add(id(node.name))
         self._bind_other(node.name.value)
-        self._push("class")
+        self._push("class").name = node.name.value
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._pop()
@@ -380,9 +384,10 @@ def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
 
 
 class _Resolver:
-    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog):
+    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog, project=None):
         self.index = index
         self.catalog = catalog
+        self.project = project  # project.FileContext, or None
 
     def name(self, name: str, scope: Scope, depth: int = 0) -> Optional[str]:
         """The qualified name ``name`` refers to in ``scope``, when it is certain."""
@@ -440,6 +445,10 @@ class _Resolver:
                 binding = bindings[0]
                 if binding.kind == LITERAL and (owner is not scope or binding.order < order):
                     return _Modes(binding.values, None)
+                if self.project is not None:
+                    decided = project_modes(self.project, node, owner, binding)
+                    if decided is not None:
+                        return decided
                 if binding.kind == PARAM:
                     default = _describe_values(binding.values)
                     why = f"parameter `{node.value}`" + (f", default {default}" if default else "")
@@ -447,6 +456,10 @@ class _Resolver:
                 if binding.kind == ALIAS and isinstance(binding.expr, cst.Name) and owner is not scope:
                     return self.mode(binding.expr, binding.scope, order, depth + 1)
             return _Modes(None, f"`{node.value}` is assigned more than once or not from a literal")
+        if isinstance(node, cst.Attribute) and self.project is not None:
+            decided = project_attribute_modes(self.project, self, node, scope)
+            if decided is not None:
+                return decided
         return _Modes(None, f"`{cst.Module([]).code_for_node(node)}` is computed at run time")
 
 
@@ -454,6 +467,10 @@ class _Resolver:
 class _Modes:
     values: Optional[tuple]
     unknown_because: Optional[str]
+    # Decided from the project's calls (project-wide analysis): what was seen, and
+    # whether the decision rests on a closed world (then its fix is unsafe).
+    evidence: tuple = ()
+    closed_world: bool = False
 
     @property
     def known(self) -> bool:
@@ -537,11 +554,12 @@ def _quote(mode: str) -> str:
 
 
 class _Rules:
-    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog, value: bool):
+    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog, value: bool, project=None):
         self.index = index
         self.catalog = catalog
         self.value = value
-        self.resolve = _Resolver(index, catalog)
+        self.project = project
+        self.resolve = _Resolver(index, catalog, project)
         self._references_by_binding: Optional[dict] = None
 
     # -- entry
@@ -621,6 +639,8 @@ class _Rules:
             else f"{fix} keeps what it computes today"
         )
         implicit = "align_corners=None" if flag is not _ABSENT else "no align_corners"
+        if self.project is not None:
+            consequence += wrapper_note(self.project, target)
         if target.every_mode:
             mode = modes.values[0] if modes.known and len(modes.values) == 1 else None
             return [
@@ -632,15 +652,19 @@ class _Rules:
                 )
             ]
         if not modes.known:
-            return [self._unknown_mode(site, target, modes.unknown_because, (), arguments)]
+            return [self._unknown_mode(site, target, modes.unknown_because, (), arguments, modes.evidence)]
         strings = [m for m in modes.values if isinstance(m, str)]
         if len(strings) != len(modes.values):
-            return [self._unknown_mode(site, target, "the mode may be None", modes.values, arguments)]
+            return [self._unknown_mode(site, target, "the mode may be None", modes.values, arguments, modes.evidence)]
         using = [m for m in strings if m in self.catalog.modes_using_flag]
         if not using:
             return []
         if len(using) != len(strings):
-            return [self._unknown_mode(site, target, "some of its modes reject align_corners", strings, arguments)]
+            return [self._unknown_mode(
+                site, target, "some of its modes reject align_corners", strings, arguments, modes.evidence
+            )]
+        if modes.closed_world:
+            consequence += closed_world_note(modes)
         mode_text = " or ".join(_quote(m) for m in strings)
         if self.value and any(m in _REJECTS_TRUE for m in strings):
             # lanczos raises ValueError for align_corners=True: only False can be written.
@@ -658,17 +682,19 @@ class _Rules:
                 site.node, cat.MISSING_FLAG,
                 f"`{name}` with mode={mode_text} and {implicit}: {consequence}",
                 target, strings[0] if len(strings) == 1 else None, tuple(strings), fix, edits,
-                changes_behavior=self.value, arguments=arguments, fix_value=self.value,
+                changes_behavior=self.value, arguments=arguments, fix_value=self.value, unsafe=modes.closed_world,
             )
         ]
 
-    def _unknown_mode(self, site, target, why, modes, arguments) -> PendingFinding:
+    def _unknown_mode(self, site, target, why, modes, arguments, evidence=()) -> PendingFinding:
         name = _short(target.name)
         rejecting = ", ".join(sorted(self.catalog.modes_rejecting_flag))
         seen = f" (can be {_describe_values(modes)})" if modes else ""
+        if evidence:  # decided (or not) from the project: say why, and what was seen
+            seen = f"{seen}: {why}; seen: {'; '.join(evidence)}"
         message = (
             f"`{name}` without align_corners and a mode not known statically{seen}"
-            f"{': ' + why if why and not modes else ''}. "
+            f"{': ' + why if why and not modes and not evidence else ''}. "
             f"Adding align_corners raises ValueError if the mode is {rejecting}; "
             "run `ac-fixer audit` to see which modes occur"
         )
@@ -899,11 +925,12 @@ def analyze_module(
     enabled: Callable[[str], bool] = lambda code: True,
     source_text: Optional[str] = None,
     respect_noqa: bool = True,
+    project=None,
 ) -> Analysis:
     catalog = catalog or cat.default_catalog()
-    index = _ModuleIndex()
+    index = _ModuleIndex(project)
     walk(module, index)
-    pending = [p for p in _Rules(index, catalog, value).findings() if enabled(p.code)]
+    pending = [p for p in _Rules(index, catalog, value, project).findings() if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})
     spans = _spans_from_ast(index, source_text, [item.node for item in pending])

@@ -35,6 +35,7 @@ class Settings:
     extra_targets: tuple = ()
     respect_noqa: bool = True
     per_file_ignores: tuple = ()  # config.PerFileIgnore entries: more codes to ignore per file
+    project: object = None  # project.ProjectFacts: what other files of the project tell
 
     def for_path(self, path) -> "Settings":
         """These settings for the file ``path``: its ``per-file-ignores`` codes ignored too."""
@@ -158,6 +159,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
             enabled=settings.enabled,
             source_text=_source_text(module, source),
             respect_noqa=settings.respect_noqa,
+            project=settings.project.for_path(path) if settings.project is not None else None,
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None
