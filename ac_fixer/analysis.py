@@ -29,7 +29,9 @@ from ac_fixer.edits import (
 )
 from ac_fixer.findings import NOT_LITERAL, CallArgument, Finding
 from ac_fixer.literals import literal_alternatives, literal_value
-from ac_fixer.project_rules import closed_world_note, project_attribute_modes, project_modes, wrapper_note
+from ac_fixer.project_rules import (
+    closed_world_note, method_qualname, project_attribute_modes, project_modes, wrapper_note,
+)
 from ac_fixer.scopes import ALIAS, IMPORT, LITERAL, OTHER, PARAM, Binding, Scope, dotted_name, import_module_name
 
 PARTIAL_NAMES = frozenset({"functools.partial"})
@@ -110,7 +112,8 @@ class _ModuleIndex(cst.CSTVisitor):
         known, values = literal_alternatives(value)
         if known:
             return Binding(LITERAL, order, values=values)
-        return Binding(OTHER, order)
+        # A call's result keeps its expression: `r = Resizer(); r.resize(...)` (project-wide analysis)
+        return Binding(OTHER, order, expr=value if isinstance(value, cst.Call) else None)
 
     # -- imports
     def visit_Import(self, node: cst.Import) -> None:
@@ -582,6 +585,8 @@ class _Rules:
 
     def _target_of(self, site: _CallSite):
         qualname = self.resolve.expression(site.node.func, site.scope)
+        if qualname is None and self.project is not None:
+            qualname = method_qualname(self.project, self.resolve, site.node.func, site.scope)
         if qualname is None:
             return None
         target = self.catalog.lookup(qualname)

@@ -73,7 +73,7 @@ def _arg_record(node: ast.expr, params: frozenset, is_local=lambda name: False) 
     if isinstance(node, ast.Name) and node.id in params:
         return ["param", node.id]
     dotted = _dotted(node)
-    if dotted is not None and not is_local(dotted.split(".", 1)[0]):
+    if dotted is not None and (not is_local(dotted.split(".", 1)[0]) or dotted.split(".", 1)[0] in params):
         return ["name", dotted]
     if isinstance(node, ast.IfExp):
         body, orelse = _literal(node.body), _literal(node.orelse)
@@ -490,12 +490,20 @@ class ProjectFacts:
     key: str
     wrappers: dict = field(default_factory=dict)  # qualname -> Wrapper
     constants: dict = field(default_factory=dict)  # qualname (aliases too) -> (values)
+    rebound: dict = field(default_factory=dict)  # qualname (aliases too) -> why it is not a constant
     params: dict = field(default_factory=dict)  # "function qualname:param" -> Evidence
     attrs: dict = field(default_factory=dict)  # "class qualname:attr" -> Evidence
     modules: dict = field(default_factory=dict)  # relative path -> (module, is_package)
+    _aliases: Optional[dict] = field(default=None, repr=False)
 
     def targets(self) -> tuple:
         return tuple(w.target for w in self.wrappers.values())
+
+    def aliases(self) -> dict:
+        """Every name of an inferred wrapper -> its qualified name."""
+        if self._aliases is None:
+            self._aliases = {a: q for q, w in self.wrappers.items() for a in w.target.aliases}
+        return self._aliases
 
     def for_path(self, path: str) -> "FileContext":
         absolute = os.path.abspath(path)
@@ -510,6 +518,7 @@ class ProjectFacts:
             "root": self.root, "key": self.key,
             "wrappers": {q: [_target_row(w.target), w.reaches, w.where, w.mode_argument] for q, w in self.wrappers.items()},
             "constants": {q: list(v) for q, v in self.constants.items()},
+            "rebound": self.rebound,
             "params": {k: [[list(p) for p in e.values], list(e.unknown)] for k, e in self.params.items()},
             "attrs": {k: [[list(p) for p in e.values], list(e.unknown)] for k, e in self.attrs.items()},
         }
@@ -523,6 +532,7 @@ class ProjectFacts:
             root=data["root"], key=data["key"],
             wrappers={q: Wrapper(_target_from(r[0]), r[1], r[2], r[3]) for q, r in data["wrappers"].items()},
             constants={q: tuple(v) for q, v in data["constants"].items()},
+            rebound=dict(data["rebound"]),
             params={k: evidence(e) for k, e in data["params"].items()},
             attrs={k: evidence(e) for k, e in data["attrs"].items()},
         )
@@ -530,7 +540,7 @@ class ProjectFacts:
 
 def _target_row(target: cat.Target) -> dict:
     return {
-        "name": target.name, "aliases": list(target.aliases), "default_mode": target.default_mode,
+        "name": target.name, "kind": target.kind, "aliases": list(target.aliases), "default_mode": target.default_mode,
         "every_mode": target.every_mode,
         "mode": [target.mode_param.position, target.mode_param.keyword] if target.mode_param else None,
         "flag": [target.flag_param.position, target.flag_param.keyword],
@@ -548,7 +558,7 @@ def _target_from(row: dict) -> cat.Target:
         default_mode=row["default_mode"],
         every_mode=row["every_mode"],
     )
-    return replace(target, aliases=tuple(row["aliases"]))
+    return replace(target, aliases=tuple(row["aliases"]), kind=row.get("kind", "function"))
 
 
 @dataclass(frozen=True)
@@ -579,6 +589,10 @@ class FileContext:
             return None
         return self.facts.constants.get(qualname)
 
+    def not_constant(self, qualname: Optional[str]) -> Optional[str]:
+        """Why a literal of another module is not trusted (rebound somewhere)."""
+        return self.facts.rebound.get(qualname) if qualname else None
+
     def _qual(self, scope_names: Iterable[str]) -> Optional[str]:
         if self.module is None:
             return None
@@ -594,8 +608,16 @@ class FileContext:
         evidence = self.facts.attrs.get(f"{qualname}:{attr}") if qualname else None
         return _decided(evidence, f"`self.{attr}`")
 
+    def qualified(self, scope_names: list) -> Optional[str]:
+        return self._qual(scope_names)
+
     def wrapper(self, qualname: str) -> Optional[Wrapper]:
-        return self.facts.wrappers.get(qualname)
+        """The inferred wrapper ``qualname`` names (a re-exported name too)."""
+        found = self.facts.wrappers.get(qualname)
+        if found is None:
+            canonical = self.facts.aliases().get(qualname)
+            found = self.facts.wrappers.get(canonical) if canonical else None
+        return found
 
 
 def _decided(evidence: Optional[Evidence], what: str) -> Optional[Decided]:
@@ -854,6 +876,8 @@ def _forwarder(project: _Project, relative: str, full: str, function: dict, cata
         default_mode=default_mode,
         every_mode=every_mode,
     )
+    if function["method"]:
+        target = replace(target, kind="method")  # called as obj.method (the screen's cue)
     _, _, _, reaches, where = reached[0]
     return Wrapper(target, reaches, where, mode_name)
 
@@ -894,17 +918,22 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     facts.modules = dict(project.module_of)
     # Re-exports of each wrapper: every module-level import in a file that names it.
     for qualname, wrapper in wrappers.items():
-        short = qualname.rsplit(".", 1)[-1]
+        # A method is named through its class: `from pkg import Resizer` names `pkg.Resizer.resize`.
+        owner, method = qualname, ""
+        found = project.function(qualname)
+        if found is not None and found[2]["method"]:
+            owner, _, method = qualname.rpartition(".")
+        short = owner.rsplit(".", 1)[-1]
         aliases = set()
-        for relative in sorted(seen):
+        for relative in sorted(project.files):
             if short.encode() not in project.source(relative):
                 continue
             named = project.module_of.get(relative)
             if named is None:
                 continue
             for local, imported in project.imports_of(relative).items():
-                if project.canonical(imported) == qualname:
-                    aliases.add(f"{named[0]}.{local}")
+                if project.canonical(imported) == owner:
+                    aliases.add(".".join(filter(None, [named[0], local, method])))
         aliases.discard(qualname)
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
     catalog_with = catalog.with_targets(facts.targets())
@@ -931,29 +960,29 @@ def _collect_constants(project: _Project, triggered: list, facts: ProjectFacts) 
                 wanted[canonical] = (found[0], name)
     for qualname, (relative, name) in sorted(wanted.items()):
         summary = project.summary(relative)
-        if summary["bindings"].get(name) != 1 or name not in summary["literals"]:
-            continue
+        rebound = None
+        if summary["bindings"].get(name) != 1:
+            rebound = f"`{qualname}` is bound {summary['bindings'].get(name)} times in {relative} (`global` writes included)"
         # Never rebound anywhere: no `x.NAME = ...`, and no module that imports it binds
         # the name again (a `global` write there).
-        rebound = False
         for other in sorted(project.files):
+            if rebound is not None:
+                break
             if name.encode() not in project.source(other):
                 continue
             other_summary = project.summary(other)
             if other_summary is None:
                 continue
             if name in other_summary["attr_stores"]:
-                rebound = True
-                break
-            if other != relative and other_summary["bindings"].get(name, 0) > 1 and any(
+                rebound = f"`{qualname}` may be rebound by an attribute write `….{name} = …` in {other}"
+            elif other != relative and other_summary["bindings"].get(name, 0) > 1 and any(
                 project.canonical(imported) == qualname
                 for local, imported in project.imports_of(other).items() if local == name
             ):
-                rebound = True
-                break
-        if rebound:
-            continue
-        facts.constants[qualname] = (summary["literals"][name],)
+                rebound = f"`{qualname}` is imported and bound again in {other} (a `global` write)"
+        table = facts.constants if rebound is None else facts.rebound
+        entry = (summary["literals"][name],) if rebound is None else rebound
+        table[qualname] = entry
         # Every name that re-exports it, too.
         for other in sorted(project.parsed):
             named = project.module_of.get(other)
@@ -961,7 +990,7 @@ def _collect_constants(project: _Project, triggered: list, facts: ProjectFacts) 
                 continue
             for local, imported in project.imports_of(other).items():
                 if local == name and project.canonical(imported) == qualname:
-                    facts.constants[f"{named[0]}.{local}"] = (summary["literals"][name],)
+                    table[f"{named[0]}.{local}"] = entry
 
 
 def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, facts: ProjectFacts) -> None:
@@ -1081,6 +1110,8 @@ def _add_value(project, relative, line, arg, values, unknown, klass, summary, vi
         inner = _parameter_evidence(project, f"{named[0]}.{caller}", arg[1], visiting)
         values.extend(inner.values)
         unknown.extend(inner.unknown)
+        if not inner.values and not inner.unknown:
+            unknown.append(f"`{arg[1]}` at {where}, a parameter of `{caller}` that no call in the project sets")
     elif arg[0] == "name":
         resolved = project.resolve_call(relative, arg[1], None, None, False)
         constant = _constant_value(project, resolved) if resolved else None

@@ -45,7 +45,10 @@ def project_modes(project, node: cst.Name, owner, binding):
     parameter decided from every call in the project. None: the project does not know."""
     if binding.kind == IMPORT:
         values = project.constant(binding.qualname)
-        return _modes(values, None) if values is not None else None
+        if values is not None:
+            return _modes(values, None)
+        why = project.not_constant(binding.qualname)
+        return _modes(None, why) if why else None
     if binding.kind == PARAM and owner.kind == "function":
         names = _names(owner)
         if names:
@@ -63,19 +66,49 @@ def project_attribute_modes(project, resolver, node: cst.Attribute, scope):
     values = project.constant(qualname)
     if values is not None:
         return _modes(values, None)
+    why = project.not_constant(qualname)
+    if why:
+        return _modes(None, why)
     head, _, attr = dotted.partition(".")
     if "." in attr:
         return None
     owner, bindings = scope.lookup(head)
-    if owner is None or owner.kind != "function" or len(bindings) != 1 or bindings[0].kind != PARAM:
+    if len(bindings) != 1 or not _first_param_of_method(owner, bindings[0]):
         return None
-    if owner.parent is None or owner.parent.kind != "class":
-        return None
-    params = [b for group in owner.bindings.values() for b in group if b.kind == PARAM]
-    if min(b.order for b in params) != bindings[0].order:
-        return None  # not the method's first parameter
     names = _names(owner.parent)
     return _from_decision(project.attribute(names, attr)) if names else None
+
+
+def _first_param_of_method(owner, binding) -> bool:
+    if owner is None or owner.kind != "function" or binding.kind != PARAM:
+        return False
+    if owner.parent is None or owner.parent.kind != "class":
+        return False
+    params = [b for group in owner.bindings.values() for b in group if b.kind == PARAM]
+    return min(b.order for b in params) == binding.order
+
+
+def method_qualname(project, resolver, callee, scope) -> Optional[str]:
+    """``obj.method`` where the class of ``obj`` is known: ``self`` in a method of the
+    class, or a name assigned once from a construction of a project class. Only methods
+    that are inferred wrappers are named (nothing else of a class is checked)."""
+    if not (isinstance(callee, cst.Attribute) and isinstance(callee.value, cst.Name)):
+        return None
+    owner, bindings = scope.lookup(callee.value.value)
+    if len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    qualname = None
+    if _first_param_of_method(owner, binding):
+        names = _names(owner.parent)
+        qualname = project.qualified(names + [callee.attr.value]) if names else None
+    elif binding.expr is not None and isinstance(binding.expr, cst.Call) and binding.kind != PARAM:
+        klass = resolver.expression(binding.expr.func, binding.scope)
+        qualname = f"{klass}.{callee.attr.value}" if klass else None
+    if qualname is None:
+        return None
+    wrapper = project.wrapper(qualname)
+    return wrapper.target.name if wrapper is not None else None
 
 
 def wrapper_note(project, target) -> str:
