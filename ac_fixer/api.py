@@ -36,6 +36,7 @@ class Settings:
     extra_targets: tuple = ()
     respect_noqa: bool = True
     per_file_ignores: tuple = ()  # config.PerFileIgnore entries: more codes to ignore per file
+    project: object = None  # project.ProjectFacts: what other files of the project tell
 
     # The project's line length (config.find_line_length): a fix that would make a line
     # longer puts the call's arguments one per line instead. None: no limit.
@@ -167,6 +168,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
             source_text=_source_text(module, source),
             respect_noqa=settings.respect_noqa,
             used_names=frozenset(settings.used_names),
+            project=settings.project.for_path(path) if settings.project is not None else None,
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None

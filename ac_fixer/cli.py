@@ -93,9 +93,11 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
               help="Apply `exclude` to paths named on the command line too (what pre-commit passes).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="The cache folder (default: .ac-fixer-cache at the project root).")
+@click.option("--no-project-analysis", is_flag=True,
+              help="Analyze each file on its own: no wrappers, constants or callers from other modules.")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent, extend_select, force_exclude, cache_dir, device):
+          silent, extend_select, force_exclude, cache_dir, device, no_project_analysis):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -128,6 +130,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             extend_select=parse_codes(extend_select, "--extend-select"),
             force_exclude=force_exclude,
             cache_dir=cache_dir,
+            project_analysis=False if no_project_analysis else None,
+            no_cache=no_cache,
         )
         if from_stdin:  # exits
             _check_stdin(
@@ -323,7 +327,7 @@ def _check_stdin(stdin_filename, config_file, overrides, out, *, fix, diff, outp
 
 
 def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes, extend_select=(),
-                     force_exclude=None, cache_dir=None):
+                     force_exclude=None, cache_dir=None, project_analysis=None, no_cache=False):
     """(settings, files, missing paths, cache folder) per configuration: each path uses its
     nearest pyproject.toml (like ruff), unless --config names one file for all."""
     from ac_fixer.api import Settings
@@ -346,7 +350,14 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
         )
         force = force_exclude if force_exclude is not None else bool(config.force_exclude)
         items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
-        groups.append((settings, items, missing, cache_dir_for(config, Path(group_paths[0]), cache_dir)))
+        group_cache = cache_dir_for(config, Path(group_paths[0]), cache_dir)
+        if project_analysis is not False and config.project_analysis is not False:
+            from ac_fixer.project import analysis_root, with_project
+
+            root = analysis_root(config, Path(group_paths[0]))
+            if root is not None:
+                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache)
+        groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))
     return groups

@@ -23,7 +23,7 @@ MAX_POSITION = 255
 CODE_PATTERN = re.compile(r"^ACF[0-9]{0,3}$")
 KNOWN_KEYS = (
     "select", "ignore", "exclude", "value", "extend-targets", "extend-select", "per-file-ignores", "force-exclude",
-    "cache-dir",
+    "cache-dir", "project-analysis",
 )
 CACHE_FOLDER = ".ac-fixer-cache"
 TARGET_KEYS = (
@@ -49,6 +49,7 @@ class Config:
     per_file_ignores: tuple = ()  # PerFileIgnore entries
     force_exclude: Optional[bool] = None
     cache_dir: Optional[Path] = None
+    project_analysis: Optional[bool] = None
 
 
 @dataclass(frozen=True)
@@ -310,8 +311,12 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
     cache_dir = table.get("cache-dir")
     if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir):
         raise ConfigError(f"{where}.cache-dir: expected a folder path (a string), got {cache_dir!r}")
+    project_analysis = table.get("project-analysis")
+    if project_analysis is not None and not isinstance(project_analysis, bool):
+        raise ConfigError(f"{where}.project-analysis: expected true or false, got {project_analysis!r}")
     return Config(
         path=path,
+        project_analysis=project_analysis,
         extend_select=_codes(table["extend-select"], f"{where}.extend-select") if "extend-select" in table else (),
         per_file_ignores=_per_file_ignores(table["per-file-ignores"], f"{where}.per-file-ignores", base)
         if "per-file-ignores" in table else (),

@@ -239,7 +239,7 @@ def _settings_key(settings: Settings) -> str:
     decide findings (so a changed checkout or a fix of ours never reuses older results)."""
     text = repr((
         __version__, _libcst_version(), settings.value, settings.select, settings.ignore, settings.extra_targets,
-        settings.per_file_ignores,
+        settings.per_file_ignores, getattr(settings.project, "key", None),
     ))
     digest = hashlib.sha256(text.encode())
     for name in _CODE_FILES:
@@ -261,7 +261,7 @@ def _libcst_version() -> str:
 
 _CODE_FILES = (
     "catalog.toml", "catalog.py", "analysis.py", "scopes.py", "literals.py", "screen.py",
-    "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py",
+    "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py", "project.py", "project_rules.py",
 )
 
 
