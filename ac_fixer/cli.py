@@ -93,11 +93,14 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
               help="Apply `exclude` to paths named on the command line too (what pre-commit passes).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="The cache folder (default: .ac-fixer-cache at the project root).")
+@click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
+              help="An audit report (JSON of `ac-fixer audit` or `pytest --ac-fixer-audit`): ACF003 sites and "
+              "wrapper calls it proves become fixable (align_corners=False).")
 @click.option("--no-project-analysis", is_flag=True,
               help="Analyze each file on its own: no wrappers, constants or callers from other modules.")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent, extend_select, force_exclude, cache_dir, device, no_project_analysis):
+          silent, extend_select, force_exclude, cache_dir, device, no_project_analysis, evidence_file):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -113,6 +116,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         raise click.UsageError("--verify cannot be used with stdin")
     if device != "auto" and not verify:
         raise click.UsageError("--device needs --verify")
+    if evidence_file is not None and from_stdin:
+        raise click.UsageError("--evidence cannot be used with stdin")
     if statistics and output_format not in report.STATISTICS_FORMATS:
         raise click.UsageError(
             f"--statistics has no {output_format} form; use it with --output-format "
@@ -143,6 +148,9 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     except ConfigError as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
+    if evidence_file is not None:
+        groups = _with_evidence(groups, evidence_file)
+        no_cache = True  # cached findings know nothing of the report
 
     machine_output = output_format != "text"
     stdout_color = out.color
@@ -416,6 +424,22 @@ class _Progress:
             self.bar = None
 
 
+def _with_evidence(groups, evidence_file):
+    """The settings groups with the audit report's evidence; a report that cannot be used
+    is an error (exit 2); each checked file the report no longer fits is named."""
+    from ac_fixer.evidence import EvidenceError, load_report, refusal_message, stale_files
+
+    try:
+        report = load_report(evidence_file)
+    except EvidenceError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    for _, items, _, _ in groups:
+        for display in stale_files(report, [item.display for item in items]):
+            _warning(refusal_message(report, display))
+    return [(replace(settings, evidence=report), items, missing, cache) for settings, items, missing, cache in groups]
+
+
 def _verified(result, settings, device):
     """Re-run the fixes, keeping only those the runtime check found equal (with
     ``--value true`` too: a fix that changes an output is reported, not written)."""
@@ -426,7 +450,9 @@ def _verified(result, settings, device):
         from ac_fixer.runtime.verify import equal_sites, site_key, verify_findings
 
         with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
-            checked = verify_findings(result.applied, device=device, value=settings.value, progress=progress)
+            checked = verify_findings(
+                result.applied, device=device, value=settings.value, progress=progress, catalog=settings.catalog
+            )
     except (TorchMissing, DeviceUnavailable) as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)

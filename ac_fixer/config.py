@@ -28,7 +28,7 @@ KNOWN_KEYS = (
 CACHE_FOLDER = ".ac-fixer-cache"
 TARGET_KEYS = (
     "name", "mode-position", "mode-keyword", "align-corners-position", "align-corners-keyword",
-    "default-mode", "every-mode",
+    "default-mode", "every-mode", "reaches",
 )
 
 
@@ -278,6 +278,18 @@ def _target(row: Any, where: str) -> cat.Target:
     known = cat.default_catalog().modes_using_flag | cat.default_catalog().modes_rejecting_flag
     if default_mode is not None and default_mode not in known:
         raise ConfigError(f"{where}.default-mode: unknown mode {default_mode!r} (known: {', '.join(sorted(known))})")
+    reaches = row.get("reaches")
+    if reaches is not None:
+        reached = cat.default_catalog().lookup(reaches) if isinstance(reaches, str) else None
+        if reached is None or reached.flag_param is None or reached.every_mode != every_mode:
+            choices = sorted(
+                t.name for t in cat.default_catalog().targets
+                if t.flag_param is not None and t.rule and t.every_mode == every_mode
+            )
+            raise ConfigError(
+                f"{where}.reaches: expected the catalogued torch API the wrapper passes mode and align_corners "
+                f"to ({', '.join(choices)}), got {reaches!r}"
+            )
     return cat.user_target(
         name,
         mode_position=mode_position,
@@ -286,6 +298,7 @@ def _target(row: Any, where: str) -> cat.Target:
         flag_keyword=flag_keyword,
         default_mode=default_mode or ("nearest" if not every_mode else None),
         every_mode=every_mode,
+        reaches=reaches,
     )
 
 

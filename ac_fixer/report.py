@@ -289,6 +289,8 @@ def format_sarif(findings: Sequence[Finding]) -> str:
         }
         if f.cell is not None:
             result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
+        if "evidence" in f.extra:  # the fix rests on runtime evidence (check --evidence)
+            result.setdefault("properties", {})["evidence"] = f.extra["evidence"]
         fix = _sarif_fix(f) if f.cell is None else None
         if fix is not None:
             result["fixes"] = [fix]
