@@ -424,6 +424,16 @@ class _Progress:
             self.bar = None
 
 
+def _with_project_analysis(settings, config, start):
+    """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them."""
+    if config.project_analysis is False:
+        return settings
+    from ac_fixer.project import analysis_root, with_project
+
+    root = analysis_root(config, Path(start))
+    return settings if root is None else with_project(settings, root, config.exclude, config.base, None)
+
+
 def _with_evidence(groups, evidence_file):
     """The settings groups with the audit report's evidence; a report that cannot be used
     is an error (exit 2); each checked file the report no longer fits is named."""
@@ -526,7 +536,9 @@ def clean(paths, cache_dir, config_file):
     "--max-seconds", type=click.FloatRange(min=0), default=None,
     help="Per-site budget: skip a site still replaying after this many seconds (default 10).",
 )
-def verify(paths, device, value, output_format, config_file, max_elements, max_seconds):
+@click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
+              help="An audit report: also replay the ACF003 sites and wrapper calls it proves, with the modes it saw.")
+def verify(paths, device, value, output_format, config_file, max_elements, max_seconds, evidence_file):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
     from ac_fixer.api import Settings
     from ac_fixer.config import ConfigError, find_config, load_file
@@ -541,7 +553,10 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
         _error(str(error))
         sys.exit(EXIT_ERROR)
     settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
+    settings = _with_project_analysis(settings, config, paths[0])
     items, missing = discover(paths, config.exclude, config.base)
+    if evidence_file is not None:
+        ((settings, items, missing, _),) = _with_evidence([(settings, items, missing, None)], evidence_file)
     result = runner.run(items, settings, use_cache=False)
     try:
         from ac_fixer.runtime import verify as verify_module
@@ -550,7 +565,8 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
                   if given is not None}
         with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
             results = verify_module.verify_findings(
-                result.findings, device=device, value=settings.value, progress=progress, **budget
+                result.findings, device=device, value=settings.value, progress=progress, catalog=settings.catalog,
+                **budget,
             )
     except TorchMissing as error:
         _error(str(error))
