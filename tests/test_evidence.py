@@ -260,3 +260,62 @@ def test_a_recorded_line_inside_a_call_goes_to_the_innermost_call_holding_it():
     assert matched == {id(inner): [site]}
     first = SiteEvidence(1, "torch.nn.functional.interpolate", False, 1, ("bilinear",), True)
     assert _matching(FileEvidence("r.json", "/m.py", "x", (first,)), [outer, inner]) == {id(outer): [first]}
+
+
+# --------------------------------------------------------------------------- audit: call sites
+
+WRAPPERS = '''\
+import torch
+import torch.nn.functional as F
+
+
+def forwards(x, mode="nearest", align_corners=None):
+    return F.interpolate(x, scale_factor=2, mode=mode, align_corners=align_corners)
+
+
+def twice(x, *, interp="bilinear", corners=None):
+    return forwards(x, mode=interp, align_corners=corners)
+
+
+def leaves_the_flag_out(x, mode):
+    return F.interpolate(x, scale_factor=2, mode=mode)
+
+
+def changes_the_mode(x, mode, align_corners=None):
+    return F.interpolate(x, scale_factor=2, mode=mode.lower(), align_corners=align_corners)
+
+
+class Block(torch.nn.Module):
+    def forward(self, x, mode, align_corners=None):
+        return F.interpolate(x, scale_factor=2, mode=mode, align_corners=align_corners)
+
+
+x = torch.randn(1, 2, 4, 4)
+forwards(x, mode="bilinear")  # direct
+twice(x)  # twice
+leaves_the_flag_out(x, "bilinear")
+changes_the_mode(x, "BILINEAR")
+Block()(x, "bilinear")
+'''
+
+
+def test_audit_follows_forwarding_wrappers_only(tmp_path):
+    (tmp_path / "w.py").write_text(WRAPPERS)
+    result = run_subprocess(["audit", "--output-format", "json", "--", "python", "w.py"], cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    sites = {site["line"]: site for site in json.loads(result.stdout)}
+    line = {text: _line(tmp_path / "w.py", text) for text in (
+        "return F.interpolate(x, scale_factor=2, mode=mode, align_corners=align_corners)",
+        "return forwards(", "# direct", "# twice", "mode=mode.lower()", "Block()(x",
+    )}
+    forwarded = sites[line["return F.interpolate(x, scale_factor=2, mode=mode, align_corners=align_corners)"]]
+    # Through `twice` (keyword names of its own): its call of `forwards`, and the call of `twice`.
+    assert [(c["line"], c["calls"], c["modes"]) for c in forwarded["call_sites"]] == [
+        (line["return forwards("], 1, ["bilinear"]), (line["# direct"], 1, ["bilinear"]),
+        (line["# twice"], 1, ["bilinear"]),
+    ]
+    # Not followed: the flag left out, a mode changed on the way, a call through nn.Module.__call__.
+    assert all(site["call_sites"] == [] for n, site in sites.items() if n != forwarded["line"])
+    assert line["mode=mode.lower()"] in sites
+    text = run_subprocess(["audit", "--", "python", "w.py"], cwd=tmp_path).stdout
+    assert f"Calls through forwarding wrappers: w.py:{line['return forwards(']} (to w.py:" in text

@@ -364,6 +364,8 @@ def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> 
     through wrappers of wrappers, at most :data:`MAX_FORWARDING_DEPTH` frames, and stops
     at torch's or ac-fixer's own code. Never raises."""
     try:
+        if _code_paths.get(frame.f_code) is None:
+            return ()  # torch's or ac-fixer's own code calls torch (classified by _user_site)
         position = spec.flag_position
         passed = (position is not None and len(args) > position) or FLAG in kwargs
         if not passed:
@@ -1115,6 +1117,14 @@ def format_audit_text(sites: Sequence[dict], *, nothing_recorded: str | None = N
         f"Safe to fix with align_corners=False: {where(safe)}. "
         f"Seen with modes that reject the flag (nearest/area/nearest-exact), leave unset: {where(rejecting)}."
     )
+    callers = [
+        f"{caller['path']}:{caller['line']} (to {site['path']}:{site['line']}, {caller['calls']} "
+        f"call{'s' if caller['calls'] != 1 else ''}, {','.join(caller['modes']) or '-'}"
+        f"{', safe to fix' if caller.get('fixable') else ''})"
+        for site in sites for caller in site.get("call_sites", ())
+    ]
+    if callers:
+        lines.append(f"Calls through forwarding wrappers: {', '.join(callers)}.")
     if differs:
         lines.append(f"The shadow run with align_corners=False differed at: {where(differs)}.")
     if unchecked:
