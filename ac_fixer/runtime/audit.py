@@ -337,11 +337,22 @@ class _Several:
         return [self.site, *self.callers]
 
 
-def _forwarded_parameter(frame, code, value, name_fits) -> bool:
+# code object -> its parameter names when one of them may be the flag, else None (no
+# frame's locals are read for a function that cannot be a forwarding wrapper).
+_forwarding_shapes: dict = {}
+
+
+def _parameters_if_forwarding(code):
+    names = _forwarding_shapes.get(code, _UNSEEN)
+    if names is _UNSEEN:
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        names = _forwarding_shapes[code] = names if any(_is_flag_name(n) for n in names) else None
+    return names
+
+
+def _forwarded_parameter(frame, names, local, value, name_fits) -> bool:
     """Whether a parameter of ``frame``'s function holds ``value`` itself (``is``): one
     whose name ``name_fits``, else (a wrapper's own keyword names) exactly one parameter."""
-    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-    local = frame.f_locals
     holding = [name for name in names if name in local and local[name] is value]
     return any(name_fits(name) for name in holding) or (value is not None and len(holding) == 1)
 
@@ -381,12 +392,13 @@ def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> 
         sites = []
         cache = _code_paths
         for _ in range(MAX_FORWARDING_DEPTH):
-            code = frame.f_code
-            if not (code.co_argcount + code.co_kwonlyargcount):
+            names = _parameters_if_forwarding(frame.f_code)
+            if names is None:
                 break
-            if not _forwarded_parameter(frame, code, None, _is_flag_name):
+            local = frame.f_locals
+            if not _forwarded_parameter(frame, names, local, None, _is_flag_name):
                 break
-            if mode is not None and not _forwarded_parameter(frame, code, mode, _is_mode_name):
+            if mode is not None and not _forwarded_parameter(frame, names, local, mode, _is_mode_name):
                 break
             upper = frame.f_back
             if upper is None:
