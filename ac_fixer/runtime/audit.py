@@ -20,6 +20,14 @@ report. The program's own results, gradients, random state, warnings and excepti
 unchanged. ``--no-shadow`` skips the second computation (``equal`` is null, nothing is then
 reported as fixable).
 
+Calls through forwarding wrappers: when the function that calls torch has ``mode`` and
+``align_corners`` parameters (or its own names for them) that hold the very values torch
+received, the line that called it is recorded too (``call_sites``, with its own modes and
+shadow result), through wrappers of wrappers (at most ``MAX_FORWARDING_DEPTH`` frames,
+never through torch's own code). Each site carries the SHA-256 of its file (``sha256``)
+and the report format (``version``): ``check --evidence`` fixes from the report only the
+files the audit saw.
+
 For a test run, ``pytest --ac-fixer-audit=FILE`` writes the same JSON report (the plugin is
 registered through the ``pytest11`` entry point; it imports nothing heavy unless the option
 is given).
