@@ -116,10 +116,11 @@ def test_fix_writes_align_corners_false_at_the_proved_sites_only(project):
     result = run_cli(["check", "--no-cache", "--fix", "--evidence", "audit.json", "."], cwd=project)
     assert result.exit_code == 1  # the two sites the audit did not prove remain
     after = (project / MODEL).read_text()
+    flag = ", align_corners=False)"
     expected = (
-        before.replace("nn.Upsample(scale_factor=2, mode=mode)", "nn.Upsample(scale_factor=2, mode=mode, align_corners=False)")
-        .replace("            mode=self.mode,\n        )", "            mode=self.mode,\n            align_corners=False,\n        )")
-        .replace("resize(x, scale_factor=2, mode=self.mode)", "resize(x, scale_factor=2, mode=self.mode, align_corners=False)")
+        before.replace("nn.Upsample(scale_factor=2, mode=mode)", "nn.Upsample(scale_factor=2, mode=mode" + flag)
+        .replace("mode=self.mode,\n        )", "mode=self.mode,\n            align_corners=False,\n        )")
+        .replace("resize(x, scale_factor=2, mode=self.mode)", "resize(x, scale_factor=2, mode=self.mode" + flag)
     )
     assert after == expected != before
     assert "mode=mode, align_corners=False)  # ACF003" in (project / BLOCKS).read_text()
@@ -183,7 +184,9 @@ def test_a_file_that_is_not_a_report_is_a_clear_error(project, content):
 
 
 def test_sarif_names_the_evidence_and_carries_the_fix(project):
-    result = run_cli(["check", "--no-cache", "--output-format", "sarif", "--evidence", "audit.json", MODEL], cwd=project)
+    result = run_cli(
+        ["check", "--no-cache", "--output-format", "sarif", "--evidence", "audit.json", MODEL], cwd=project
+    )
     results = json.loads(result.stdout)["runs"][0]["results"]
     with_evidence = [r for r in results if "evidence" in r.get("properties", {})]
     assert len(with_evidence) == 3
@@ -250,7 +253,8 @@ def test_reaches_must_name_a_catalogued_api_of_the_same_kind(reaches):
 
 
 def _finding(line: int, end_line: int, column: int = 1) -> Finding:
-    return Finding("m.py", line, column, end_line, 40, "ACF003", "", "torch.nn.functional.interpolate", None, False, None)
+    function = "torch.nn.functional.interpolate"
+    return Finding("m.py", line, column, end_line, 40, "ACF003", "", function, None, False, None)
 
 
 def test_a_recorded_line_inside_a_call_goes_to_the_innermost_call_holding_it():
