@@ -278,3 +278,19 @@ def _flag_edits(call, target: cat.Target, value_text: str) -> Optional[list]:
         elif arg.keyword.value == flag.keyword:
             return [SetArgValue(arg, value_text)]
     return [AddKeyword(call, flag.keyword, value_text)]
+
+
+def evidence_summary(findings, *, applied: bool) -> Optional[str]:
+    """The text report's line on the fixes that rest on runtime evidence (None: none)."""
+    resting = [f for f in findings if f.fixable and "evidence" in f.extra]
+    if not resting:
+        return None
+    reports = sorted({f.extra["evidence"]["report"] for f in resting})
+    calls = sum(f.extra["evidence"]["calls"] for f in resting)
+    modes = sorted({mode for f in resting for mode in f.extra["evidence"]["modes"]})
+    what = (f"{len(resting)} of them rest" if applied else f"{len(resting)} of the fixes would rest")
+    return (
+        f"{what} on runtime evidence ({', '.join(reports)}: {calls} recorded "
+        f"call{'s' if calls != 1 else ''}, mode{'s' if len(modes) != 1 else ''} {', '.join(modes)}), "
+        "not on the source alone."
+    )

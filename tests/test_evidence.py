@@ -115,6 +115,8 @@ def test_fix_writes_align_corners_false_at_the_proved_sites_only(project):
     before = (project / MODEL).read_text()
     result = run_cli(["check", "--no-cache", "--fix", "--evidence", "audit.json", "."], cwd=project)
     assert result.exit_code == 1  # the two sites the audit did not prove remain
+    assert "Fixed 4 errors.\n4 of them rest on runtime evidence (audit.json: 4 recorded calls, modes bicubic, bilinear)" \
+        in result.stdout
     after = (project / MODEL).read_text()
     flag = ", align_corners=False)"
     expected = (
