@@ -325,3 +325,21 @@ def test_audit_follows_forwarding_wrappers_only(tmp_path):
     assert line["mode=mode.lower()"] in sites
     text = run_subprocess(["audit", "--", "python", "w.py"], cwd=tmp_path).stdout
     assert f"Calls through forwarding wrappers: w.py:{line['return forwards(']} (to w.py:" in text
+
+
+def test_the_pytest_plugins_report_drives_the_same_fixes(project):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "ac_fixer.runtime.pytest_plugin"]
+    result = subprocess.run([*command, "--ac-fixer-audit=plugin.json", "tests"], cwd=project, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    from_plugin = _json_findings(project, "--evidence", "plugin.json", ".")
+    from_audit = _json_findings(project, "--evidence", "audit.json", ".")
+    fixable = {(f["path"], f["line"]) for f in from_plugin if f["fixable"]}
+    assert len(fixable) == 4
+    assert fixable == {(f["path"], f["line"]) for f in from_audit if f["fixable"]}
