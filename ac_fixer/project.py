@@ -190,10 +190,23 @@ class _Summarizer(ast.NodeVisitor):
         self.bindings[name] = self.bindings.get(name, 0) + 1
 
     def summary(self) -> dict:
+        # Only what names a module-level binding (an import, a def, a class, a constant) or
+        # `self` can ever resolve to something of the project: the rest (builtins, locals'
+        # methods) is dropped, which keeps the cached index small.
+        module_names = self.bindings
+        for function in self.functions.values():
+            function["forwards"] = [
+                f for f in function["forwards"] if not f[3] and f[0].split(".", 1)[0] in module_names
+            ]
         return {
-            "imports": self.imports, "bindings": self.bindings, "literals": self.literals,
+            "imports": self.imports, "bindings": self.bindings,
+            "literals": {k: v for k, v in self.literals.items() if v is None or isinstance(v, str)},
             "attr_stores": sorted(self.attr_stores), "functions": self.functions, "classes": self.classes,
-            "calls": self.calls, "values": self.values,
+            "calls": [
+                c for c in self.calls
+                if not c[4] and (c[0].split(".", 1)[0] in module_names or c[0].split(".", 1)[0] == c[3])
+            ],
+            "values": [v for v in self.values if v[0].split(".", 1)[0] in module_names],
         }
 
     # -- module-level bindings
@@ -979,9 +992,10 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
         return
 
 
-def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str) -> ProjectFacts:
+def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
+                sources: Optional[dict] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest)."""
-    project = _Project(root, files, catalog, summaries, {})
+    project = _Project(root, files, catalog, summaries, dict(sources or {}))
     needles = [n.encode() for n in catalog.short_names()]
     triggered = [r for r in sorted(files) if any(n in project.source(r) for n in needles)]
     _summarize_in_workers(project, triggered)
@@ -1333,14 +1347,13 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
                                [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
                                str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
-    stored = _load(cache_dir, config_key)
+    stored = _load(cache_dir, _cache_name(config_key, "facts"))
     if stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
         try:
             return ProjectFacts.from_json(stored["facts"])
         except (KeyError, TypeError, ValueError, IndexError):
             pass
     known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
-    summaries = stored.get("summaries", {}) if isinstance(stored.get("summaries"), dict) else {}
     files, sources = {}, {}
     for relative, sig in stats.items():
         entry = known.get(relative)
@@ -1355,22 +1368,28 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         files[relative] = _digest(data)
     # The facts' key: what they were computed from (content, not times).
     facts_key = _digest(json.dumps([config_key, sorted(files.items())]).encode())
-    facts = build_facts(root, files, catalog, summaries, facts_key)
-    kept = {d for d in files.values()}
-    _save(cache_dir, config_key, {
+    summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
+    summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
+    before = len(summaries)
+    facts = build_facts(root, files, catalog, summaries, facts_key, sources)
+    kept = set(files.values())
+    if len(summaries) != before or any(d not in kept for d in summaries):
+        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d in kept})
+    _save(cache_dir, _cache_name(config_key, "facts"), {
         "files_key": files_key,
         "files": {r: [stats[r], files[r]] for r in files},
-        "summaries": {d: s for d, s in summaries.items() if d in kept},
         "facts": facts.to_json(),
     })
     return facts
 
 
-def _cache_name(config_key: str) -> str:
-    return f"project-{config_key}.json"
+def _cache_name(config_key: str, part: str) -> str:
+    """The facts (small: read by every run) and the index of summaries (read only when a
+    file changed) are two files."""
+    return f"project-{part}-{config_key}.json"
 
 
-def _load(cache_dir: Optional[Path], config_key: str) -> dict:
+def _load(cache_dir: Optional[Path], name: str) -> dict:
     if cache_dir is None:
         return {}
     from ac_fixer import runner
@@ -1382,7 +1401,6 @@ def _load(cache_dir: Optional[Path], config_key: str) -> dict:
         return {}
     if fd is None:
         return {}
-    name = _cache_name(config_key)
     try:
         data = runner._read_in(fd, name, runner.MAX_CACHE_BYTES)
     finally:
@@ -1401,7 +1419,7 @@ def _load(cache_dir: Optional[Path], config_key: str) -> dict:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _save(cache_dir: Optional[Path], config_key: str, data: dict) -> None:
+def _save(cache_dir: Optional[Path], name: str, data: dict) -> None:
     if cache_dir is None:
         return
     from ac_fixer import runner
@@ -1411,7 +1429,6 @@ def _save(cache_dir: Optional[Path], config_key: str, data: dict) -> None:
         fd = runner._open_checked_folder(cache_dir, create=True, private=False)
     except runner.CacheRefused:
         return
-    name = _cache_name(config_key)
     temp = None
     try:
         payload = json.dumps(data).encode()
