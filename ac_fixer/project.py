@@ -885,25 +885,32 @@ def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -
     """Forwarding wrappers, to a fixpoint (a wrapper of a wrapper)."""
     wrappers: dict = {}
     changed = True
+    catalog_names = catalog.short_names()
     while changed:
         changed = False
+        # Only a call whose last name is catalogued or a wrapper's can forward: the others
+        # are never resolved (resolving reads the modules they come from).
+        names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
         for relative, module, qualname, function in candidates:
             full = f"{module}.{qualname}"
-            if full in wrappers:
+            if full in wrappers or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
                 continue
-            found = _forwarder(project, relative, full, function, catalog, wrappers)
+            found = _forwarder(project, relative, full, function, catalog, wrappers, names)
             if found is not None:
                 wrappers[full] = found
                 changed = True
     return wrappers
 
 
-def _forwarder(project: _Project, relative: str, full: str, function: dict, catalog, wrappers) -> Optional[Wrapper]:
+def _forwarder(project: _Project, relative: str, full: str, function: dict, catalog, wrappers,
+               names: frozenset) -> Optional[Wrapper]:
     params = function["params"]
     stores = set(function["stores"])
     reached = []  # (target, mode param name or None, flag param name, line, reaches, where)
     forwarded_loads: dict = {}
     for callee, line, record, local in function["forwards"]:
+        if callee.rsplit(".", 1)[-1] not in names:
+            continue
         qualname = project.resolve_call(relative, callee, function["class"], None, local)
         if qualname is None:
             continue
@@ -1056,12 +1063,13 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
     """Constants of other modules that a catalogued call (or a wrapper's) in the triggered
     files passes as its mode: ``UP_MODE`` imported by name, ``cfg.UP_MODE`` of a module."""
     wanted: dict = {}  # canonical qualname -> (relative of the defining module, name)
+    names = catalog.short_names()
     for relative in triggered:
         summary = project.summary(relative)
         if summary is None:
             continue
         for callee, line, klass, self_name, local, record in summary["calls"]:
-            if callee.rsplit(".", 1)[-1] not in catalog.short_names():
+            if callee.rsplit(".", 1)[-1] not in names:
                 continue
             resolved = project.resolve_call(relative, callee, None, None, local)
             target = catalog.lookup(resolved) if resolved else None
@@ -1116,6 +1124,7 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     """For each catalogued call whose mode is a parameter of its function (or ``self.<attr>``
     set from a constructor parameter) and whose align_corners is left implicit: the modes
     every call in the project passes."""
+    names = catalog.short_names()
     for relative in triggered:
         summary = project.summary(relative)
         named = project.module_of.get(relative)
@@ -1126,6 +1135,8 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
             if full in facts.wrappers:
                 continue
             for callee, line, record, local in function["forwards"]:
+                if callee.rsplit(".", 1)[-1] not in names:
+                    continue
                 resolved = project.resolve_call(relative, callee, function["class"], None, local)
                 target = catalog.lookup(resolved) if resolved else None
                 if target is None or target.mode_param is None or target.every_mode or target.rule is None:
