@@ -40,8 +40,12 @@ from typing import Iterable, Optional
 from ac_fixer import catalog as cat
 
 SUMMARY_VERSION = "1"
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _NOT = ["?"]  # a value that is not a literal, in a summary (JSON)
 _MAX_DEPTH = 8
+# A decision that needs more files than this read (the callers of a function, the writes
+# that could rebind a constant) is not made: the site stays undecided, and says why.
+MAX_EVIDENCE_FILES = 64
 
 
 # --------------------------------------------------------------------------- one module (ast)
@@ -79,11 +83,22 @@ def _arg_record(node: ast.expr, params: frozenset, is_local=lambda name: False) 
         body, orelse = _literal(node.body), _literal(node.orelse)
         if body[0] and orelse[0]:
             return ["alt", [body[1], orelse[1]]]
-    try:
-        text = ast.unparse(node)
-    except Exception:  # unparse of unusual trees: only a description is lost
-        text = "an expression"
-    return ["?", text[:60]]
+    return ["?", _describe(node)]
+
+
+def _describe(node: ast.expr) -> str:
+    """A short description of a value that is not a literal (ast.unparse costs too much
+    over a whole project)."""
+    if isinstance(node, ast.Call):
+        callee = _dotted(node.func)
+        return f"{callee}(...)" if callee else "a call result"
+    if isinstance(node, ast.Subscript):
+        base = _dotted(node.value)
+        return f"{base}[...]" if base else "a subscript"
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    dotted = _dotted(node)
+    return dotted or "an expression"
 
 
 def _call_record(call: ast.Call, params: frozenset, is_local=lambda name: False) -> dict:
@@ -124,27 +139,22 @@ def _params_of(args: ast.arguments) -> dict:
     }
 
 
-_LEAVES = (ast.Return, ast.Yield, ast.YieldFrom, ast.Await, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-def _harmless_test_use(function: ast.AST, name_node: ast.Name, parents: dict) -> bool:
-    """A read of the parameter in an ``if`` test whose branches only call (a warning) and
-    never return, raise or bind: the value reaching the call is the same either way. A
-    comparison with None is never harmless (an ``is None`` branch decides a value)."""
-    node = name_node
-    while node in parents:
-        parent = parents[node]
-        if isinstance(parent, ast.Compare) and any(_literal(c) == (True, None) for c in [parent.left, *parent.comparators]):
-            return False
-        if isinstance(parent, ast.If) and node is parent.test:
-            # Statements that bind other names or warn cannot change the parameter (its
-            # own stores are checked apart); a return would send another value.
-            statements = ast.walk(ast.Module(body=parent.body + parent.orelse, type_ignores=[]))
-            return not any(isinstance(s, _LEAVES) for s in statements)
-        if isinstance(parent, (ast.stmt, ast.Lambda)) or parent is function:
-            return False
-        node = parent
-    return False
+def _test_names(test: ast.expr) -> list:
+    """The Name nodes of an ``if`` test that only read a value: not compared with None
+    (an ``is None`` branch decides a value)."""
+    found, stack = [], [(test, False)]
+    while stack:
+        current, with_none = stack.pop()
+        if isinstance(current, ast.Compare):
+            with_none = with_none or any(_literal(c) == (True, None) for c in [current.left, *current.comparators])
+        if isinstance(current, ast.Name):
+            if not with_none:
+                found.append(current)
+            continue
+        stack.extend((child, with_none) for child in ast.iter_child_nodes(current))
+    return found
 
 
 class _Summarizer(ast.NodeVisitor):
@@ -160,7 +170,8 @@ class _Summarizer(ast.NodeVisitor):
         self.calls: list = []  # [callee dotted, line, enclosing class or None, self name or None, record]
         self.values: list = []  # [dotted, line]: module-level names used other than as a callee
         self._stack: list = []  # (kind, name, node, params, locals)
-        self._parents: dict = {}
+        self._ifs: list = []  # per open `if` in a function: whether its branches return
+        self._visitors: dict = {}
 
     # -- helpers
     def _qual(self) -> str:
@@ -179,10 +190,23 @@ class _Summarizer(ast.NodeVisitor):
         self.bindings[name] = self.bindings.get(name, 0) + 1
 
     def summary(self) -> dict:
+        # Only what names a module-level binding (an import, a def, a class, a constant) or
+        # `self` can ever resolve to something of the project: the rest (builtins, locals'
+        # methods) is dropped, which keeps the cached index small.
+        module_names = self.bindings
+        for function in self.functions.values():
+            function["forwards"] = [
+                f for f in function["forwards"] if not f[3] and f[0].split(".", 1)[0] in module_names
+            ]
         return {
-            "imports": self.imports, "bindings": self.bindings, "literals": self.literals,
+            "imports": self.imports, "bindings": self.bindings,
+            "literals": {k: v for k, v in self.literals.items() if v is None or isinstance(v, str)},
             "attr_stores": sorted(self.attr_stores), "functions": self.functions, "classes": self.classes,
-            "calls": self.calls, "values": self.values,
+            "calls": [
+                c for c in self.calls
+                if not c[4] and (c[0].split(".", 1)[0] in module_names or c[0].split(".", 1)[0] == c[3])
+            ],
+            "values": [v for v in self.values if v[0].split(".", 1)[0] in module_names],
         }
 
     # -- module-level bindings
@@ -398,18 +422,58 @@ class _Summarizer(ast.NodeVisitor):
         for entry in self._stack:
             if entry[0] == "function" and node.id in entry[3]:
                 loads = entry[8]["loads"]
-                harmless = entry is self._stack[-1] and _harmless_test_use(entry[2], node, self._parents)
-                loads.setdefault(node.id, [0, 0])[1 if harmless else 0] += 1
+                loads.setdefault(node.id, [0, 0])[0] += 1
+
+    def visit_If(self, node: ast.If) -> None:
+        """A parameter read in an ``if`` test whose branches never return or yield is
+        harmless: statements that bind other names or warn cannot change it (its own
+        stores are checked apart); a return would send another value."""
+        function = self._function()
+        if function is None:
+            self.generic_visit(node)
+            return
+        self._ifs.append(False)
+        self.generic_visit(node)
+        leaves = self._ifs.pop()
+        if self._ifs and leaves:
+            self._ifs[-1] = True
+        if leaves:
+            return
+        loads = function[8]["loads"]
+        for name in _test_names(node.test):
+            if name.id in function[3] and loads.get(name.id, [0, 0])[0] > 0:
+                loads[name.id][0] -= 1
+                loads[name.id][1] += 1
+
+    def _leaves(self, node) -> None:
+        if self._ifs:
+            self._ifs[-1] = True
+        self.generic_visit(node)
+
+    visit_Return = visit_Yield = visit_YieldFrom = visit_Await = _leaves
+
+    # NodeVisitor's dispatch, without its per-node string building and iter_fields: the
+    # index reads every node of the files it parses, so this is most of its time.
+    def visit(self, node: ast.AST):
+        kind = type(node)
+        method = self._visitors.get(kind)
+        if method is None:
+            method = self._visitors[kind] = getattr(self, "visit_" + kind.__name__, self.generic_visit)
+        return method(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self._parents[child] = node
-            self.visit(child)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                if not isinstance(value, _SKIPPED):
+                    self.visit(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
+                        self.visit(item)
 
-    def visit(self, node: ast.AST):
-        for child in ast.iter_child_nodes(node):
-            self._parents[child] = node
-        return super().visit(node)
+
+_SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
 
 
 def summarize(source: bytes) -> Optional[dict]:
@@ -657,6 +721,21 @@ class _Project:
                 self.module_of[relative] = named
                 self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
+        self._imports: dict = {}
+        self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
+        self._canonical: dict = {}
+
+    def files_naming(self, name: str) -> list:
+        """The files whose text holds the identifier ``name`` (anywhere: code, strings,
+        comments -- a superset of those that refer to it), in path order."""
+        found = []
+        for relative in sorted(self.files):
+            words = self._words.get(relative)
+            if words is None:
+                words = self._words[relative] = frozenset(_IDENTIFIER.findall(self.source(relative)))
+            if name.encode() in words:
+                found.append(relative)
+        return found
 
     def source(self, relative: str) -> bytes:
         if relative not in self.sources:
@@ -684,6 +763,12 @@ class _Project:
 
     def imports_of(self, relative: str) -> dict:
         """Module-level imports of a file: local name -> absolute qualified name."""
+        found = self._imports.get(relative)
+        if found is None:
+            found = self._imports[relative] = self._read_imports(relative)
+        return found
+
+    def _read_imports(self, relative: str) -> dict:
         summary = self.summary(relative)
         named = self.module_of.get(relative)
         found = {}
@@ -700,6 +785,11 @@ class _Project:
 
     def canonical(self, qualname: str, depth: int = 0) -> str:
         """Follow re-exports (``from .ops import resize`` in ``__init__``) to the definition."""
+        if depth == 0:
+            found = self._canonical.get(qualname)
+            if found is None:
+                found = self._canonical[qualname] = self.canonical(qualname, 1)
+            return found
         if depth > _MAX_DEPTH:
             return qualname
         parts = qualname.split(".")
@@ -796,25 +886,32 @@ def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -
     """Forwarding wrappers, to a fixpoint (a wrapper of a wrapper)."""
     wrappers: dict = {}
     changed = True
+    catalog_names = catalog.short_names()
     while changed:
         changed = False
+        # Only a call whose last name is catalogued or a wrapper's can forward: the others
+        # are never resolved (resolving reads the modules they come from).
+        names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
         for relative, module, qualname, function in candidates:
             full = f"{module}.{qualname}"
-            if full in wrappers:
+            if full in wrappers or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
                 continue
-            found = _forwarder(project, relative, full, function, catalog, wrappers)
+            found = _forwarder(project, relative, full, function, catalog, wrappers, names)
             if found is not None:
                 wrappers[full] = found
                 changed = True
     return wrappers
 
 
-def _forwarder(project: _Project, relative: str, full: str, function: dict, catalog, wrappers) -> Optional[Wrapper]:
+def _forwarder(project: _Project, relative: str, full: str, function: dict, catalog, wrappers,
+               names: frozenset) -> Optional[Wrapper]:
     params = function["params"]
     stores = set(function["stores"])
     reached = []  # (target, mode param name or None, flag param name, line, reaches, where)
     forwarded_loads: dict = {}
     for callee, line, record, local in function["forwards"]:
+        if callee.rsplit(".", 1)[-1] not in names:
+            continue
         qualname = project.resolve_call(relative, callee, function["class"], None, local)
         if qualname is None:
             continue
@@ -883,11 +980,33 @@ def _forwarder(project: _Project, relative: str, full: str, function: dict, cata
     return Wrapper(target, reaches, where, mode_name)
 
 
-def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str) -> ProjectFacts:
+def _summarize_in_workers(project: _Project, relatives: list) -> None:
+    """Parse the files the index will certainly read in worker processes (one per CPU)."""
+    from ac_fixer.runner import worker_count
+
+    missing = [r for r in relatives if project.files[r] not in project.summaries]
+    workers = worker_count(0)
+    if workers < 2 or len(missing) < 32 or not hasattr(os, "fork"):
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    sources = [project.source(r) for r in missing]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for relative, summary in zip(missing, pool.map(summarize, sources, chunksize=8)):
+                project.summaries[project.files[relative]] = summary
+    except Exception:  # a worker that died: the files are parsed here, on demand
+        return
+
+
+def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
+                sources: Optional[dict] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest)."""
-    project = _Project(root, files, catalog, summaries, {})
+    project = _Project(root, files, catalog, summaries, dict(sources or {}))
     needles = [n.encode() for n in catalog.short_names()]
     triggered = [r for r in sorted(files) if any(n in project.source(r) for n in needles)]
+    _summarize_in_workers(project, triggered)
     candidates = []
     mode_sites = []  # (relative, module, function qualname, function, param or ("self", attr))
     for relative in triggered:
@@ -904,7 +1023,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     while True:
         wrappers = _infer_wrappers(project, candidates, catalog)
         names = {q.rsplit(".", 1)[-1].encode() for q in wrappers}
-        more = [r for r in sorted(files) if r not in seen and any(n in project.source(r) for n in names)]
+        more = sorted({r for n in names for r in project.files_naming(n.decode())} - seen)
         if not more:
             break
         for relative in more:
@@ -926,9 +1045,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             owner, _, method = qualname.rpartition(".")
         short = owner.rsplit(".", 1)[-1]
         aliases = set()
-        for relative in sorted(project.files):
-            if short.encode() not in project.source(relative):
-                continue
+        for relative in project.files_naming(short):
             named = project.module_of.get(relative)
             if named is None:
                 continue
@@ -938,22 +1055,30 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
         aliases.discard(qualname)
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
     catalog_with = catalog.with_targets(facts.targets())
-    _collect_constants(project, triggered, facts)
+    _collect_constants(project, triggered, catalog_with, facts)
     _collect_evidence(project, triggered, catalog_with, facts)
     return facts
 
 
-def _collect_constants(project: _Project, triggered: list, facts: ProjectFacts) -> None:
-    """Constants of other modules that the triggered files import (by name or as a module)."""
+def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog, facts: ProjectFacts) -> None:
+    """Constants of other modules that a catalogued call (or a wrapper's) in the triggered
+    files passes as its mode: ``UP_MODE`` imported by name, ``cfg.UP_MODE`` of a module."""
     wanted: dict = {}  # canonical qualname -> (relative of the defining module, name)
+    names = catalog.short_names()
     for relative in triggered:
-        for local, imported in project.imports_of(relative).items():
-            canonical = project.canonical(imported)
-            found = project.module_summary(canonical)
-            if found is not None:  # a module: all of its string constants
-                for name, value in found[1]["literals"].items():
-                    if isinstance(value, str) or value is None:
-                        wanted[f"{canonical}.{name}"] = (found[0], name)
+        summary = project.summary(relative)
+        if summary is None:
+            continue
+        for callee, line, klass, self_name, local, record in summary["calls"]:
+            if callee.rsplit(".", 1)[-1] not in names:
+                continue
+            resolved = project.resolve_call(relative, callee, None, None, local)
+            target = catalog.lookup(resolved) if resolved else None
+            bound = _bind_target(record, target) if target is not None else None
+            if bound is None or not isinstance(bound[0], list) or bound[0][0] != "name":
+                continue
+            canonical = project.resolve_call(relative, bound[0][1], None, None, False)
+            if canonical is None or canonical in wanted:
                 continue
             module, _, name = canonical.rpartition(".")
             found = project.module_summary(module)
@@ -966,11 +1091,13 @@ def _collect_constants(project: _Project, triggered: list, facts: ProjectFacts) 
             rebound = f"`{qualname}` is bound {summary['bindings'].get(name)} times in {relative} (`global` writes included)"
         # Never rebound anywhere: no `x.NAME = ...`, and no module that imports it binds
         # the name again (a `global` write there).
-        for other in sorted(project.files):
+        naming = project.files_naming(name)
+        if len(naming) > MAX_EVIDENCE_FILES:
+            rebound = f"{len(naming)} files name `{name}`: too many to read to tell it is never rebound"
+            naming = []
+        for other in naming:
             if rebound is not None:
                 break
-            if name.encode() not in project.source(other):
-                continue
             other_summary = project.summary(other)
             if other_summary is None:
                 continue
@@ -998,6 +1125,7 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     """For each catalogued call whose mode is a parameter of its function (or ``self.<attr>``
     set from a constructor parameter) and whose align_corners is left implicit: the modes
     every call in the project passes."""
+    names = catalog.short_names()
     for relative in triggered:
         summary = project.summary(relative)
         named = project.module_of.get(relative)
@@ -1008,6 +1136,8 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
             if full in facts.wrappers:
                 continue
             for callee, line, record, local in function["forwards"]:
+                if callee.rsplit(".", 1)[-1] not in names:
+                    continue
                 resolved = project.resolve_call(relative, callee, function["class"], None, local)
                 target = catalog.lookup(resolved) if resolved else None
                 if target is None or target.mode_param is None or target.every_mode or target.rule is None:
@@ -1048,6 +1178,11 @@ def _parameter_evidence(project: _Project, function_qualname: str, param: str, v
     if param in function["stores"]:
         return Evidence((), (f"`{param}` is assigned in `{function_qualname}`",))
     short = function_qualname.rsplit(".", 1)[-1]
+    if short == "__init__" and function["method"]:
+        # A constructor's callers are the constructions of its class.
+        klass = function_qualname.rsplit(".", 1)[0]
+        return _call_evidence(project, function_qualname, short, function, param, visiting, method=True,
+                              constructed=klass)
     return _call_evidence(project, function_qualname, short, function, param, visiting, method=function["method"])
 
 
@@ -1055,11 +1190,12 @@ def _call_evidence(project, callee_qualname, short, function, param, visiting, *
     values, unknown = [], []
     params = function["params"]
     class_name = function["class"]
-    for relative in sorted(project.files):
-        source = project.source(relative)
-        names = [short] if constructed is None else [constructed.rsplit(".", 1)[-1]]
-        if not any(n.encode() in source for n in names):
-            continue
+    names = [short] if constructed is None else [constructed.rsplit(".", 1)[-1]]
+    naming = project.files_naming(names[0])
+    if len(naming) > MAX_EVIDENCE_FILES:
+        # Reading them all would cost more than the check: the site stays undecided.
+        return Evidence((), (f"{len(naming)} files name `{names[0]}`: too many to read for a decision",))
+    for relative in naming:
         summary = project.summary(relative)
         if summary is None:
             continue
@@ -1132,11 +1268,13 @@ def _constant_value(project: _Project, qualname: str) -> Optional[tuple]:
     summary = found[1]
     if summary["bindings"].get(name) != 1 or name not in summary["literals"]:
         return None
-    for other in sorted(project.files):
-        if name.encode() in project.source(other):
-            other_summary = project.summary(other)
-            if other_summary is not None and name in other_summary["attr_stores"]:
-                return None
+    naming = project.files_naming(name)
+    if len(naming) > MAX_EVIDENCE_FILES:
+        return None
+    for other in naming:
+        other_summary = project.summary(other)
+        if other_summary is not None and name in other_summary["attr_stores"]:
+            return None
     return (summary["literals"][name],)
 
 
@@ -1168,9 +1306,10 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
     # Subclasses: with an __init__ of their own they pass what they like; without, their
     # constructions are this class's.
     constructed = [qualname]
-    for other in sorted(project.files):
-        if klass.rsplit(".", 1)[-1].encode() not in project.source(other):
-            continue
+    naming = project.files_naming(klass.rsplit(".", 1)[-1])
+    if len(naming) > MAX_EVIDENCE_FILES:
+        return Evidence((), (f"{len(naming)} files name `{klass}`: too many to read for a decision",))
+    for other in naming:
         other_summary = project.summary(other)
         named = project.module_of.get(other)
         if other_summary is None or named is None:
@@ -1220,14 +1359,13 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
                                [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
                                str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
-    stored = _load(cache_dir, config_key)
+    stored = _load(cache_dir, _cache_name(config_key, "facts"))
     if stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
         try:
             return ProjectFacts.from_json(stored["facts"])
         except (KeyError, TypeError, ValueError, IndexError):
             pass
     known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
-    summaries = stored.get("summaries", {}) if isinstance(stored.get("summaries"), dict) else {}
     files, sources = {}, {}
     for relative, sig in stats.items():
         entry = known.get(relative)
@@ -1242,22 +1380,28 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         files[relative] = _digest(data)
     # The facts' key: what they were computed from (content, not times).
     facts_key = _digest(json.dumps([config_key, sorted(files.items())]).encode())
-    facts = build_facts(root, files, catalog, summaries, facts_key)
-    kept = {d for d in files.values()}
-    _save(cache_dir, config_key, {
+    summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
+    summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
+    before = len(summaries)
+    facts = build_facts(root, files, catalog, summaries, facts_key, sources)
+    kept = set(files.values())
+    if len(summaries) != before or any(d not in kept for d in summaries):
+        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d in kept})
+    _save(cache_dir, _cache_name(config_key, "facts"), {
         "files_key": files_key,
         "files": {r: [stats[r], files[r]] for r in files},
-        "summaries": {d: s for d, s in summaries.items() if d in kept},
         "facts": facts.to_json(),
     })
     return facts
 
 
-def _cache_name(config_key: str) -> str:
-    return f"project-{config_key}.json"
+def _cache_name(config_key: str, part: str) -> str:
+    """The facts (small: read by every run) and the index of summaries (read only when a
+    file changed) are two files."""
+    return f"project-{part}-{config_key}.json"
 
 
-def _load(cache_dir: Optional[Path], config_key: str) -> dict:
+def _load(cache_dir: Optional[Path], name: str) -> dict:
     if cache_dir is None:
         return {}
     from ac_fixer import runner
@@ -1269,7 +1413,6 @@ def _load(cache_dir: Optional[Path], config_key: str) -> dict:
         return {}
     if fd is None:
         return {}
-    name = _cache_name(config_key)
     try:
         data = runner._read_in(fd, name, runner.MAX_CACHE_BYTES)
     finally:
@@ -1288,7 +1431,7 @@ def _load(cache_dir: Optional[Path], config_key: str) -> dict:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _save(cache_dir: Optional[Path], config_key: str, data: dict) -> None:
+def _save(cache_dir: Optional[Path], name: str, data: dict) -> None:
     if cache_dir is None:
         return
     from ac_fixer import runner
@@ -1298,7 +1441,6 @@ def _save(cache_dir: Optional[Path], config_key: str, data: dict) -> None:
         fd = runner._open_checked_folder(cache_dir, create=True, private=False)
     except runner.CacheRefused:
         return
-    name = _cache_name(config_key)
     temp = None
     try:
         payload = json.dumps(data).encode()

@@ -560,7 +560,9 @@ CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"
 
 
 def _written_by_us(name: str) -> bool:
-    return name == ".gitignore" or name.endswith(".tmp") or (name.startswith("findings-") and name.endswith(".json"))
+    return name == ".gitignore" or name.endswith(".tmp") or (
+        name.startswith(("findings-", "project-")) and name.endswith(".json")
+    )
 
 
 def remove_cache_folder(path: Path) -> tuple:

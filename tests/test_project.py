@@ -270,3 +270,15 @@ def test_inferred_wrapper_is_a_user_target_row(tmp_path):
     assert set(facts.wrappers) == {
         "mmlite.ops.wrappers.resize", "mmlite.ops.wrappers.resize_twice", "mmlite.ops.wrappers.Resizer.resize",
     }
+
+
+def test_worker_processes_see_the_project(tmp_path):
+    """Enough files for worker processes: they get the project's facts with the settings."""
+    folder = _copy("wrappers", tmp_path)
+    for index in range(10):
+        (folder / "mmlite" / "models" / f"extra{index}.py").write_text(
+            f"from mmlite import resize\n\n\ndef f{index}(x):\n    return resize(x, scale_factor=2, mode='bilinear')\n"
+        )
+    one = _findings(folder, "--jobs", "1", ".")
+    two = _findings(folder, "--jobs", "2", ".")
+    assert one == two and len(one) == 18
