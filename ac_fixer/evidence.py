@@ -209,7 +209,12 @@ def promote(analysis, settings) -> None:
     if not isinstance(evidence, FileEvidence):
         return
     catalog = settings.catalog
-    undecided = [f for f in analysis.findings if f.code == cat.UNKNOWN_MODE and not f.fixable]
+    # ACF003, and the closed-world ACF001 of the project-wide analysis (unsafe: decided from
+    # the project's calls, which code outside the project may not follow).
+    undecided = [
+        f for f in analysis.findings
+        if (f.code == cat.UNKNOWN_MODE and not f.fixable) or (f.code == cat.MISSING_FLAG and f.fixable and f.unsafe)
+    ]
     if not undecided:
         return
     matched = _matching(evidence, undecided)
@@ -230,12 +235,24 @@ def promote(analysis, settings) -> None:
             f"mode{'s' if len(modes) != 1 else ''} {', '.join(repr(m) for m in modes) or 'none'}"
         )
         if not all(site.proved(catalog) for site in sites):
+            rejected = not all(m in catalog.modes_using_flag for m in modes) and not target.every_mode
             why = (
                 "a mode that rejects align_corners was seen"
-                if not all(m in catalog.modes_using_flag for m in modes) and not target.every_mode
+                if rejected
                 else "the shadow run with align_corners=False was not equal (or did not run)"
             )
             finding.message += f" [{seen}: not fixed, {why}]"
+            if rejected and finding.fixable:
+                # The closed world was wrong at run time: its fix would raise there.
+                finding.fixable, finding.fix = False, None
+                analysis.edits[id(finding)] = []
+            continue
+        if finding.code == cat.MISSING_FLAG:  # a closed-world decision the runs confirm
+            finding.unsafe = False
+            finding.message += f" [{seen}, shadow run equal: applied with --evidence]"
+            finding.extra["evidence"] = {
+                "source": "runtime", "calls": calls, "modes": list(modes), "report": evidence.report,
+            }
             continue
         edits = _flag_edits(analysis.nodes.get(id(finding)), target, "True" if settings.value else "False")
         if edits is None or settings.value:

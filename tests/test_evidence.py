@@ -343,3 +343,39 @@ def test_the_pytest_plugins_report_drives_the_same_fixes(project):
     fixable = {(f["path"], f["line"]) for f in from_plugin if f["fixable"]}
     assert len(fixable) == 4
     assert fixable == {(f["path"], f["line"]) for f in from_audit if f["fixable"]}
+
+
+# --------------------------------------------------------------------------- closed-world decisions
+
+
+def _synthetic_report(folder: Path, path: str, line: int, function: str, modes: list, equal) -> None:
+    digest = hashlib.sha256((folder / path).read_bytes()).hexdigest()
+    site = {
+        "path": path, "line": line, "function": function, "modes": modes, "calls": 3, "static_code": None,
+        "equal": equal, "fixable": equal is True, "shapes": [], "dtypes": [], "devices": [], "version": 2,
+        "sha256": digest, "call_sites": [],
+    }
+    (folder / "report.json").write_text(json.dumps([site]))
+
+
+def test_a_closed_world_fix_the_runs_confirm_applies_with_evidence_alone(tmp_path):
+    folder = tmp_path / "callers"
+    shutil.copytree(FIXTURES / "projects" / "callers", folder)
+    layers = "net/layers.py"
+    line = _line(folder / layers, "return F.interpolate(x, scale_factor=2, mode=mode)")
+    _synthetic_report(folder, layers, line, "torch.nn.functional.interpolate", ["bilinear"], True)
+    findings = {f["line"]: f for f in _json_findings(folder, "--evidence", "report.json", layers)}
+    assert findings[line]["fixable"] is True and findings[line]["applicability"] == "evidence"
+    others = [f for n, f in findings.items() if n != line and f["code"] == "ACF001"]
+    assert others and all(f["fixable"] is False and f["applicability"] == "unsafe" for f in others)
+
+
+def test_a_closed_world_decision_the_runs_contradict_is_not_fixed(tmp_path):
+    folder = tmp_path / "callers"
+    shutil.copytree(FIXTURES / "projects" / "callers", folder)
+    layers = "net/layers.py"
+    line = _line(folder / layers, "return F.interpolate(x, scale_factor=2, mode=mode)")
+    _synthetic_report(folder, layers, line, "torch.nn.functional.interpolate", ["bilinear", "nearest"], True)
+    findings = {f["line"]: f for f in _json_findings(folder, "--unsafe-fixes", "--evidence", "report.json", layers)}
+    assert findings[line]["fixable"] is False
+    assert "a mode that rejects align_corners was seen" in findings[line]["message"]
