@@ -311,3 +311,17 @@ def evidence_summary(findings, *, applied: bool) -> Optional[str]:
         f"call{'s' if calls != 1 else ''}, mode{'s' if len(modes) != 1 else ''} {', '.join(modes)}), "
         "not on the source alone."
     )
+
+
+def carry_notes(before: list, after: list) -> None:
+    """The remaining findings of a fixed file, recomputed from its new bytes (which the
+    audit never saw), keep what the evidence said of them: its note, and a fix it took
+    away. Paired in file order; nothing is carried unless each pair is the same call's."""
+    if len(before) != len(after):
+        return
+    if any((a.code, a.function, a.cell) != (b.code, b.function, b.cell) for a, b in zip(before, after)):
+        return
+    for old, new in zip(before, after):
+        if "[runtime evidence (" in old.message and "[runtime evidence (" not in new.message:
+            new.message = old.message
+            new.fixable, new.fix, new.unsafe = old.fixable, old.fix, old.unsafe

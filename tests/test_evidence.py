@@ -115,8 +115,8 @@ def test_fix_writes_align_corners_false_at_the_proved_sites_only(project):
     before = (project / MODEL).read_text()
     result = run_cli(["check", "--no-cache", "--fix", "--evidence", "audit.json", "."], cwd=project)
     assert result.exit_code == 1  # the two sites the audit did not prove remain
-    assert "Fixed 4 errors.\n4 of them rest on runtime evidence (audit.json: 4 recorded calls, modes bicubic, bilinear)" \
-        in result.stdout
+    note = "4 of them rest on runtime evidence (audit.json: 4 recorded calls, modes bicubic, bilinear)"
+    assert f"Fixed 4 errors.\n{note}" in result.stdout
     after = (project / MODEL).read_text()
     flag = ", align_corners=False)"
     expected = (
@@ -126,6 +126,11 @@ def test_fix_writes_align_corners_false_at_the_proved_sites_only(project):
     )
     assert after == expected != before
     assert "mode=mode, align_corners=False)  # ACF003" in (project / BLOCKS).read_text()
+    # The two left keep what the audit saw there, at their places in the fixed file.
+    remaining = [line for line in result.stdout.splitlines() if ": ACF003 " in line]
+    assert len(remaining) == 2 and all("a mode that rejects align_corners was seen" in line for line in remaining)
+    head = _line(project / MODEL, "return F.interpolate(x, scale_factor=2, mode=self.mode)")
+    assert remaining[0].startswith(f"{MODEL}:{head}:")
     assert (project / "evpkg/ops.py").read_bytes() == (PROJECT / "evpkg/ops.py").read_bytes()
     assert (project / "run.py").read_bytes() == (PROJECT / "run.py").read_bytes()
 
