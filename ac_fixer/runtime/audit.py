@@ -345,24 +345,33 @@ class _Several:
         return [self.site, *self.callers]
 
 
-# code object -> its parameter names when one of them may be the flag, else None (no
-# frame's locals are read for a function that cannot be a forwarding wrapper).
+# id(code) -> (code, parameters named like the flag, like the mode, all parameters), for the
+# functions on a forwarding walk (keyed by id, kept alive by the entry: hashing a code
+# object is costly); a function without a flag-like parameter is never a forwarding wrapper.
 _forwarding_shapes: dict = {}
 
 
-def _parameters_if_forwarding(code):
-    names = _forwarding_shapes.get(code, _UNSEEN)
-    if names is _UNSEEN:
+_walk_paths: dict = {}  # id(code) -> (code, what _classify says of its file)
+
+
+def _walk_path(code):
+    entry = _walk_paths.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _walk_paths[id(code)] = (code, _classify(code.co_filename))
+    return entry[1]
+
+
+def _forwarding_shape(code) -> tuple:
+    entry = _forwarding_shapes.get(id(code))
+    if entry is None or entry[0] is not code:
         names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-        names = _forwarding_shapes[code] = names if any(_is_flag_name(n) for n in names) else None
-    return names
-
-
-def _forwarded_parameter(frame, names, local, value, name_fits) -> bool:
-    """Whether a parameter of ``frame``'s function holds ``value`` itself (``is``): one
-    whose name ``name_fits``, else (a wrapper's own keyword names) exactly one parameter."""
-    holding = [name for name in names if name in local and local[name] is value]
-    return any(name_fits(name) for name in holding) or (value is not None and len(holding) == 1)
+        entry = _forwarding_shapes[id(code)] = (
+            code,
+            tuple(n for n in names if _is_flag_name(n)),
+            tuple(n for n in names if _is_mode_name(n)),
+            names,
+        )
+    return entry
 
 
 def _is_flag_name(name: str) -> bool:
@@ -383,8 +392,8 @@ def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> 
     through wrappers of wrappers, at most :data:`MAX_FORWARDING_DEPTH` frames, and stops
     at torch's or ac-fixer's own code. Never raises."""
     try:
-        if _code_paths.get(frame.f_code) is None:
-            return ()  # torch's or ac-fixer's own code calls torch (classified by _user_site)
+        if _walk_path(frame.f_code) is None:
+            return ()  # torch's or ac-fixer's own code calls torch
         position = spec.flag_position
         passed = (position is not None and len(args) > position) or FLAG in kwargs
         if not passed:
@@ -398,22 +407,21 @@ def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> 
             else:
                 return ()  # torch's default mode: no caller passed it
         sites = []
-        cache = _code_paths
         for _ in range(MAX_FORWARDING_DEPTH):
-            names = _parameters_if_forwarding(frame.f_code)
-            if names is None:
+            _, flags, modes, names = _forwarding_shape(frame.f_code)
+            if not flags:
                 break
             local = frame.f_locals
-            if not _forwarded_parameter(frame, names, local, None, _is_flag_name):
-                break
-            if mode is not None and not _forwarded_parameter(frame, names, local, mode, _is_mode_name):
-                break
+            if not any(local.get(name, _UNSEEN) is None for name in flags):
+                break  # the flag torch got (None) is not a parameter's: not passed on
+            if mode is not None and not any(local.get(name, _UNSEEN) is mode for name in modes):
+                # a wrapper's own name for the mode: exactly one parameter holds it
+                if sum(1 for name in names if local.get(name, _UNSEEN) is mode) != 1:
+                    break
             upper = frame.f_back
             if upper is None:
                 break
-            path = cache.get(upper.f_code, _UNSEEN)
-            if path is _UNSEEN:
-                path = cache[upper.f_code] = _classify(upper.f_code.co_filename)
+            path = _walk_path(upper.f_code)
             if path is None:
                 break  # called by torch or ac-fixer (nn.Module.__call__): not a user's call site
             sites.append((path, upper.f_lineno))
