@@ -134,6 +134,10 @@ def _analyze_file(
         outcome.old_source = source
         if result.remaining:
             outcome.final_findings = _findings_in(item, result.source, settings)
+            if settings.evidence is not None and outcome.final_findings is not None:
+                from ac_fixer.evidence import carry_notes  # the fixed bytes are not what the audit saw
+
+                carry_notes(result.remaining, outcome.final_findings)
     return outcome
 
 
@@ -247,7 +251,7 @@ def _settings_key(settings: Settings) -> str:
     decide findings (so a changed checkout or a fix of ours never reuses older results)."""
     text = repr((
         __version__, _libcst_version(), settings.value, settings.select, settings.ignore, settings.extra_targets,
-        settings.per_file_ignores,
+        settings.per_file_ignores, getattr(settings.project, "key", None),
     ))
     digest = hashlib.sha256(text.encode())
     for name in _CODE_FILES:
@@ -269,7 +273,7 @@ def _libcst_version() -> str:
 
 _CODE_FILES = (
     "catalog.toml", "catalog.py", "analysis.py", "scopes.py", "literals.py", "screen.py",
-    "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py",
+    "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py", "project.py", "project_rules.py",
 )
 
 
@@ -569,7 +573,9 @@ CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"
 
 
 def _written_by_us(name: str) -> bool:
-    return name == ".gitignore" or name.endswith(".tmp") or (name.startswith("findings-") and name.endswith(".json"))
+    return name == ".gitignore" or name.endswith(".tmp") or (
+        name.startswith(("findings-", "project-")) and name.endswith(".json")
+    )
 
 
 def remove_cache_folder(path: Path) -> tuple:
