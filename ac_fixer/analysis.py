@@ -30,6 +30,9 @@ from ac_fixer.fixes import (
 )
 from ac_fixer.findings import NOT_LITERAL, CallArgument, Finding
 from ac_fixer.literals import literal_alternatives, literal_value
+from ac_fixer.project_rules import (
+    closed_world_note, method_qualname, project_attribute_modes, project_modes, wrapper_note,
+)
 from ac_fixer.scopes import ALIAS, IMPORT, LITERAL, OTHER, PARAM, Binding, Scope, dotted_name, import_module_name
 
 PARTIAL_NAMES = frozenset({"functools.partial"})
@@ -54,8 +57,9 @@ class _Reference:
 class ModuleIndex(cst.CSTVisitor):
     """Scopes, bindings, calls and name references of one module, in one walk."""
 
-    def __init__(self) -> None:
+    def __init__(self, project=None) -> None:
         super().__init__()
+        self.project = project  # project.FileContext: resolves relative imports
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.calls: list[_CallSite] = []
@@ -107,7 +111,8 @@ class ModuleIndex(cst.CSTVisitor):
         known, values = literal_alternatives(value)
         if known:
             return Binding(LITERAL, order, values=values)
-        return Binding(OTHER, order)
+        # A call's result keeps its expression: `r = Resizer(); r.resize(...)` (project-wide analysis)
+        return Binding(OTHER, order, expr=value if isinstance(value, cst.Call) else None)
 
     # -- imports
     def visit_Import(self, node: cst.Import) -> None:
@@ -125,6 +130,8 @@ class ModuleIndex(cst.CSTVisitor):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = import_module_name(node)
+        if module is None and node.relative and self.project is not None:
+            module = self.project.absolute(len(node.relative), dotted_name(node.module) if node.module else None)
         if node.module is not None:
             self._not_references.update(id(n) for n in _names_in(node.module))
         if isinstance(node.names, cst.ImportStar):
@@ -207,7 +214,7 @@ class ModuleIndex(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._not_references.add(id(node.name))
         self._bind_other(node.name.value)
-        self._push("function")
+        self._push("function").name = node.name.value
         self._bind_params(node.params)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -223,7 +230,7 @@ class ModuleIndex(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._not_references.add(id(node.name))
         self._bind_other(node.name.value)
-        self._push("class")
+        self._push("class").name = node.name.value
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._pop()
@@ -379,9 +386,10 @@ def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
 
 
 class _Resolver:
-    def __init__(self, index: ModuleIndex, catalog: cat.Catalog):
+    def __init__(self, index: ModuleIndex, catalog: cat.Catalog, project=None):
         self.index = index
         self.catalog = catalog
+        self.project = project  # project.FileContext, or None
 
     def name(self, name: str, scope: Scope, depth: int = 0) -> Optional[str]:
         """The qualified name ``name`` refers to in ``scope``, when it is certain."""
@@ -439,6 +447,10 @@ class _Resolver:
                 binding = bindings[0]
                 if binding.kind == LITERAL and (owner is not scope or binding.order < order):
                     return _Modes(binding.values, None)
+                if self.project is not None:
+                    decided = project_modes(self.project, node, owner, binding)
+                    if decided is not None:
+                        return decided
                 if binding.kind == PARAM:
                     default = _describe_values(binding.values)
                     why = f"parameter `{node.value}`" + (f", default {default}" if default else "")
@@ -446,6 +458,10 @@ class _Resolver:
                 if binding.kind == ALIAS and isinstance(binding.expr, cst.Name) and owner is not scope:
                     return self.mode(binding.expr, binding.scope, order, depth + 1)
             return _Modes(None, f"`{node.value}` is assigned more than once or not from a literal")
+        if isinstance(node, cst.Attribute) and self.project is not None:
+            decided = project_attribute_modes(self.project, self, node, scope)
+            if decided is not None:
+                return decided
         return _Modes(None, f"`{cst.Module([]).code_for_node(node)}` is computed at run time")
 
 
@@ -453,6 +469,10 @@ class _Resolver:
 class _Modes:
     values: Optional[tuple]
     unknown_because: Optional[str]
+    # Decided from the project's calls (project-wide analysis): what was seen, and
+    # whether the decision rests on a closed world (then its fix is unsafe).
+    evidence: tuple = ()
+    closed_world: bool = False
 
     @property
     def known(self) -> bool:
@@ -541,6 +561,7 @@ class _Rules:
         index: ModuleIndex,
         catalog: cat.Catalog,
         value: bool,
+        project=None,
         *,
         path: str = "",
         text: Optional[Callable[[], str]] = None,
@@ -549,7 +570,8 @@ class _Rules:
         self.index = index
         self.catalog = catalog
         self.value = value
-        self.resolve = _Resolver(index, catalog)
+        self.project = project
+        self.resolve = _Resolver(index, catalog, project)
         self._references_by_binding: Optional[dict] = None
         self.path = path
         self._text = text  # the module's source text, read only when an import may go
@@ -575,6 +597,8 @@ class _Rules:
 
     def _target_of(self, site: _CallSite):
         qualname = self.resolve.expression(site.node.func, site.scope)
+        if qualname is None and self.project is not None:
+            qualname = method_qualname(self.project, self.resolve, site.node.func, site.scope)
         if qualname is None:
             return None
         target = self.catalog.lookup(qualname)
@@ -632,6 +656,8 @@ class _Rules:
             else f"{fix} keeps what it computes today"
         )
         implicit = "align_corners=None" if flag is not _ABSENT else "no align_corners"
+        if self.project is not None:
+            consequence += wrapper_note(self.project, target)
         if target.every_mode:
             mode = modes.values[0] if modes.known and len(modes.values) == 1 else None
             return [
@@ -643,15 +669,19 @@ class _Rules:
                 )
             ]
         if not modes.known:
-            return [self._unknown_mode(site, target, modes.unknown_because, (), arguments)]
+            return [self._unknown_mode(site, target, modes.unknown_because, (), arguments, modes.evidence)]
         strings = [m for m in modes.values if isinstance(m, str)]
         if len(strings) != len(modes.values):
-            return [self._unknown_mode(site, target, "the mode may be None", modes.values, arguments)]
+            return [self._unknown_mode(site, target, "the mode may be None", modes.values, arguments, modes.evidence)]
         using = [m for m in strings if m in self.catalog.modes_using_flag]
         if not using:
             return []
         if len(using) != len(strings):
-            return [self._unknown_mode(site, target, "some of its modes reject align_corners", strings, arguments)]
+            return [self._unknown_mode(
+                site, target, "some of its modes reject align_corners", strings, arguments, modes.evidence
+            )]
+        if modes.closed_world:
+            consequence += closed_world_note(modes)
         mode_text = " or ".join(_quote(m) for m in strings)
         if self.value and any(m in self.catalog.modes_rejecting_true for m in strings):
             # lanczos raises ValueError for align_corners=True: only False can be written.
@@ -669,17 +699,19 @@ class _Rules:
                 site.node, cat.MISSING_FLAG,
                 f"`{name}` with mode={mode_text} and {implicit}: {consequence}",
                 target, strings[0] if len(strings) == 1 else None, tuple(strings), fix, edits,
-                changes_behavior=self.value, arguments=arguments, fix_value=self.value,
+                changes_behavior=self.value, arguments=arguments, fix_value=self.value, unsafe=modes.closed_world,
             )
         ]
 
-    def _unknown_mode(self, site, target, why, modes, arguments) -> PendingFinding:
+    def _unknown_mode(self, site, target, why, modes, arguments, evidence=()) -> PendingFinding:
         name = _short(target.name)
         rejecting = ", ".join(sorted(self.catalog.modes_rejecting_flag))
         seen = f" (can be {_describe_values(modes)})" if modes else ""
+        if evidence:  # decided (or not) from the project: say why, and what was seen
+            seen = f"{seen}: {why}; seen: {'; '.join(evidence)}"
         message = (
             f"`{name}` without align_corners and a mode not known statically{seen}"
-            f"{': ' + why if why and not modes else ''}. "
+            f"{': ' + why if why and not modes and not evidence else ''}. "
             f"Adding align_corners raises ValueError if the mode is {rejecting}; "
             "run `ac-fixer audit` to see which modes occur"
         )
@@ -972,12 +1004,13 @@ def analyze_module(
     source_text: Optional[str] = None,
     respect_noqa: bool = True,
     used_names: frozenset = frozenset(),
+    project=None,
 ) -> Analysis:
     catalog = catalog or cat.default_catalog()
-    index = ModuleIndex()
+    index = ModuleIndex(project)
     walk(module, index)
     text_of = (lambda: source_text) if source_text is not None else (lambda: module.code)
-    rules = _Rules(index, catalog, value, path=path, text=text_of, used_names=used_names)
+    rules = _Rules(index, catalog, value, project, path=path, text=text_of, used_names=used_names)
     pending = [p for p in rules.findings() if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})

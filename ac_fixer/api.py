@@ -28,6 +28,10 @@ class Settings:
     extra_targets: tuple = ()
     respect_noqa: bool = True
     per_file_ignores: tuple = ()  # config.PerFileIgnore entries: more codes to ignore per file
+    project: object = None  # project.ProjectFacts: what other files of the project tell
+    # evidence.EvidenceReport (check --evidence), narrowed to one file's FileEvidence
+    # (or None) by evidence.with_file_evidence before its analysis.
+    evidence: object = None
 
     # The project's line length (config.find_line_length): a fix that would make a line
     # longer puts the call's arguments one per line instead. None: no limit.
@@ -145,7 +149,7 @@ def analyze_source(source: bytes, path: str, settings: Settings):
 
     module = parse(source, path)
     try:
-        return analyze_module(
+        analysis = analyze_module(
             module,
             path,
             catalog=settings.catalog,
@@ -154,13 +158,20 @@ def analyze_source(source: bytes, path: str, settings: Settings):
             source_text=source_text(module, source),
             respect_noqa=settings.respect_noqa,
             used_names=frozenset(settings.used_names),
+            project=settings.project.for_path(path) if settings.project is not None else None,
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None
+    if settings.evidence is not None:
+        from ac_fixer.evidence import promote
+
+        promote(analysis, settings)
+    return analysis
 
 
 def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """All findings of one Python source. Raises SourceError for unreadable sources."""
+    settings = _with_evidence(settings, path, source)
     screened = _screened(source, settings, path)
     if screened is None:
         return []
@@ -170,6 +181,15 @@ def check_source(source: bytes, path: str = "<string>", settings: Settings = DEF
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
     sliced = slice_for_check(source, screened)
     return analyze_source(sliced if sliced is not None else source, path, settings).findings
+
+
+def _with_evidence(settings: Settings, path: str, source: bytes) -> Settings:
+    """The runtime evidence of this very source only (check --evidence; see evidence.py)."""
+    if settings.evidence is None:
+        return settings
+    from ac_fixer.evidence import with_file_evidence
+
+    return with_file_evidence(settings, path, source)
 
 
 def should_apply(finding: Finding, settings: Settings) -> bool:
@@ -186,6 +206,7 @@ def fix_source(
 
     The result's ``source`` is the input object itself when nothing changed.
     """
+    settings = _with_evidence(settings, path, source)
     screened = _screened(source, settings, path)
     if screened is None:
         return FixResult(source, [], [])
@@ -248,6 +269,7 @@ def check_source_with_rewrites(source: bytes, path: str = "<string>", settings: 
     the file as read (every edit then goes through the line splice of :func:`fix_source`).
     Raises SourceError like :func:`check_source`.
     """
+    settings = _with_evidence(settings, path, source)
     screened = _screened(source, settings, path)
     if screened is None:
         return [], []

@@ -37,7 +37,7 @@ def settings_key(settings: Settings, package_dir: Path = PACKAGE_DIR) -> str:
     reuses older results)."""
     text = repr((
         __version__, _libcst_version(), settings.value, settings.select, settings.ignore, settings.extra_targets,
-        settings.per_file_ignores,
+        settings.per_file_ignores, getattr(settings.project, "key", None),
     ))
     digest = hashlib.sha256(text.encode())
     own = _own_digest() if Path(package_dir) == PACKAGE_DIR else package_digest(package_dir)
@@ -273,6 +273,58 @@ def mac(key: bytes, name: str, payload: bytes) -> bytes:
     return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
 
 
+def load_signed(cache_dir: Optional[Path], name: str) -> dict:
+    """The JSON object of the signed file ``name`` in ``cache_dir`` (another cache of the
+    package's, e.g. the project index), {} when absent, refused or not signed by this user."""
+    if cache_dir is None:
+        return {}
+    try:
+        secret = user_key()
+        fd = _open_checked_folder(cache_dir, create=False, private=False)
+    except CacheRefused:
+        return {}
+    if fd is None:
+        return {}
+    try:
+        data = _read_in(fd, name, MAX_CACHE_BYTES)
+    finally:
+        os.close(fd)
+    if data is None or not data.startswith(CACHE_MAGIC):
+        return {}
+    signed, _, payload = data[len(CACHE_MAGIC):].partition(b"\n")
+    if not hmac.compare_digest(signed, mac(secret, name, payload)):
+        return {}
+    try:
+        parsed = json.loads(payload)
+    except (ValueError, RecursionError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def save_signed(cache_dir: Optional[Path], name: str, data: dict) -> None:
+    """Write ``data`` as the signed file ``name`` in ``cache_dir`` (atomically; a cache that
+    cannot be written only costs time)."""
+    if cache_dir is None:
+        return
+    try:
+        secret = user_key()
+        fd = _open_checked_folder(cache_dir, create=True, private=False)
+    except CacheRefused:
+        return
+    temp = None
+    try:
+        payload = json.dumps(data).encode()
+        temp = _temp_in(fd, name, CACHE_MAGIC + mac(secret, name, payload) + b"\n" + payload)
+        os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
+        temp = None
+    except (OSError, ValueError, NotImplementedError):
+        pass
+    finally:
+        if temp is not None:
+            _unlink_in(fd, temp)
+        os.close(fd)
+
+
 class Cache:
     """Findings per file, for one tool version and configuration, keyed by the file's
     content.
@@ -379,7 +431,9 @@ CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"
 
 
 def _written_by_us(name: str) -> bool:
-    return name == ".gitignore" or name.endswith(".tmp") or (name.startswith("findings-") and name.endswith(".json"))
+    return name == ".gitignore" or name.endswith(".tmp") or (
+        name.startswith(("findings-", "project-")) and name.endswith(".json")
+    )
 
 
 def remove_cache_folder(path: Path) -> tuple:

@@ -95,6 +95,10 @@ class Target:
     # "wrap": the audit wraps it; "caller": torch calls a wrapped API for it; "": not watched.
     audit: str = ""
     origin: str = BUILTIN
+    # A wrapper (``extend-targets`` row, inferred forwarding wrapper): the catalogued torch
+    # API its mode and align_corners reach unchanged (``verify`` replays that call; runtime
+    # evidence recorded there fixes the wrapper's call sites). None: the API itself.
+    reaches: str | None = None
 
     @property
     def short_name(self) -> str:
@@ -263,6 +267,7 @@ def user_target(
     flag_keyword: str,
     default_mode: str | None,
     every_mode: bool = False,
+    reaches: str | None = None,
 ) -> Target:
     """A wrapper of the user's own (``extend-targets``), checked like torch's interpolate."""
     positions = [p for p in (mode_position, flag_position) if p is not None]
@@ -281,4 +286,5 @@ def user_target(
         origin=CONFIGURED,
         mode_param=Param(mode_position, mode_keyword) if mode_keyword or mode_position is not None else None,
         flag_param=Param(flag_position, flag_keyword),
+        reaches=reaches,
     )

@@ -107,9 +107,14 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
               help="Apply `exclude` to paths named on the command line too (what pre-commit passes).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="The cache folder (default: .ac-fixer-cache at the project root).")
+@click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
+              help="An audit report (JSON of `ac-fixer audit` or `pytest --ac-fixer-audit`): ACF003 sites and "
+              "wrapper calls it proves become fixable (align_corners=False).")
+@click.option("--no-project-analysis", is_flag=True,
+              help="Analyze each file on its own: no wrappers, constants or callers from other modules.")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent, extend_select, force_exclude, cache_dir, device):
+          silent, extend_select, force_exclude, cache_dir, device, no_project_analysis, evidence_file):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -125,6 +130,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         raise click.UsageError("--verify cannot be used with stdin")
     if device != "auto" and not verify:
         raise click.UsageError("--device needs --verify")
+    if evidence_file is not None and from_stdin:
+        raise click.UsageError("--evidence cannot be used with stdin")
     if statistics and output_format not in report.STATISTICS_FORMATS:
         raise click.UsageError(
             f"--statistics has no {output_format} form; use it with --output-format "
@@ -142,6 +149,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             extend_select=parse_codes(extend_select, "--extend-select"),
             force_exclude=force_exclude,
             cache_dir=cache_dir,
+            project_analysis=False if no_project_analysis else None,
+            no_cache=no_cache,
         )
         if from_stdin:  # exits
             _check_stdin(
@@ -153,6 +162,9 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     except ConfigError as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
+    if evidence_file is not None:
+        groups = _with_evidence(groups, evidence_file)
+        no_cache = True  # cached findings know nothing of the report
 
     machine_output = output_format != "text"
     stdout_color = out.color
@@ -337,7 +349,7 @@ def _check_stdin(stdin_filename, config_file, overrides, out, *, fix, diff, outp
 
 
 def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes, extend_select=(),
-                     force_exclude=None, cache_dir=None):
+                     force_exclude=None, cache_dir=None, project_analysis=None, no_cache=False):
     """(settings, files, missing paths, cache folder) per configuration: each path uses its
     nearest pyproject.toml (like ruff), unless --config names one file for all."""
     from ac_fixer.api import Settings
@@ -360,7 +372,14 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
         )
         force = force_exclude if force_exclude is not None else bool(config.force_exclude)
         items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
-        groups.append((settings, items, missing, cache_dir_for(config, Path(group_paths[0]), cache_dir)))
+        group_cache = cache_dir_for(config, Path(group_paths[0]), cache_dir)
+        if project_analysis is not False and config.project_analysis is not False:
+            from ac_fixer.project import analysis_root, with_project
+
+            root = analysis_root(config, Path(group_paths[0]))
+            if root is not None:
+                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache)
+        groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))
     return groups
@@ -419,6 +438,32 @@ class Progress:
             self.bar = None
 
 
+def _with_project_analysis(settings, config, start):
+    """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them."""
+    if config.project_analysis is False:
+        return settings
+    from ac_fixer.project import analysis_root, with_project
+
+    root = analysis_root(config, Path(start))
+    return settings if root is None else with_project(settings, root, config.exclude, config.base, None)
+
+
+def _with_evidence(groups, evidence_file):
+    """The settings groups with the audit report's evidence; a report that cannot be used
+    is an error (exit 2); each checked file the report no longer fits is named."""
+    from ac_fixer.evidence import EvidenceError, load_report, refusal_message, stale_files
+
+    try:
+        report = load_report(evidence_file)
+    except EvidenceError as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    for _, items, _, _ in groups:
+        for display in stale_files(report, [item.display for item in items]):
+            _warning(refusal_message(report, display))
+    return [(replace(settings, evidence=report), items, missing, cache) for settings, items, missing, cache in groups]
+
+
 def _verified(result, settings, device):
     """Re-run the fixes, keeping only those the runtime check found equal (with
     ``--value true`` too: a fix that changes an output is reported, not written)."""
@@ -429,7 +474,9 @@ def _verified(result, settings, device):
         from ac_fixer.runtime.verify import equal_sites, site_key, verify_findings
 
         with Progress("Verifying", PROGRESS_MIN_SITES) as progress:
-            checked = verify_findings(result.applied, device=device, value=settings.value, progress=progress)
+            checked = verify_findings(
+                result.applied, device=device, value=settings.value, progress=progress, catalog=settings.catalog
+            )
     except (TorchMissing, DeviceUnavailable) as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
@@ -503,7 +550,9 @@ def clean(paths, cache_dir, config_file):
     "--max-seconds", type=click.FloatRange(min=0), default=None,
     help="Per-site budget: skip a site still replaying after this many seconds (default 10).",
 )
-def verify(paths, device, value, output_format, config_file, max_elements, max_seconds):
+@click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
+              help="An audit report: also replay the ACF003 sites and wrapper calls it proves, with the modes it saw.")
+def verify(paths, device, value, output_format, config_file, max_elements, max_seconds, evidence_file):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
     from ac_fixer.api import Settings
     from ac_fixer.config import ConfigError, find_config, load_file
@@ -518,8 +567,11 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
         _error(str(error))
         sys.exit(EXIT_ERROR)
     settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
+    settings = _with_project_analysis(settings, config, paths[0])
     items, missing = discover(paths, config.exclude, config.base)
     missing = _split_warnings(missing)
+    if evidence_file is not None:
+        ((settings, items, missing, _),) = _with_evidence([(settings, items, missing, None)], evidence_file)
     result = runner.run(items, settings, use_cache=False)
     try:
         from ac_fixer.runtime import verify as verify_module
@@ -528,7 +580,8 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
                   if given is not None}
         with Progress("Verifying", PROGRESS_MIN_SITES) as progress:
             results = verify_module.verify_findings(
-                result.findings, device=device, value=settings.value, progress=progress, **budget
+                result.findings, device=device, value=settings.value, progress=progress, catalog=settings.catalog,
+                **budget,
             )
     except TorchMissing as error:
         _error(str(error))

@@ -23,12 +23,12 @@ MAX_POSITION = 255
 CODE_PATTERN = re.compile(r"^ACF[0-9]{0,3}$")
 KNOWN_KEYS = (
     "select", "ignore", "exclude", "value", "extend-targets", "extend-select", "per-file-ignores", "force-exclude",
-    "cache-dir",
+    "cache-dir", "project-analysis",
 )
 CACHE_FOLDER = ".ac-fixer-cache"
 TARGET_KEYS = (
     "name", "mode-position", "mode-keyword", "align-corners-position", "align-corners-keyword",
-    "default-mode", "every-mode",
+    "default-mode", "every-mode", "reaches",
 )
 
 
@@ -49,6 +49,7 @@ class Config:
     per_file_ignores: tuple = ()  # PerFileIgnore entries
     force_exclude: Optional[bool] = None
     cache_dir: Optional[Path] = None
+    project_analysis: Optional[bool] = None
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,18 @@ def target_from_row(row: Any, where: str) -> cat.Target:
     known = cat.default_catalog().modes_using_flag | cat.default_catalog().modes_rejecting_flag
     if default_mode is not None and default_mode not in known:
         raise ConfigError(f"{where}.default-mode: unknown mode {default_mode!r} (known: {', '.join(sorted(known))})")
+    reaches = row.get("reaches")
+    if reaches is not None:
+        reached = cat.default_catalog().lookup(reaches) if isinstance(reaches, str) else None
+        if reached is None or reached.flag_param is None or reached.every_mode != every_mode:
+            choices = sorted(
+                t.name for t in cat.default_catalog().targets
+                if t.flag_param is not None and t.rule and t.every_mode == every_mode
+            )
+            raise ConfigError(
+                f"{where}.reaches: expected the catalogued torch API the wrapper passes mode and align_corners "
+                f"to ({', '.join(choices)}), got {reaches!r}"
+            )
     return cat.user_target(
         name,
         mode_position=mode_position,
@@ -286,6 +299,7 @@ def target_from_row(row: Any, where: str) -> cat.Target:
         # Like torch's interpolate when the row names no default (the catalog's default mode).
         default_mode=default_mode or (cat.default_catalog().lookup(cat.INTERPOLATE).default_mode if not every_mode else None),
         every_mode=every_mode,
+        reaches=reaches,
     )
 
 
@@ -312,8 +326,12 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
     cache_dir = table.get("cache-dir")
     if cache_dir is not None and (not isinstance(cache_dir, str) or not cache_dir):
         raise ConfigError(f"{where}.cache-dir: expected a folder path (a string), got {cache_dir!r}")
+    project_analysis = table.get("project-analysis")
+    if project_analysis is not None and not isinstance(project_analysis, bool):
+        raise ConfigError(f"{where}.project-analysis: expected true or false, got {project_analysis!r}")
     return Config(
         path=path,
+        project_analysis=project_analysis,
         extend_select=_codes(table["extend-select"], f"{where}.extend-select") if "extend-select" in table else (),
         per_file_ignores=_per_file_ignores(table["per-file-ignores"], f"{where}.per-file-ignores", base)
         if "per-file-ignores" in table else (),

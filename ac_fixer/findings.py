@@ -125,6 +125,10 @@ class Finding:
         }
         if self.cell is not None:
             record["cell"] = self.cell
+        if "evidence" in self.extra:
+            # A fix that rests on runtime evidence (check --evidence): its own applicability.
+            record["applicability"] = "evidence"
+            record["evidence"] = self.extra["evidence"]
         return record
 
 

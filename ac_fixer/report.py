@@ -46,6 +46,14 @@ def _marker(finding: Finding, unsafe_fixes: bool) -> str:
     return ""
 
 
+def _evidence_note(findings: Sequence[Finding], *, applied: bool) -> list:
+    """The line on fixes that rest on runtime evidence (check --evidence), if any."""
+    from ac_fixer.evidence import evidence_summary
+
+    note = evidence_summary(findings, applied=applied)
+    return [note] if note else []
+
+
 class Style:
     """Colors for the terminal; all empty when colors are off."""
 
@@ -100,6 +108,8 @@ def format_text(
     if fixed:
         if summary and not show_fixes:
             lines.append(f"Fixed {len(fixed)} {'error' if len(fixed) == 1 else 'errors'}.")
+        if summary:
+            lines.extend(_evidence_note(fixed, applied=True))
         if value and any(f.changes_behavior for f in fixed):
             lines.append(
                 style.yellow(
@@ -116,6 +126,8 @@ def format_text(
             found += ", changes behavior: align_corners=True)" if value else ")"
         found += "."
         lines.append(found)
+        if not fixed:
+            lines.extend(_evidence_note(findings, applied=False))
         if hidden_unsafe:
             noun = "fix" if hidden_unsafe == 1 else "fixes"
             lines.append(f"{hidden_unsafe} hidden {noun} can be enabled with the `--unsafe-fixes` option.")
@@ -285,6 +297,8 @@ def format_sarif(findings: Sequence[Finding]) -> str:
         }
         if f.cell is not None:
             result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
+        if "evidence" in f.extra:  # the fix rests on runtime evidence (check --evidence)
+            result.setdefault("properties", {})["evidence"] = f.extra["evidence"]
         fix = _sarif_fix(f) if f.cell is None else None
         if fix is not None:
             result["fixes"] = [fix]

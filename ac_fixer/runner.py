@@ -139,6 +139,10 @@ def analyze_file(
         outcome.old_source = source
         if result.remaining:
             outcome.final_findings = _findings_in(item, result.source, settings)
+            if settings.evidence is not None and outcome.final_findings is not None:
+                from ac_fixer.evidence import carry_notes  # the fixed bytes are not what the audit saw
+
+                carry_notes(result.remaining, outcome.final_findings)
     return outcome
 
 

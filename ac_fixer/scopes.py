@@ -44,6 +44,7 @@ class Scope:
     globals: set = field(default_factory=set)
     nonlocals: set = field(default_factory=set)
     star_imports: list = field(default_factory=list)
+    name: Optional[str] = None  # a function's or class's own name (project-wide analysis)
 
     def module(self) -> "Scope":
         scope = self

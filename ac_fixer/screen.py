@@ -535,7 +535,9 @@ def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Option
     for node in _nodes_on_lines(tree, lines):
         if isinstance(node, ast.Call):
             name = _terminal(node.func)
-            if name in watched and may_resolve(node.func):
+            # A method (an inferred wrapper of the project) is called on an object whose
+            # class only the analysis knows (`self.resize`, `r = Resizer(); r.resize`).
+            if name in watched and (may_resolve(node.func) or any(t.kind == "method" for t in watched[name])):
                 if source_lines is not None and not keywords_as_written(node):
                     return True
                 if not all(_clean_for(node, t, catalog) for t in watched[name]):

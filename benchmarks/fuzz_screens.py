@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,9 @@ def settings_by_name() -> dict:
         "default": Settings(),
         "value": Settings(value=True, unsafe_fixes=True),
         "user": Settings(extra_targets=(wrapper,)),
+        # An inferred wrapper method (project-wide analysis): the screens must let its
+        # calls through on any object (`self.resize`, `r.resize`).
+        "method": Settings(extra_targets=(dataclasses.replace(wrapper, kind="method"),)),
     }
 
 

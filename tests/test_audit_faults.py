@@ -434,6 +434,7 @@ def test_cli_follow_symlink_flag(tmp_path):
     assert followed.returncode == 0 and "No call reached torch" in target.read_text()
 
 
+@pytest.mark.slow  # a pseudo-terminal session with timeouts: seconds of waiting, load-sensitive
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_interactive_program_keeps_the_terminal(tmp_path):
     """Run in its own process group, the program still reads the terminal and gets its Ctrl-C."""
@@ -480,6 +481,7 @@ def test_interactive_program_keeps_the_terminal(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 5, output
 
 
+@pytest.mark.slow  # a pseudo-terminal session with timeouts: seconds of waiting, load-sensitive
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_ctrl_z_stops_the_job_and_it_continues(tmp_path):
     """Job control: the program stopped at the terminal stops its auditor too (the shell

@@ -20,6 +20,14 @@ report. The program's own results, gradients, random state, warnings and excepti
 unchanged. ``--no-shadow`` skips the second computation (``equal`` is null, nothing is then
 reported as fixable).
 
+Calls through forwarding wrappers: when the function that calls torch has ``mode`` and
+``align_corners`` parameters (or its own names for them) that hold the very values torch
+received, the line that called it is recorded too (``call_sites``, with its own modes and
+shadow result), through wrappers of wrappers (at most ``MAX_FORWARDING_DEPTH`` frames,
+never through torch's own code). Each site carries the SHA-256 of its file (``sha256``)
+and the report format (``version``): ``check --evidence`` fixes from the report only the
+files the audit saw.
+
 For a test run, ``pytest --ac-fixer-audit=FILE`` writes the same JSON report (the plugin is
 registered through the ``pytest11`` entry point; it imports nothing heavy unless the option
 is given).
@@ -70,6 +78,13 @@ BOOT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_audit_boot
 
 FLAG = "align_corners"
 RECORD_VERSION = 1
+# The report's format (each site's ``version``): 2 added ``sha256`` (the site file's
+# content when the report was built) and ``call_sites`` (calls through forwarding
+# wrappers); a site without ``version`` is format 1.
+REPORT_VERSION = 2
+# How far up the stack a call is followed through forwarding wrappers (a wrapper of a
+# wrapper of ...); the walk runs only for calls that reach torch with the flag unset.
+MAX_FORWARDING_DEPTH = 8
 # Files in the audit folder: a process's record, and the mark each process leaves at start.
 RECORD_SUFFIX = ".json"
 STARTED_SUFFIX = ".started"
@@ -90,7 +105,7 @@ _UPSAMPLE = "torch.nn.Upsample"
 
 
 class _SiteStats:
-    __slots__ = ("calls", "modes", "shapes", "dtypes", "devices", "equal")
+    __slots__ = ("calls", "modes", "shapes", "dtypes", "devices", "equal", "callers")
 
     def __init__(self) -> None:
         self.calls = 0
@@ -99,6 +114,19 @@ class _SiteStats:
         self.dtypes: set = set()
         self.devices: set = set()
         self.equal: bool | None = None
+        # (path, line) of a call through forwarding wrappers -> its own _SiteStats
+        self.callers: dict | None = None
+
+    def caller(self, site: tuple[str, int]) -> "_SiteStats | None":
+        callers = self.callers
+        if callers is None:
+            callers = self.callers = {}
+        stats = callers.get(site)
+        if stats is None:
+            if len(callers) >= MAX_DISTINCT:
+                return None
+            stats = callers[site] = _SiteStats()
+        return stats
 
 
 class _Recorder:
@@ -145,6 +173,11 @@ class _Recorder:
                     "shapes": sorted({tuple(int(size) for size in shape) for shape in stats.shapes}),
                     "dtypes": sorted(str(dtype) for dtype in stats.dtypes),
                     "devices": sorted(str(device) for device in stats.devices),
+                    "call_sites": [
+                        {"path": where[0], "line": where[1], "calls": caller.calls,
+                         "modes": sorted(caller.modes), "equal": caller.equal}
+                        for where, caller in (stats.callers or {}).items()
+                    ],
                 }
                 for (path, line, function), stats in self.sites.items()
             ]
@@ -263,11 +296,24 @@ def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
                 return None
         mode = spec.mode(args, kwargs)
         tensor = args[0] if args else kwargs.get(spec.first_param)
+        forwarded = _forwarding_callers(caller, spec, args, kwargs) if special is None else ()
+        recorded = None
         with recorder.lock:
             stats = recorder.stats((site[0], site[1], function))
             stats.calls += 1
             if mode is not None:
                 stats.modes.add(mode)
+            if forwarded:
+                callers = []
+                for where in forwarded:
+                    caller_stats = stats.caller(where)
+                    if caller_stats is not None:
+                        caller_stats.calls += 1
+                        if mode is not None:
+                            caller_stats.modes.add(mode)
+                        callers.append(caller_stats)
+                if callers:
+                    recorded = _Several(stats, callers)
             if (
                 type(tensor) in _plain_tensor_types
                 and len(stats.shapes) < MAX_DISTINCT
@@ -277,10 +323,110 @@ def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
                 stats.shapes.add(tensor.shape)
                 stats.dtypes.add(tensor.dtype)
                 stats.devices.add(tensor.device)
-        return stats, mode
+        return recorded or stats, mode
     except Exception as exc:
         recorder.error(f"recording a call of {spec.name}", exc)
         return None
+
+
+class _Several:
+    """A call's site and the call sites it was reached from through forwarding wrappers:
+    the shadow run's outcome is recorded for each."""
+
+    __slots__ = ("site", "callers")
+
+    def __init__(self, site: _SiteStats, callers: list) -> None:
+        self.site = site
+        self.callers = callers
+
+    def all(self) -> list:
+        return [self.site, *self.callers]
+
+
+# id(code) -> (code, parameters named like the flag, like the mode, all parameters), for the
+# functions on a forwarding walk (keyed by id, kept alive by the entry: hashing a code
+# object is costly); a function without a flag-like parameter is never a forwarding wrapper.
+_forwarding_shapes: dict = {}
+
+
+_walk_paths: dict = {}  # id(code) -> (code, what _classify says of its file)
+
+
+def _walk_path(code):
+    entry = _walk_paths.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _walk_paths[id(code)] = (code, _classify(code.co_filename))
+    return entry[1]
+
+
+def _forwarding_shape(code) -> tuple:
+    entry = _forwarding_shapes.get(id(code))
+    if entry is None or entry[0] is not code:
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        entry = _forwarding_shapes[id(code)] = (
+            code,
+            tuple(n for n in names if _is_flag_name(n)),
+            tuple(n for n in names if _is_mode_name(n)),
+            names,
+        )
+    return entry
+
+
+def _is_flag_name(name: str) -> bool:
+    return name == FLAG or name.endswith("corners")
+
+
+def _is_mode_name(name: str) -> bool:
+    return name == "mode" or name.endswith("_mode")
+
+
+def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> tuple:
+    """The call sites a torch call was reached from through forwarding wrappers.
+
+    ``frame`` calls torch. When it is a function whose ``align_corners`` parameter is
+    the ``None`` torch received (passed on, not left out) and whose ``mode`` parameter is
+    the very object torch received as its mode (not needed for grid_sample/affine_grid),
+    the line that called it is a call site of a forwarding wrapper; the walk goes on
+    through wrappers of wrappers, at most :data:`MAX_FORWARDING_DEPTH` frames, and stops
+    at torch's or ac-fixer's own code. Never raises."""
+    try:
+        if _walk_path(frame.f_code) is None:
+            return ()  # torch's or ac-fixer's own code calls torch
+        position = spec.flag_position
+        passed = (position is not None and len(args) > position) or spec.flag_keyword in kwargs
+        if not passed:
+            return ()  # the flag is left out: a fix at a caller could not reach torch
+        mode = None
+        if not spec.every_mode and spec.mode_position is not None:
+            if len(args) > spec.mode_position:
+                mode = args[spec.mode_position]
+            elif spec.mode_keyword in kwargs:
+                mode = kwargs[spec.mode_keyword]
+            else:
+                return ()  # torch's default mode: no caller passed it
+        sites = []
+        for _ in range(MAX_FORWARDING_DEPTH):
+            _, flags, modes, names = _forwarding_shape(frame.f_code)
+            if not flags:
+                break
+            local = frame.f_locals
+            if not any(local.get(name, _UNSEEN) is None for name in flags):
+                break  # the flag torch got (None) is not a parameter's: not passed on
+            if mode is not None and not any(local.get(name, _UNSEEN) is mode for name in modes):
+                # a wrapper's own name for the mode: exactly one parameter holds it
+                if sum(1 for name in names if local.get(name, _UNSEEN) is mode) != 1:
+                    break
+            upper = frame.f_back
+            if upper is None:
+                break
+            path = _walk_path(upper.f_code)
+            if path is None:
+                break  # called by torch or ac-fixer (nn.Module.__call__): not a user's call site
+            sites.append((path, upper.f_lineno))
+            frame = upper
+        return tuple(sites)
+    except Exception:
+        return ()
 
 
 def _shadow_possible(args: tuple, kwargs: dict, result) -> bool:
@@ -344,7 +490,8 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
         recorder.error(f"shadow run of {spec.name}", exc)
         same = False
     with recorder.lock:
-        stats.equal = same and stats.equal is not False
+        for each in stats.all() if isinstance(stats, _Several) else (stats,):
+            each.equal = same and each.equal is not False
 
 
 class _CallSpec:
@@ -878,7 +1025,15 @@ def build_report(
             entry = merged.get(key)
             if entry is None:
                 entry = merged[key] = {"calls": 0, "equal": None, "modes": set()}
-                entry.update(shapes=set(), dtypes=set(), devices=set())
+                entry.update(shapes=set(), dtypes=set(), devices=set(), call_sites={})
+            for caller in site.get("call_sites", ()):
+                merged_caller = entry["call_sites"].setdefault(
+                    (caller["path"], caller["line"]), {"calls": 0, "modes": set(), "equal": None}
+                )
+                merged_caller["calls"] += caller.get("calls", 0)
+                merged_caller["modes"].update(caller.get("modes", ()))
+                if caller.get("equal") is not None:
+                    merged_caller["equal"] = caller["equal"] and merged_caller["equal"] is not False
             entry["calls"] += site.get("calls", 0)
             entry["modes"].update(site.get("modes", ()))
             entry["shapes"].update(tuple(shape) for shape in site.get("shapes", ()))
@@ -889,6 +1044,17 @@ def build_report(
                 entry["equal"] = equal and entry["equal"] is not False
 
     findings_by_path: dict[str, list | None] = {}
+    digests: dict[str, str | None] = {}
+
+    def digest(path: str) -> str | None:
+        if path not in digests:
+            digests[path] = _file_digest(path)
+        return digests[path]
+
+    def proved(modes: list, equal, every_mode: bool) -> bool:
+        takes_flag = every_mode or all(mode in catalog.modes_using_flag for mode in modes)
+        return bool(takes_flag and equal is True)
+
     report = []
     for done, ((path, line, function), entry) in enumerate(sorted(merged.items()), 1):
         if progress is not None:
@@ -913,9 +1079,38 @@ def build_report(
                 "shapes": [list(shape) for shape in sorted(entry["shapes"])],
                 "dtypes": sorted(entry["dtypes"]),
                 "devices": sorted(entry["devices"]),
+                "version": REPORT_VERSION,
+                "sha256": digest(path),
+                "call_sites": [
+                    {
+                        "path": _display_path(caller_path, base_dir),
+                        "line": caller_line,
+                        "calls": caller["calls"],
+                        "modes": sorted(caller["modes"]),
+                        "equal": caller["equal"],
+                        "fixable": proved(sorted(caller["modes"]), caller["equal"], every_mode),
+                        "sha256": digest(caller_path),
+                    }
+                    for (caller_path, caller_line), caller in sorted(entry["call_sites"].items())
+                ],
             }
         )
     return report
+
+
+def _file_digest(path: str) -> str | None:
+    """SHA-256 of a site file's bytes as they are now (the report's ``sha256``): evidence
+    applied later (``check --evidence``) only to the file the audit saw. None for code
+    that is not a file (``<string>``, generated code) or a file that cannot be read."""
+    import hashlib
+
+    if path.startswith("<"):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def record_errors(records: Iterable[dict]) -> list[str]:
@@ -979,6 +1174,14 @@ def format_audit_text(sites: Sequence[dict], *, nothing_recorded: str | None = N
         f"Safe to fix with align_corners=False: {where(safe)}. "
         f"Seen with modes that reject the flag (nearest/area/nearest-exact), leave unset: {where(rejecting)}."
     )
+    callers = [
+        f"{caller['path']}:{caller['line']} (to {site['path']}:{site['line']}, {caller['calls']} "
+        f"call{'s' if caller['calls'] != 1 else ''}, {','.join(caller['modes']) or '-'}"
+        f"{', safe to fix' if caller.get('fixable') else ''})"
+        for site in sites for caller in site.get("call_sites", ())
+    ]
+    if callers:
+        lines.append(f"Calls through forwarding wrappers: {', '.join(callers)}.")
     if differs:
         lines.append(f"The shadow run with align_corners=False differed at: {where(differs)}.")
     if unchecked:

@@ -305,17 +305,58 @@ def rewrite_call(finding: Finding, target: Target, catalog: Catalog) -> Call:
     return Call(rewritten.name, rewritten.kind, keywords)
 
 
+def rests_on_evidence(finding: Finding) -> bool:
+    """An ACF003 site made fixable by an audit report (``check --evidence``): replayed like
+    ACF001 with the modes the audit saw there."""
+    return finding.code == UNKNOWN_MODE and finding.fixable and "evidence" in finding.extra
+
+
+def plan_wrapper_site(finding: Finding, wrapper: Target, value: bool, catalog: Catalog) -> Plan:
+    """A call of a wrapper (inferred, or an ``extend-targets`` row with ``reaches``): the
+    torch call it reaches, rebuilt with the call site's mode and synthesized everything else
+    (the wrapper is never imported or run; it passes mode and align_corners on unchanged)."""
+    reached = catalog.lookup(wrapper.reaches)
+    if reached is None or reached.reaches is not None:
+        raise CannotReplay(f"{wrapper.reaches} (what {wrapper.name} reaches) is not a catalogued torch API")
+    if finding.code not in FLAG_CODES and not rests_on_evidence(finding):
+        raise CannotReplay(NOT_REPLAYED.get(finding.code, f"{finding.code} has no fix to replay"))
+    family = family_of(reached)
+    if finding.modes:
+        modes = tuple(finding.modes)
+    elif finding.mode is not None:
+        modes = (finding.mode,)
+    elif family == "grid_sample":
+        modes = reached.modes  # the wrapper picks grid_sample's mode: try them all
+    elif wrapper.every_mode or wrapper.mode_param is None:
+        modes = (reached.default_mode,)
+    else:
+        raise CannotReplay("mode unknown: not resolved statically")
+    check_modes(modes, family, catalog, reached)
+    flag_keyword = reached.flag_param.keyword if reached.flag_param else FLAG
+    original = Call(reached.name, reached.kind)
+    patched = Call(reached.name, reached.kind, ((flag_keyword, value),))
+    short = wrapper.name.rsplit(".", 1)[-1]
+    return Plan(
+        family, original, patched, {}, modes, value is True, f"align_corners={value} (through `{short}`)",
+        reached.mode_param is not None, reached.mode_param.keyword if reached.mode_param else MODE, flag_keyword,
+    )
+
+
 def plan_site(finding: Finding, value: bool, catalog: Catalog) -> Plan:
     target = catalog.lookup(finding.function)
     if target is None:
         raise CannotReplay(f"{finding.function} is not a catalogued torch API")
+    if target.reaches is not None:
+        return plan_wrapper_site(finding, target, value, catalog)
     if target.origin != BUILTIN:
-        raise CannotReplay(f"{finding.function} is this project's own wrapper: verify never imports the project")
+        raise CannotReplay(
+            f"{target.name} is a wrapper whose torch API is not known (`reaches` in its extend-targets row names it)"
+        )
     flag_keyword = target.flag_param.keyword if target.flag_param else FLAG
     arguments = bind_arguments(finding.arguments, target.params)
     family = family_of(target)
     original = Call(target.name, target.kind)
-    if finding.code in FLAG_CODES:
+    if finding.code in FLAG_CODES or rests_on_evidence(finding):
         if arguments.get(flag_keyword, None) is not None:
             raise CannotReplay("align_corners is already passed at this site")
         arguments.pop(flag_keyword, None)  # an explicit None is the same as leaving it out

@@ -1,0 +1,1432 @@
+"""Project-wide facts: what one file cannot tell about itself.
+
+The per-file analysis resolves names through the file's own imports. Some facts live
+in other modules of the same project:
+
+- **forwarding wrappers**: a function of the project whose ``mode`` and
+  ``align_corners`` parameters reach a catalogued API unchanged (``align_corners``
+  defaulting to ``None``). It becomes a :class:`~ac_fixer.catalog.Target` made by
+  :func:`~ac_fixer.catalog.user_target`, exactly as an ``extend-targets`` row, and its
+  calls are checked like torch's;
+- **constants of other modules** (``from .config import UP_MODE``), with the rules of
+  module constants: assigned once from a literal and never rebound anywhere in the
+  project;
+- **modes that arrive through parameters** (``def up(x, mode): F.interpolate(x, mode=mode)``)
+  or ``self.<attr>`` set from a constructor parameter: every call / construction in the
+  project is evidence. The decision rests on a closed world (code outside the project
+  may pass other modes), so its fix is unsafe.
+
+The index reads the project's sources with the stdlib ``ast`` (nothing is imported or
+evaluated) and only the files that can matter: those that name a catalogued API, the
+modules they import from, and those that name a wrapper, a constant or a function whose
+parameter carries a mode. Per-file summaries are cached by content digest, the facts
+by the signatures of every file, so a warm run reads no source at all.
+
+A file's findings depend on the project's facts and its own bytes only: never on which
+files are named on the command line, their order or ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ac_fixer import catalog as cat
+
+SUMMARY_VERSION = "1"
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_NOT = ["?"]  # a value that is not a literal, in a summary (JSON)
+_MAX_DEPTH = 8
+# A decision that needs more files than this read (the callers of a function, the writes
+# that could rebind a constant) is not made: the site stays undecided, and says why.
+MAX_EVIDENCE_FILES = 64
+
+
+# --------------------------------------------------------------------------- one module (ast)
+
+
+def _literal(node: Optional[ast.expr]):
+    """(known, value) of a literal string / None / bool / number; no evaluation."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bool, int, float, type(None))):
+        return True, node.value
+    return False, None
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _arg_record(node: ast.expr, params: frozenset, is_local=lambda name: False) -> list:
+    """An argument in a summary: ["lit", value], ["param", name], ["name", dotted], ["?", source]."""
+    known, value = _literal(node)
+    if known:
+        return ["lit", value]
+    if isinstance(node, ast.Name) and node.id in params:
+        return ["param", node.id]
+    dotted = _dotted(node)
+    if dotted is not None and (not is_local(dotted.split(".", 1)[0]) or dotted.split(".", 1)[0] in params):
+        return ["name", dotted]
+    if isinstance(node, ast.IfExp):
+        body, orelse = _literal(node.body), _literal(node.orelse)
+        if body[0] and orelse[0]:
+            return ["alt", [body[1], orelse[1]]]
+    return ["?", _describe(node)]
+
+
+def _describe(node: ast.expr) -> str:
+    """A short description of a value that is not a literal (ast.unparse costs too much
+    over a whole project)."""
+    if isinstance(node, ast.Call):
+        callee = _dotted(node.func)
+        return f"{callee}(...)" if callee else "a call result"
+    if isinstance(node, ast.Subscript):
+        base = _dotted(node.value)
+        return f"{base}[...]" if base else "a subscript"
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string"
+    dotted = _dotted(node)
+    return dotted or "an expression"
+
+
+def _call_record(call: ast.Call, params: frozenset, is_local=lambda name: False) -> dict:
+    positional, keywords, star, double_star = [], {}, False, False
+    for arg in call.args:
+        if isinstance(arg, ast.Starred):
+            star = True
+            positional.append(["*", ""])
+        else:
+            positional.append(_arg_record(arg, params, is_local))
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            double_star = True
+        else:
+            keywords[keyword.arg] = _arg_record(keyword.value, params, is_local)
+    return {"pos": positional, "kw": keywords, "star": star, "dstar": double_star}
+
+
+def _params_of(args: ast.arguments) -> dict:
+    """Parameters as Python binds them: names by position (posonly first), keyword-only,
+    defaults (literal or not)."""
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    defaults = {}
+    for name, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        known, value = _literal(default)
+        defaults[name] = ["lit", value] if known else ["?", ""]
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if default is not None:
+            known, value = _literal(default)
+            defaults[arg.arg] = ["lit", value] if known else ["?", ""]
+    return {
+        "positional": positional,
+        "posonly": len(args.posonlyargs),
+        "kwonly": [a.arg for a in args.kwonlyargs],
+        "defaults": defaults,
+        "varargs": args.vararg is not None,
+        "varkw": args.kwarg is not None,
+    }
+
+
+
+
+def _test_names(test: ast.expr) -> list:
+    """The Name nodes of an ``if`` test that only read a value: not compared with None
+    (an ``is None`` branch decides a value)."""
+    found, stack = [], [(test, False)]
+    while stack:
+        current, with_none = stack.pop()
+        if isinstance(current, ast.Compare):
+            with_none = with_none or any(_literal(c) == (True, None) for c in [current.left, *current.comparators])
+        if isinstance(current, ast.Name):
+            if not with_none:
+                found.append(current)
+            continue
+        stack.extend((child, with_none) for child in ast.iter_child_nodes(current))
+    return found
+
+
+class _Summarizer(ast.NodeVisitor):
+    """One walk over a module: what other modules may need to know about it."""
+
+    def __init__(self) -> None:
+        self.imports: list = []  # [local, kind, level, module, name]  (module level)
+        self.bindings: dict = {}  # module-level name -> binding count (global writes included)
+        self.literals: dict = {}  # module-level name -> literal value (single plain assignment)
+        self.attr_stores: set = set()
+        self.functions: dict = {}
+        self.classes: dict = {}
+        self.calls: list = []  # [callee dotted, line, enclosing class or None, self name or None, record]
+        self.values: list = []  # [dotted, line]: module-level names used other than as a callee
+        self._stack: list = []  # (kind, name, node, params, locals)
+        self._ifs: list = []  # per open `if` in a function: whether its branches return
+        self._visitors: dict = {}
+
+    # -- helpers
+    def _qual(self) -> str:
+        return ".".join(name for _, name, *_ in self._stack)
+
+    def _function(self):
+        for entry in reversed(self._stack):
+            if entry[0] == "function":
+                return entry
+        return None
+
+    def _local(self, head: str) -> bool:
+        return any(head in entry[4] for entry in self._stack if entry[0] == "function")
+
+    def _bind_module(self, name: str) -> None:
+        self.bindings[name] = self.bindings.get(name, 0) + 1
+
+    def summary(self) -> dict:
+        # Only what names a module-level binding (an import, a def, a class, a constant) or
+        # `self` can ever resolve to something of the project: the rest (builtins, locals'
+        # methods) is dropped, which keeps the cached index small.
+        module_names = self.bindings
+        for function in self.functions.values():
+            function["forwards"] = [
+                f for f in function["forwards"] if not f[3] and f[0].split(".", 1)[0] in module_names
+            ]
+        return {
+            "imports": self.imports, "bindings": self.bindings,
+            "literals": {k: v for k, v in self.literals.items() if v is None or isinstance(v, str)},
+            "attr_stores": sorted(self.attr_stores), "functions": self.functions, "classes": self.classes,
+            "calls": [
+                c for c in self.calls
+                if not c[4] and (c[0].split(".", 1)[0] in module_names or c[0].split(".", 1)[0] == c[3])
+            ],
+            "values": [v for v in self.values if v[0].split(".", 1)[0] in module_names],
+        }
+
+    # -- module-level bindings
+    def _targets(self, target: ast.expr) -> Iterable[str]:
+        if isinstance(target, ast.Name):
+            yield target.id
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                yield from self._targets(element)
+        elif isinstance(target, ast.Starred):
+            yield from self._targets(target.value)
+
+    def _store(self, target: ast.expr, value: Optional[ast.expr]) -> None:
+        if isinstance(target, ast.Attribute):
+            self.attr_stores.add(target.attr)
+            return
+        names = list(self._targets(target))
+        function = self._function()
+        for name in names:
+            if not self._stack:
+                self._bind_module(name)
+                if isinstance(target, ast.Name) and value is not None:
+                    known, literal = _literal(value)
+                    if known:
+                        self.literals[name] = literal
+            elif function is not None and name in function[5]:  # `global name`
+                self._bind_module(name)
+            elif function is not None:
+                function[4].add(name)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._store(target, node.value)
+            self._self_attribute(target, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._store(node.target, node.value)
+        self._self_attribute(node.target, node.value)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._store(node.target, None)
+        self._self_attribute(node.target, None)
+        self.generic_visit(node)
+
+    def visit_For(self, node) -> None:
+        self._store(node.target, None)
+        self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if node.optional_vars is not None:
+            self._store(node.optional_vars, None)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._store(node.target, None)
+        self.generic_visit(node)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._store(target, None)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        function = self._function()
+        if function is not None:
+            function[5].update(node.names)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".", 1)[0]
+            if not self._stack:
+                self._bind_module(local)
+                self.imports.append([local, "import", 0, alias.name if alias.asname else local, None])
+            else:
+                self._store(ast.Name(local), None)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            if not self._stack:
+                self._bind_module(local)
+                self.imports.append([local, "from", node.level, node.module, alias.name])
+            else:
+                self._store(ast.Name(local), None)
+
+    # -- self.<attr> = ... in methods
+    def _self_attribute(self, target: ast.expr, value: Optional[ast.expr]) -> None:
+        if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)):
+            return
+        function = self._function()
+        klass = self._stack[-2] if len(self._stack) >= 2 and self._stack[-1][0] == "function" else None
+        if function is None or klass is None or klass[0] != "class" or target.value.id != function[6]:
+            return
+        attrs = self.classes[klass[7]]["attrs"]
+        record = ["other"]
+        if function[1] == "__init__" and isinstance(value, ast.Name) and value.id in function[3]:
+            record = ["param", value.id]
+        attrs.setdefault(target.attr, []).append(record)
+
+    # -- scopes
+    def visit_FunctionDef(self, node) -> None:
+        if not self._stack:
+            self._bind_module(node.name)
+        else:
+            function = self._function()
+            if function is not None:
+                function[4].add(node.name)
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        params = _params_of(node.args)
+        names = frozenset(params["positional"] + params["kwonly"])
+        klass = self._stack[-1] if self._stack and self._stack[-1][0] == "class" else None
+        static = any(_dotted(d) == "staticmethod" for d in node.decorator_list)
+        self_name = params["positional"][0] if klass is not None and not static and params["positional"] else None
+        qualname = ".".join(filter(None, [self._qual(), node.name]))
+        entry = {
+            "line": node.lineno, "params": params, "method": self_name is not None, "class": klass[7] if klass else None,
+            "forwards": [], "loads": {}, "stores": [], "mode_sites": [],
+        }
+        self.functions[qualname] = entry
+        self._stack.append(("function", node.name, node, names, set(names), set(), self_name, qualname, entry))
+        for statement in node.body:
+            self.visit(statement)
+        self._stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if not self._stack:
+            self._bind_module(node.name)
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        for base in node.bases:
+            self.visit(base)
+        qualname = ".".join(filter(None, [self._qual(), node.name]))
+        self.classes[qualname] = {
+            "line": node.lineno, "bases": [_dotted(b) for b in node.bases], "attrs": {},
+            "nested": bool(self._stack),
+        }
+        self._stack.append(("class", node.name, node, frozenset(), set(), set(), None, qualname))
+        for statement in node.body:
+            self.visit(statement)
+        self._stack.pop()
+
+    # -- uses
+    def visit_Call(self, node: ast.Call) -> None:
+        callee = _dotted(node.func)
+        function = self._function()
+        params = function[3] if function is not None else frozenset()
+        if callee is not None:
+            head = callee.split(".", 1)[0]
+            klass = None
+            self_name = None
+            if function is not None:
+                self_name = function[6]
+                klass = function[8]["class"]
+            local = self._local(head) and head != self_name
+            record = _call_record(node, params, self._local)
+            self.calls.append([callee, node.lineno, klass, self_name, local, record])
+            if function is not None:
+                function[8]["forwards"].append([callee, node.lineno, record, local])
+        # the callee itself is not a value use
+        if isinstance(node.func, (ast.Name, ast.Attribute)):
+            self._visit_callee(node.func)
+        else:
+            self.visit(node.func)
+        for arg in node.args:
+            self.visit(arg)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+
+    def _visit_callee(self, node: ast.expr) -> None:
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if not isinstance(node, ast.Name):
+            self.visit(node)
+        else:
+            self._count_load(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        dotted = _dotted(node)
+        if dotted is not None and isinstance(node.ctx, ast.Load):
+            head = dotted.split(".", 1)[0]
+            if not self._local(head):
+                self.values.append([dotted, node.lineno])
+            inner = node
+            while isinstance(inner, ast.Attribute):
+                inner = inner.value
+            self._count_load(inner)
+            return
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            if not self._local(node.id):
+                self.values.append([node.id, node.lineno])
+            self._count_load(node)
+        elif isinstance(node.ctx, (ast.Store, ast.Del)):
+            for entry in self._stack:
+                if entry[0] == "function" and node.id in entry[3]:
+                    entry[8]["stores"].append(node.id)
+
+    def _count_load(self, node: ast.Name) -> None:
+        for entry in self._stack:
+            if entry[0] == "function" and node.id in entry[3]:
+                loads = entry[8]["loads"]
+                loads.setdefault(node.id, [0, 0])[0] += 1
+
+    def visit_If(self, node: ast.If) -> None:
+        """A parameter read in an ``if`` test whose branches never return or yield is
+        harmless: statements that bind other names or warn cannot change it (its own
+        stores are checked apart); a return would send another value."""
+        function = self._function()
+        if function is None:
+            self.generic_visit(node)
+            return
+        self._ifs.append(False)
+        self.generic_visit(node)
+        leaves = self._ifs.pop()
+        if self._ifs and leaves:
+            self._ifs[-1] = True
+        if leaves:
+            return
+        loads = function[8]["loads"]
+        for name in _test_names(node.test):
+            if name.id in function[3] and loads.get(name.id, [0, 0])[0] > 0:
+                loads[name.id][0] -= 1
+                loads[name.id][1] += 1
+
+    def _leaves(self, node) -> None:
+        if self._ifs:
+            self._ifs[-1] = True
+        self.generic_visit(node)
+
+    visit_Return = visit_Yield = visit_YieldFrom = visit_Await = _leaves
+
+    # NodeVisitor's dispatch, without its per-node string building and iter_fields: the
+    # index reads every node of the files it parses, so this is most of its time.
+    def visit(self, node: ast.AST):
+        kind = type(node)
+        method = self._visitors.get(kind)
+        if method is None:
+            method = self._visitors[kind] = getattr(self, "visit_" + kind.__name__, self.generic_visit)
+        return method(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                if not isinstance(value, _SKIPPED):
+                    self.visit(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
+                        self.visit(item)
+
+
+_SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
+
+
+def summarize(source: bytes) -> Optional[dict]:
+    """The summary of one module's source; None when Python cannot parse it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    summarizer = _Summarizer()
+    try:
+        summarizer.visit(tree)
+    except RecursionError:
+        return None
+    return summarizer.summary()
+
+
+# --------------------------------------------------------------------------- module names
+
+
+def module_name(path: Path, root: Path) -> Optional[tuple]:
+    """(dotted module name, is_package) of a .py file: the folders above it that hold an
+    ``__init__.py`` are its packages (a ``src/`` layout needs nothing special)."""
+    if path.suffix != ".py":
+        return None
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.append(folder.name)
+        if folder == root or folder.parent == folder:
+            break
+        folder = folder.parent
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(reversed(parts)), is_package
+
+
+def resolve_relative(module: str, is_package: bool, level: int, name: Optional[str]) -> Optional[str]:
+    """The absolute module of ``from <level dots><name> import ...`` in ``module``."""
+    if level == 0:
+        return name
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not name):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    if not base and not name:
+        return None
+    return ".".join(base + ([name] if name else []))
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What decides a mode that arrives through a parameter or an attribute: each value
+    seen with where it comes from; ``unknown`` lists what could not be decided."""
+
+    values: tuple  # ((mode, "path:line"), ...)
+    unknown: tuple  # ("why, at path:line", ...)
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """An inferred forwarding wrapper: its target row and the torch call it reaches."""
+
+    target: cat.Target
+    reaches: str  # the catalogued API's qualified name
+    where: str  # "path:line" of that torch call
+    mode_argument: Optional[str]  # the wrapper's mode parameter (None: every_mode)
+
+
+@dataclass(eq=False)
+class ProjectFacts:
+    root: str
+    key: str
+    wrappers: dict = field(default_factory=dict)  # qualname -> Wrapper
+    constants: dict = field(default_factory=dict)  # qualname (aliases too) -> (values)
+    rebound: dict = field(default_factory=dict)  # qualname (aliases too) -> why it is not a constant
+    params: dict = field(default_factory=dict)  # "function qualname:param" -> Evidence
+    attrs: dict = field(default_factory=dict)  # "class qualname:attr" -> Evidence
+    modules: dict = field(default_factory=dict)  # relative path -> (module, is_package)
+    _aliases: Optional[dict] = field(default=None, repr=False)
+
+    def targets(self) -> tuple:
+        # With the torch API each reaches (verify replays it; audit evidence matches it).
+        return tuple(replace(w.target, reaches=w.reaches) for w in self.wrappers.values())
+
+    def aliases(self) -> dict:
+        """Every name of an inferred wrapper -> its qualified name."""
+        if self._aliases is None:
+            self._aliases = {a: q for q, w in self.wrappers.items() for a in w.target.aliases}
+        return self._aliases
+
+    def for_path(self, path: str) -> "FileContext":
+        absolute = os.path.abspath(path)
+        relative = os.path.relpath(absolute, self.root) if absolute.startswith(self.root + os.sep) else None
+        named = self.modules.get(relative.replace(os.sep, "/")) if relative else None
+        if named is None and relative is not None:
+            named = module_name(Path(absolute), Path(self.root))
+        return FileContext(self, named[0] if named else None, bool(named and named[1]))
+
+    def to_json(self) -> dict:
+        return {
+            "root": self.root, "key": self.key,
+            "wrappers": {q: [_target_row(w.target), w.reaches, w.where, w.mode_argument] for q, w in self.wrappers.items()},
+            "constants": {q: list(v) for q, v in self.constants.items()},
+            "rebound": self.rebound,
+            "params": {k: [[list(p) for p in e.values], list(e.unknown)] for k, e in self.params.items()},
+            "attrs": {k: [[list(p) for p in e.values], list(e.unknown)] for k, e in self.attrs.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ProjectFacts":
+        def evidence(record) -> Evidence:
+            return Evidence(tuple(tuple(p) for p in record[0]), tuple(record[1]))
+
+        return cls(
+            root=data["root"], key=data["key"],
+            wrappers={q: Wrapper(_target_from(r[0]), r[1], r[2], r[3]) for q, r in data["wrappers"].items()},
+            constants={q: tuple(v) for q, v in data["constants"].items()},
+            rebound=dict(data["rebound"]),
+            params={k: evidence(e) for k, e in data["params"].items()},
+            attrs={k: evidence(e) for k, e in data["attrs"].items()},
+        )
+
+
+def _target_row(target: cat.Target) -> dict:
+    return {
+        "name": target.name, "kind": target.kind, "aliases": list(target.aliases), "default_mode": target.default_mode,
+        "every_mode": target.every_mode,
+        "mode": [target.mode_param.position, target.mode_param.keyword] if target.mode_param else None,
+        "flag": [target.flag_param.position, target.flag_param.keyword],
+    }
+
+
+def _target_from(row: dict) -> cat.Target:
+    mode = row["mode"]
+    target = cat.user_target(
+        row["name"],
+        mode_position=mode[0] if mode else None,
+        mode_keyword=(mode[1] or None) if mode else None,
+        flag_position=row["flag"][0],
+        flag_keyword=row["flag"][1],
+        default_mode=row["default_mode"],
+        every_mode=row["every_mode"],
+    )
+    return replace(target, aliases=tuple(row["aliases"]), kind=row.get("kind", "function"))
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A mode decided (or not) from the project: for the analysis."""
+
+    values: Optional[tuple]  # None: undecided
+    evidence: tuple  # ("'bilinear' at a.py:3", ...)
+    why: str
+
+
+@dataclass
+class FileContext:
+    """The project's facts as one file sees them."""
+
+    facts: ProjectFacts
+    module: Optional[str]
+    is_package: bool
+
+    def absolute(self, level: int, name: Optional[str]) -> Optional[str]:
+        """The absolute module of a relative import in this file."""
+        if self.module is None:
+            return None
+        return resolve_relative(self.module, self.is_package, level, name)
+
+    def constant(self, qualname: Optional[str]) -> Optional[tuple]:
+        if qualname is None:
+            return None
+        return self.facts.constants.get(qualname)
+
+    def not_constant(self, qualname: Optional[str]) -> Optional[str]:
+        """Why a literal of another module is not trusted (rebound somewhere)."""
+        return self.facts.rebound.get(qualname) if qualname else None
+
+    def _qual(self, scope_names: Iterable[str]) -> Optional[str]:
+        if self.module is None:
+            return None
+        return ".".join([self.module, *scope_names])
+
+    def parameter(self, scope_names: list, param: str) -> Optional[Decided]:
+        qualname = self._qual(scope_names)
+        evidence = self.facts.params.get(f"{qualname}:{param}") if qualname else None
+        return _decided(evidence, f"parameter `{param}` of `{scope_names[-1] if scope_names else '?'}`")
+
+    def attribute(self, class_names: list, attr: str) -> Optional[Decided]:
+        qualname = self._qual(class_names)
+        evidence = self.facts.attrs.get(f"{qualname}:{attr}") if qualname else None
+        return _decided(evidence, f"`self.{attr}`")
+
+    def qualified(self, scope_names: list) -> Optional[str]:
+        return self._qual(scope_names)
+
+    def wrapper(self, qualname: str) -> Optional[Wrapper]:
+        """The inferred wrapper ``qualname`` names (a re-exported name too)."""
+        found = self.facts.wrappers.get(qualname)
+        if found is None:
+            canonical = self.facts.aliases().get(qualname)
+            found = self.facts.wrappers.get(canonical) if canonical else None
+        return found
+
+
+def _decided(evidence: Optional[Evidence], what: str) -> Optional[Decided]:
+    if evidence is None:
+        return None
+    seen = tuple(f"{_show(mode)} at {where}" for mode, where in evidence.values)
+    if evidence.unknown:
+        return Decided(None, seen + evidence.unknown, f"{what} is set where its value is not known")
+    if not evidence.values:
+        return Decided(None, (), f"{what}: no call in the project sets it")
+    values = tuple(dict.fromkeys(mode for mode, _ in evidence.values))
+    return Decided(values, seen, f"{what}, decided from every call in the project")
+
+
+def _show(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Project:
+    """Summaries on demand, and the project-level name resolution over them."""
+
+    def __init__(self, root: Path, files: dict, catalog: cat.Catalog, summaries: dict, sources: dict):
+        self.root = root
+        self.files = files  # relative path -> digest
+        self.catalog = catalog
+        self.summaries = summaries  # digest -> summary (the cache's, updated)
+        self.sources = sources  # relative path -> bytes (read on demand)
+        self.by_module: dict = {}  # module -> relative path
+        self.module_of: dict = {}  # relative path -> (module, is_package)
+        for relative in sorted(files):
+            named = module_name(root / relative, root)
+            if named is not None:
+                self.module_of[relative] = named
+                self.by_module.setdefault(named[0], relative)
+        self.parsed: set = set()
+        self._imports: dict = {}
+        self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
+        self._canonical: dict = {}
+
+    def files_naming(self, name: str) -> list:
+        """The files whose text holds the identifier ``name`` (anywhere: code, strings,
+        comments -- a superset of those that refer to it), in path order."""
+        found = []
+        for relative in sorted(self.files):
+            words = self._words.get(relative)
+            if words is None:
+                words = self._words[relative] = frozenset(_IDENTIFIER.findall(self.source(relative)))
+            if name.encode() in words:
+                found.append(relative)
+        return found
+
+    def source(self, relative: str) -> bytes:
+        if relative not in self.sources:
+            try:
+                self.sources[relative] = (self.root / relative).read_bytes()
+            except OSError:
+                self.sources[relative] = b""
+        return self.sources[relative]
+
+    def summary(self, relative: str) -> Optional[dict]:
+        digest = self.files.get(relative)
+        if digest is None:
+            return None
+        if digest not in self.summaries:
+            self.summaries[digest] = summarize(self.source(relative))
+        self.parsed.add(relative)
+        return self.summaries[digest]
+
+    def module_summary(self, module: str) -> Optional[tuple]:
+        relative = self.by_module.get(module)
+        if relative is None:
+            return None
+        summary = self.summary(relative)
+        return (relative, summary) if summary is not None else None
+
+    def imports_of(self, relative: str) -> dict:
+        """Module-level imports of a file: local name -> absolute qualified name."""
+        found = self._imports.get(relative)
+        if found is None:
+            found = self._imports[relative] = self._read_imports(relative)
+        return found
+
+    def _read_imports(self, relative: str) -> dict:
+        summary = self.summary(relative)
+        named = self.module_of.get(relative)
+        found = {}
+        for local, kind, level, module, name in (summary or {}).get("imports", []):
+            if kind == "import":
+                found[local] = module
+                continue
+            base = resolve_relative(named[0], named[1], level, module) if level else module
+            if level and named is None:
+                base = None
+            if base is not None:
+                found[local] = f"{base}.{name}"
+        return found
+
+    def canonical(self, qualname: str, depth: int = 0) -> str:
+        """Follow re-exports (``from .ops import resize`` in ``__init__``) to the definition."""
+        if depth == 0:
+            found = self._canonical.get(qualname)
+            if found is None:
+                found = self._canonical[qualname] = self.canonical(qualname, 1)
+            return found
+        if depth > _MAX_DEPTH:
+            return qualname
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module not in self.by_module:
+                continue
+            relative = self.by_module[module]
+            rest = parts[cut:]
+            imported = self.imports_of(relative).get(rest[0])
+            if imported is not None and imported != qualname:
+                return self.canonical(".".join([imported, *rest[1:]]), depth + 1)
+            return qualname
+        return qualname
+
+    def resolve_call(self, relative: str, callee: str, klass: Optional[str], self_name: Optional[str], local: bool):
+        """The canonical qualified name a callee written in a file refers to, or None."""
+        if local:
+            return None
+        named = self.module_of.get(relative)
+        head, _, rest = callee.partition(".")
+        if self_name is not None and head == self_name and klass is not None and named is not None:
+            return f"{named[0]}.{klass}.{rest}" if rest else None
+        imports = self.imports_of(relative)
+        if head in imports:
+            base = imports[head]
+        elif named is not None and head in (self.summary(relative) or {}).get("bindings", {}):
+            base = f"{named[0]}.{head}"
+        else:
+            return None
+        return self.canonical(f"{base}.{rest}" if rest else base)
+
+    def function(self, qualname: str) -> Optional[tuple]:
+        """(relative path, module, function summary) of a project function's qualname."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            found = self.module_summary(module)
+            if found is not None:
+                function = found[1]["functions"].get(".".join(parts[cut:]))
+                return (found[0], module, function) if function is not None else None
+        return None
+
+
+def _bind(record: dict, params: dict, method: bool) -> Optional[dict]:
+    """A call's arguments bound to a project function's parameters, as Python binds them:
+    param -> record; None when *args/**kwargs make it unknown which argument goes where."""
+    positional = params["positional"][1:] if method else params["positional"]
+    bound = {}
+    for index, arg in enumerate(record["pos"]):
+        if arg[0] == "*":
+            return None
+        if index < len(positional):
+            bound[positional[index]] = arg
+    for keyword, arg in record["kw"].items():
+        bound[keyword] = arg
+    if record["dstar"] or record["star"]:
+        return None
+    return bound
+
+
+def _bind_target(record: dict, target: cat.Target) -> Optional[tuple]:
+    """(mode argument, flag argument) of a call of a catalogued target; "absent" when not
+    passed; None when *args/**kwargs may carry them."""
+    if record["star"] or record["dstar"]:
+        return None
+
+    def get(param: Optional[cat.Param]):
+        if param is None:
+            return "absent"
+        if param.position is not None and param.position < len(record["pos"]):
+            return record["pos"][param.position]
+        if param.keyword and param.keyword in record["kw"]:
+            return record["kw"][param.keyword]
+        return "absent"
+
+    return get(target.mode_param), get(target.flag_param)
+
+
+def _flag_keyword_of(params: dict, name: str) -> Optional[tuple]:
+    """(position or None, keyword) of a parameter that can be passed by keyword."""
+    positional = params["positional"]
+    if name in positional:
+        index = positional.index(name)
+        if index < params["posonly"]:
+            return None
+        return index, name
+    if name in params["kwonly"]:
+        return None, name
+    return None
+
+
+def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -> dict:
+    """Forwarding wrappers, to a fixpoint (a wrapper of a wrapper)."""
+    wrappers: dict = {}
+    changed = True
+    catalog_names = catalog.short_names()
+    while changed:
+        changed = False
+        # Only a call whose last name is catalogued or a wrapper's can forward: the others
+        # are never resolved (resolving reads the modules they come from).
+        names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
+        for relative, module, qualname, function in candidates:
+            full = f"{module}.{qualname}"
+            if full in wrappers or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
+                continue
+            found = _forwarder(project, relative, full, function, catalog, wrappers, names)
+            if found is not None:
+                wrappers[full] = found
+                changed = True
+    return wrappers
+
+
+def _forwarder(project: _Project, relative: str, full: str, function: dict, catalog, wrappers,
+               names: frozenset) -> Optional[Wrapper]:
+    params = function["params"]
+    stores = set(function["stores"])
+    reached = []  # (target, mode param name or None, flag param name, line, reaches, where)
+    forwarded_loads: dict = {}
+    for callee, line, record, local in function["forwards"]:
+        if callee.rsplit(".", 1)[-1] not in names:
+            continue
+        qualname = project.resolve_call(relative, callee, function["class"], None, local)
+        if qualname is None:
+            continue
+        target = catalog.lookup(qualname)
+        wrapper = wrappers.get(qualname)
+        if wrapper is not None:
+            target = wrapper.target
+        if target is None or target.flag_param is None or target.rule is None:
+            continue
+        bound = _bind_target(record, target)
+        if bound is None:
+            continue
+        mode_arg, flag_arg = bound
+        if not (isinstance(flag_arg, list) and flag_arg[0] == "param"):
+            continue
+        if not target.every_mode and not (isinstance(mode_arg, list) and mode_arg[0] == "param"):
+            continue
+        flag_name = flag_arg[1]
+        mode_name = mode_arg[1] if not target.every_mode else None
+        forwarded_loads[flag_name] = forwarded_loads.get(flag_name, 0) + 1
+        if mode_name is not None:
+            forwarded_loads[mode_name] = forwarded_loads.get(mode_name, 0) + 1
+        where = wrapper.where if wrapper else f"{relative}:{line}"
+        reaches = wrapper.reaches if wrapper else target.name
+        reached.append((target, mode_name, flag_name, reaches, where))
+    if not reached:
+        return None
+    # One meaning for the wrapper: every forwarding call passes the same parameters.
+    kinds = {(t.every_mode, m, f) for t, m, f, *_ in reached}
+    if len(kinds) != 1:
+        return None
+    every_mode, mode_name, flag_name = kinds.pop()
+    for name in filter(None, (mode_name, flag_name)):
+        loads, harmless = function["loads"].get(name, [0, 0])
+        if name in stores or loads != forwarded_loads.get(name, 0):
+            return None  # rebound, or used other than as the forwarded argument
+    if params["defaults"].get(flag_name) != ["lit", None]:
+        return None  # align_corners must default to None, as torch's
+    flag = _flag_keyword_of(params, flag_name)
+    if flag is None:
+        return None
+    shift = 1 if function["method"] else 0
+    mode_position = mode_keyword = default_mode = None
+    if mode_name is not None:
+        mode = _flag_keyword_of(params, mode_name)
+        if mode is None:
+            return None
+        mode_position, mode_keyword = mode
+        default = params["defaults"].get(mode_name)
+        if default is not None:
+            if default[0] != "lit" or not isinstance(default[1], str):
+                return None
+            default_mode = default[1]
+    target = cat.user_target(
+        full,
+        mode_position=mode_position - shift if mode_position is not None else None,
+        mode_keyword=mode_keyword,
+        flag_position=flag[0] - shift if flag[0] is not None else None,
+        flag_keyword=flag[1],
+        default_mode=default_mode,
+        every_mode=every_mode,
+    )
+    if function["method"]:
+        target = replace(target, kind="method")  # called as obj.method (the screen's cue)
+    _, _, _, reaches, where = reached[0]
+    return Wrapper(target, reaches, where, mode_name)
+
+
+def _summarize_in_workers(project: _Project, relatives: list) -> None:
+    """Parse the files the index will certainly read in worker processes (one per CPU)."""
+    from ac_fixer.runner import worker_count
+
+    missing = [r for r in relatives if project.files[r] not in project.summaries]
+    workers = worker_count(0)
+    if workers < 2 or len(missing) < 32 or not hasattr(os, "fork"):
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    sources = [project.source(r) for r in missing]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for relative, summary in zip(missing, pool.map(summarize, sources, chunksize=8)):
+                project.summaries[project.files[relative]] = summary
+    except Exception:  # a worker that died: the files are parsed here, on demand
+        return
+
+
+def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
+                sources: Optional[dict] = None) -> ProjectFacts:
+    """The project's facts from its files (relative path -> content digest)."""
+    project = _Project(root, files, catalog, summaries, dict(sources or {}))
+    needles = [n.encode() for n in catalog.short_names()]
+    triggered = [r for r in sorted(files) if any(n in project.source(r) for n in needles)]
+    _summarize_in_workers(project, triggered)
+    candidates = []
+    mode_sites = []  # (relative, module, function qualname, function, param or ("self", attr))
+    for relative in triggered:
+        summary = project.summary(relative)
+        named = project.module_of.get(relative)
+        if summary is None or named is None:
+            continue
+        for qualname, function in summary["functions"].items():
+            candidates.append((relative, named[0], qualname, function))
+    # Wrappers may wrap wrappers defined in files that do not name torch: grow the set
+    # with the files that name a wrapper, until nothing new is found.
+    wrappers: dict = {}
+    seen = set(triggered)
+    while True:
+        wrappers = _infer_wrappers(project, candidates, catalog)
+        names = {q.rsplit(".", 1)[-1].encode() for q in wrappers}
+        more = sorted({r for n in names for r in project.files_naming(n.decode())} - seen)
+        if not more:
+            break
+        for relative in more:
+            seen.add(relative)
+            summary = project.summary(relative)
+            named = project.module_of.get(relative)
+            if summary is None or named is None:
+                continue
+            for qualname, function in summary["functions"].items():
+                candidates.append((relative, named[0], qualname, function))
+    facts = ProjectFacts(root=str(root), key=key)
+    facts.modules = dict(project.module_of)
+    # Re-exports of each wrapper: every module-level import in a file that names it.
+    for qualname, wrapper in wrappers.items():
+        # A method is named through its class: `from pkg import Resizer` names `pkg.Resizer.resize`.
+        owner, method = qualname, ""
+        found = project.function(qualname)
+        if found is not None and found[2]["method"]:
+            owner, _, method = qualname.rpartition(".")
+        short = owner.rsplit(".", 1)[-1]
+        aliases = set()
+        for relative in project.files_naming(short):
+            named = project.module_of.get(relative)
+            if named is None:
+                continue
+            for local, imported in project.imports_of(relative).items():
+                if project.canonical(imported) == owner:
+                    aliases.add(".".join(filter(None, [named[0], local, method])))
+        aliases.discard(qualname)
+        facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
+    catalog_with = catalog.with_targets(facts.targets())
+    _collect_constants(project, triggered, catalog_with, facts)
+    _collect_evidence(project, triggered, catalog_with, facts)
+    return facts
+
+
+def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog, facts: ProjectFacts) -> None:
+    """Constants of other modules that a catalogued call (or a wrapper's) in the triggered
+    files passes as its mode: ``UP_MODE`` imported by name, ``cfg.UP_MODE`` of a module."""
+    wanted: dict = {}  # canonical qualname -> (relative of the defining module, name)
+    names = catalog.short_names()
+    for relative in triggered:
+        summary = project.summary(relative)
+        if summary is None:
+            continue
+        for callee, line, klass, self_name, local, record in summary["calls"]:
+            if callee.rsplit(".", 1)[-1] not in names:
+                continue
+            resolved = project.resolve_call(relative, callee, None, None, local)
+            target = catalog.lookup(resolved) if resolved else None
+            bound = _bind_target(record, target) if target is not None else None
+            if bound is None or not isinstance(bound[0], list) or bound[0][0] != "name":
+                continue
+            canonical = project.resolve_call(relative, bound[0][1], None, None, False)
+            if canonical is None or canonical in wanted:
+                continue
+            module, _, name = canonical.rpartition(".")
+            found = project.module_summary(module)
+            if found is not None and name in found[1]["literals"]:
+                wanted[canonical] = (found[0], name)
+    for qualname, (relative, name) in sorted(wanted.items()):
+        summary = project.summary(relative)
+        rebound = None
+        if summary["bindings"].get(name) != 1:
+            rebound = f"`{qualname}` is bound {summary['bindings'].get(name)} times in {relative} (`global` writes included)"
+        # Never rebound anywhere: no `x.NAME = ...`, and no module that imports it binds
+        # the name again (a `global` write there).
+        naming = project.files_naming(name)
+        if len(naming) > MAX_EVIDENCE_FILES:
+            rebound = f"{len(naming)} files name `{name}`: too many to read to tell it is never rebound"
+            naming = []
+        for other in naming:
+            if rebound is not None:
+                break
+            other_summary = project.summary(other)
+            if other_summary is None:
+                continue
+            if name in other_summary["attr_stores"]:
+                rebound = f"`{qualname}` may be rebound by an attribute write `….{name} = …` in {other}"
+            elif other != relative and other_summary["bindings"].get(name, 0) > 1 and any(
+                project.canonical(imported) == qualname
+                for local, imported in project.imports_of(other).items() if local == name
+            ):
+                rebound = f"`{qualname}` is imported and bound again in {other} (a `global` write)"
+        table = facts.constants if rebound is None else facts.rebound
+        entry = (summary["literals"][name],) if rebound is None else rebound
+        table[qualname] = entry
+        # Every name that re-exports it, too.
+        for other in sorted(project.parsed):
+            named = project.module_of.get(other)
+            if named is None:
+                continue
+            for local, imported in project.imports_of(other).items():
+                if local == name and project.canonical(imported) == qualname:
+                    table[f"{named[0]}.{local}"] = entry
+
+
+def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, facts: ProjectFacts) -> None:
+    """For each catalogued call whose mode is a parameter of its function (or ``self.<attr>``
+    set from a constructor parameter) and whose align_corners is left implicit: the modes
+    every call in the project passes."""
+    names = catalog.short_names()
+    for relative in triggered:
+        summary = project.summary(relative)
+        named = project.module_of.get(relative)
+        if summary is None or named is None:
+            continue
+        for qualname, function in summary["functions"].items():
+            full = f"{named[0]}.{qualname}"
+            if full in facts.wrappers:
+                continue
+            for callee, line, record, local in function["forwards"]:
+                if callee.rsplit(".", 1)[-1] not in names:
+                    continue
+                resolved = project.resolve_call(relative, callee, function["class"], None, local)
+                target = catalog.lookup(resolved) if resolved else None
+                if target is None or target.mode_param is None or target.every_mode or target.rule is None:
+                    continue
+                bound = _bind_target(record, target)
+                if bound is None:
+                    continue
+                mode_arg, flag_arg = bound
+                if flag_arg != "absent" and flag_arg != ["lit", None]:
+                    continue
+                if mode_arg == "absent":
+                    continue
+                if mode_arg[0] == "param":
+                    key = f"{full}:{mode_arg[1]}"
+                    if key not in facts.params:
+                        facts.params[key] = _parameter_evidence(project, full, mode_arg[1], set())
+                elif mode_arg[0] == "name" and function["method"] and function["class"]:
+                    head, _, attr = mode_arg[1].partition(".")
+                    if head == function["params"]["positional"][0] and attr and "." not in attr:
+                        key = f"{named[0]}.{function['class']}:{attr}"
+                        if key not in facts.attrs:
+                            facts.attrs[key] = _attribute_evidence(project, relative, named[0], function["class"], attr)
+
+
+def _where(relative: str, line: int) -> str:
+    return f"{relative}:{line}"
+
+
+def _parameter_evidence(project: _Project, function_qualname: str, param: str, visiting: set) -> Evidence:
+    """Every value the project passes for ``param`` of the function (defaults included)."""
+    if (function_qualname, param) in visiting or len(visiting) > _MAX_DEPTH:
+        return Evidence((), (f"`{param}` comes from a cycle of calls",))
+    visiting = visiting | {(function_qualname, param)}
+    found = project.function(function_qualname)
+    if found is None:
+        return Evidence((), (f"`{function_qualname}` is not found in the project",))
+    def_relative, _, function = found
+    if param in function["stores"]:
+        return Evidence((), (f"`{param}` is assigned in `{function_qualname}`",))
+    short = function_qualname.rsplit(".", 1)[-1]
+    if short == "__init__" and function["method"]:
+        # A constructor's callers are the constructions of its class.
+        klass = function_qualname.rsplit(".", 1)[0]
+        return _call_evidence(project, function_qualname, short, function, param, visiting, method=True,
+                              constructed=klass)
+    return _call_evidence(project, function_qualname, short, function, param, visiting, method=function["method"])
+
+
+def _call_evidence(project, callee_qualname, short, function, param, visiting, *, method, constructed=None) -> Evidence:
+    values, unknown = [], []
+    params = function["params"]
+    class_name = function["class"]
+    names = [short] if constructed is None else [constructed.rsplit(".", 1)[-1]]
+    naming = project.files_naming(names[0])
+    if len(naming) > MAX_EVIDENCE_FILES:
+        # Reading them all would cost more than the check: the site stays undecided.
+        return Evidence((), (f"{len(naming)} files name `{names[0]}`: too many to read for a decision",))
+    for relative in naming:
+        summary = project.summary(relative)
+        if summary is None:
+            continue
+        for callee, line, klass, self_name, local, record in summary["calls"]:
+            if callee.rsplit(".", 1)[-1] not in names:
+                continue
+            resolved = project.resolve_call(relative, callee, klass, self_name, local)
+            wanted = constructed or callee_qualname
+            if resolved != wanted:
+                if resolved is None and method and constructed is None and "." in callee:
+                    unknown.append(f"a call `{callee}(...)` whose object is not known, at {_where(relative, line)}")
+                continue
+            bound = _bind(record, params, method)
+            if bound is None:
+                unknown.append(f"a call with *args/**kwargs at {_where(relative, line)}")
+                continue
+            arg = bound.get(param)
+            if arg is None:
+                default = params["defaults"].get(param)
+                if default is None or default[0] != "lit":
+                    unknown.append(f"a call without `{param}` (no literal default) at {_where(relative, line)}")
+                else:
+                    values.append((default[1], _where(relative, line) + " (default)"))
+                continue
+            _add_value(project, relative, line, arg, values, unknown, klass, summary, visiting)
+        # Uses as a value (passed around, partial(...)): callers we cannot see.
+        for dotted, line in summary["values"]:
+            if dotted.rsplit(".", 1)[-1] not in names:
+                continue
+            resolved = project.resolve_call(relative, dotted, None, None, False)
+            if resolved == (constructed or callee_qualname):
+                unknown.append(f"`{dotted}` used as a value (its callers are not known) at {_where(relative, line)}")
+    return Evidence(tuple(values), tuple(unknown))
+
+
+def _add_value(project, relative, line, arg, values, unknown, klass, summary, visiting) -> None:
+    where = _where(relative, line)
+    if arg[0] == "lit":
+        values.append((arg[1], where))
+    elif arg[0] == "alt":
+        values.extend((v, where) for v in arg[1])
+    elif arg[0] == "param":
+        # A parameter of the calling function: its own callers decide (transitively).
+        caller = _enclosing_function(summary, line)
+        named = project.module_of.get(relative)
+        if caller is None or named is None:
+            unknown.append(f"`{arg[1]}` at {where}")
+            return
+        inner = _parameter_evidence(project, f"{named[0]}.{caller}", arg[1], visiting)
+        values.extend(inner.values)
+        unknown.extend(inner.unknown)
+        if not inner.values and not inner.unknown:
+            unknown.append(f"`{arg[1]}` at {where}, a parameter of `{caller}` that no call in the project sets")
+    elif arg[0] == "name":
+        resolved = project.resolve_call(relative, arg[1], None, None, False)
+        constant = _constant_value(project, resolved) if resolved else None
+        if constant is not None:
+            values.append((constant[0], f"{where} (`{arg[1]}`)"))
+        else:
+            unknown.append(f"`{arg[1]}` at {where}")
+    else:
+        unknown.append(f"`{arg[1]}` at {where}")
+
+
+def _constant_value(project: _Project, qualname: str) -> Optional[tuple]:
+    module, _, name = qualname.rpartition(".")
+    found = project.module_summary(module)
+    if found is None:
+        return None
+    summary = found[1]
+    if summary["bindings"].get(name) != 1 or name not in summary["literals"]:
+        return None
+    naming = project.files_naming(name)
+    if len(naming) > MAX_EVIDENCE_FILES:
+        return None
+    for other in naming:
+        other_summary = project.summary(other)
+        if other_summary is not None and name in other_summary["attr_stores"]:
+            return None
+    return (summary["literals"][name],)
+
+
+def _enclosing_function(summary: dict, line: int) -> Optional[str]:
+    """The innermost function whose calls include one on ``line``."""
+    best = None
+    for qualname, function in summary["functions"].items():
+        if any(l == line for _, l, *_ in function["forwards"]):
+            if best is None or function["line"] >= summary["functions"][best]["line"]:
+                best = qualname
+    return best
+
+
+def _attribute_evidence(project: _Project, relative: str, module: str, klass: str, attr: str) -> Evidence:
+    summary = project.summary(relative)
+    record = summary["classes"].get(klass)
+    if record is None:
+        return Evidence((), (f"class `{klass}` is not found",))
+    assignments = record["attrs"].get(attr, [])
+    if len(assignments) != 1 or assignments[0][0] != "param":
+        how = "never assigned in its class" if not assignments else "assigned other than once from an `__init__` parameter"
+        return Evidence((), (f"`self.{attr}` is {how}",))
+    param = assignments[0][1]
+    init = summary["functions"].get(f"{klass}.__init__")
+    if init is None or param in init["stores"]:
+        return Evidence((), (f"`{param}` is assigned in `__init__`",))
+    qualname = f"{module}.{klass}"
+    values, unknown = [], []
+    # Subclasses: with an __init__ of their own they pass what they like; without, their
+    # constructions are this class's.
+    constructed = [qualname]
+    naming = project.files_naming(klass.rsplit(".", 1)[-1])
+    if len(naming) > MAX_EVIDENCE_FILES:
+        return Evidence((), (f"{len(naming)} files name `{klass}`: too many to read for a decision",))
+    for other in naming:
+        other_summary = project.summary(other)
+        named = project.module_of.get(other)
+        if other_summary is None or named is None:
+            continue
+        for name, info in other_summary["classes"].items():
+            bases = [project.resolve_call(other, b, None, None, False) for b in info["bases"] if b]
+            if qualname in bases:
+                if f"{name}.__init__" in other_summary["functions"]:
+                    unknown.append(f"subclass `{name}` has its own `__init__` ({_where(other, info['line'])})")
+                else:
+                    constructed.append(f"{named[0]}.{name}")
+    for each in constructed:
+        evidence = _call_evidence(project, f"{qualname}.__init__", "__init__", init, param, set(), method=True,
+                                  constructed=each)
+        values.extend(evidence.values)
+        unknown.extend(evidence.unknown)
+    return Evidence(tuple(values), tuple(unknown))
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _code_digest() -> str:
+    return _digest(Path(__file__).read_bytes() + (Path(__file__).parent / "catalog.toml").read_bytes())
+
+
+def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
+                  cache_dir: Optional[Path]) -> ProjectFacts:
+    """The facts of the project under ``root``: from the cache when no file changed."""
+    from ac_fixer.files import discover, signature
+
+    root = root.resolve()
+    items, _ = discover([str(root)], exclude, exclude_base)
+    stats = {}
+    for item in items:
+        if item.path.suffix != ".py":
+            continue
+        try:
+            stats[os.path.relpath(item.path, root).replace(os.sep, "/")] = signature(os.stat(item.path))
+        except OSError:
+            continue
+    config_key = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
+                               [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
+                               str(root))).encode())
+    files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
+    stored = _load(cache_dir, _cache_name(config_key, "facts"))
+    if stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
+        try:
+            return ProjectFacts.from_json(stored["facts"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
+    files, sources = {}, {}
+    for relative, sig in stats.items():
+        entry = known.get(relative)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
+            files[relative] = entry[1]
+            continue
+        try:
+            data = (root / relative).read_bytes()
+        except OSError:
+            continue
+        sources[relative] = data
+        files[relative] = _digest(data)
+    # The facts' key: what they were computed from (content, not times).
+    facts_key = _digest(json.dumps([config_key, sorted(files.items())]).encode())
+    summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
+    summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
+    before = len(summaries)
+    facts = build_facts(root, files, catalog, summaries, facts_key, sources)
+    kept = set(files.values())
+    if len(summaries) != before or any(d not in kept for d in summaries):
+        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d in kept})
+    _save(cache_dir, _cache_name(config_key, "facts"), {
+        "files_key": files_key,
+        "files": {r: [stats[r], files[r]] for r in files},
+        "facts": facts.to_json(),
+    })
+    return facts
+
+
+def _cache_name(config_key: str, part: str) -> str:
+    """The facts (small: read by every run) and the index of summaries (read only when a
+    file changed) are two files."""
+    return f"project-{part}-{config_key}.json"
+
+
+def _load(cache_dir: Optional[Path], name: str) -> dict:
+    from ac_fixer.cache import load_signed
+
+    return load_signed(cache_dir, name)
+
+
+def _save(cache_dir: Optional[Path], name: str, data: dict) -> None:
+    from ac_fixer.cache import save_signed
+
+    save_signed(cache_dir, name, data)
+
+
+def analysis_root(config, start: Path) -> Optional[Path]:
+    """The project analyzed as a whole: the configuration's folder, else the folder of the
+    nearest ``pyproject.toml``, else the git root; None outside any project (never the
+    current folder: a file checked from the home folder must not make it a project)."""
+    from ac_fixer.config import project_root
+
+    root = project_root(config, start)
+    if config.path is not None or (root / "pyproject.toml").is_file() or os.path.lexists(root / ".git"):
+        return root
+    return None
+
+
+def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path]):
+    """``settings`` with the project's facts: its wrappers as targets, the rest for the
+    analysis of each file."""
+    facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+    return replace(settings, extra_targets=settings.extra_targets + facts.targets(), project=facts)
