@@ -268,8 +268,10 @@ def user_target(
     default_mode: str | None,
     every_mode: bool = False,
     reaches: str | None = None,
+    origin: str = CONFIGURED,
 ) -> Target:
-    """A wrapper of the user's own (``extend-targets``), checked like torch's interpolate."""
+    """A wrapper of the user's own (``extend-targets``, or ``origin=INFERRED`` by the
+    project analysis), checked like torch's interpolate: the same Target as a built-in row."""
     positions = [p for p in (mode_position, flag_position) if p is not None]
     params = ["" for _ in range(max(positions) + 1)] if positions else []
     if mode_position is not None:
@@ -283,7 +285,7 @@ def user_target(
         default_mode=default_mode,
         every_mode=every_mode,
         rule=MISSING_FLAG_EVERY_MODE if every_mode else MISSING_FLAG,
-        origin=CONFIGURED,
+        origin=origin,
         mode_param=Param(mode_position, mode_keyword) if mode_keyword or mode_position is not None else None,
         flag_param=Param(flag_position, flag_keyword),
         reaches=reaches,

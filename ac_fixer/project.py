@@ -622,6 +622,7 @@ def _target_from(row: dict) -> cat.Target:
         flag_keyword=row["flag"][1],
         default_mode=row["default_mode"],
         every_mode=row["every_mode"],
+        origin=cat.INFERRED,
     )
     return replace(target, aliases=tuple(row["aliases"]), kind=row.get("kind", "function"))
 
@@ -973,6 +974,7 @@ def _forwarder(project: _Project, relative: str, full: str, function: dict, cata
         flag_keyword=flag[1],
         default_mode=default_mode,
         every_mode=every_mode,
+        origin=cat.INFERRED,
     )
     if function["method"]:
         target = replace(target, kind="method")  # called as obj.method (the screen's cue)
