@@ -1049,7 +1049,8 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             if named is None:
                 continue
             for local, imported in project.imports_of(relative).items():
-                if project.canonical(imported) == owner:
+                # A re-export keeps the last name (`from .ops import resize as rs`).
+                if imported.rsplit(".", 1)[-1] == short and project.canonical(imported) == owner:
                     aliases.add(".".join(filter(None, [named[0], local, method])))
         aliases.discard(qualname)
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
@@ -1314,7 +1315,11 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
         if other_summary is None or named is None:
             continue
         for name, info in other_summary["classes"].items():
-            bases = [project.resolve_call(other, b, None, None, False) for b in info["bases"] if b]
+            short = klass.rsplit(".", 1)[-1]
+            bases = [
+                project.resolve_call(other, b, None, None, False) for b in info["bases"]
+                if b and b.rsplit(".", 1)[-1] == short
+            ]
             if qualname in bases:
                 if f"{name}.__init__" in other_summary["functions"]:
                     unknown.append(f"subclass `{name}` has its own `__init__` ({_where(other, info['line'])})")
