@@ -160,7 +160,12 @@ def _test_names(test: ast.expr) -> list:
 class _Summarizer(ast.NodeVisitor):
     """One walk over a module: what other modules may need to know about it."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Optional[bytes] = None, needles: Optional[tuple] = None) -> None:
+        self._needles = needles
+        self._line_starts = None
+        if source is not None:
+            self._source = source
+            self._line_starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", source)]
         self.imports: list = []  # [local, kind, level, module, name]  (module level)
         self.bindings: dict = {}  # module-level name -> binding count (global writes included)
         self.literals: dict = {}  # module-level name -> literal value (single plain assignment)
@@ -333,10 +338,18 @@ class _Summarizer(ast.NodeVisitor):
             "forwards": [], "loads": {}, "stores": [], "mode_sites": [],
         }
         self.functions[qualname] = entry
+        if self._line_starts is not None and not self._names_a_needle(node):
+            return  # a light summary: this body names no catalogued API
         self._stack.append(("function", node.name, node, names, set(names), set(), self_name, qualname, entry))
         for statement in node.body:
             self.visit(statement)
         self._stack.pop()
+
+    def _names_a_needle(self, node) -> bool:
+        starts = self._line_starts
+        end = node.end_lineno if node.end_lineno is not None else len(starts)
+        segment = self._source[starts[node.lineno - 1]:starts[end] if end < len(starts) else len(self._source)]
+        return any(needle in segment for needle in self._needles)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -476,13 +489,14 @@ class _Summarizer(ast.NodeVisitor):
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
 
 
-def summarize(source: bytes) -> Optional[dict]:
-    """The summary of one module's source; None when Python cannot parse it."""
+def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
+    """The summary of one module's source; None when Python cannot parse it. With
+    ``needles``, a function body that holds none of them is not read (a light summary)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    summarizer = _Summarizer()
+    summarizer = _Summarizer(source if needles else None, needles)
     try:
         summarizer.visit(tree)
     except RecursionError:
@@ -720,6 +734,7 @@ class _Project:
                 self.module_of[relative] = named
                 self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
+        self.needles = tuple(n.encode() for n in catalog.short_names())
         self._imports: dict = {}
         self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
         self._canonical: dict = {}
@@ -743,6 +758,28 @@ class _Project:
             except OSError:
                 self.sources[relative] = b""
         return self.sources[relative]
+
+    def light_summary(self, relative: str) -> Optional[dict]:
+        """The summary of a file that names a catalogued API, with only the bodies of its
+        functions that name one read (enough for wrappers, mode sites and the constants a
+        mode reads); the whole summary when it is at hand."""
+        digest = self.files.get(relative)
+        if digest is None:
+            return None
+        if digest in self.summaries:
+            return self.summaries[digest]
+        key = digest + ":light"
+        self.parsed.add(relative)
+        if key not in self.summaries:
+            self.summaries[key] = summarize(self.source(relative), self.needles)
+        return self.summaries[key]
+
+    def any_summary(self, relative: str) -> Optional[dict]:
+        """For module-level facts (imports, names bound), which both summaries hold."""
+        digest = self.files.get(relative)
+        if digest is not None and digest not in self.summaries and digest + ":light" in self.summaries:
+            return self.summaries[digest + ":light"]
+        return self.summary(relative)
 
     def summary(self, relative: str) -> Optional[dict]:
         digest = self.files.get(relative)
@@ -768,7 +805,7 @@ class _Project:
         return found
 
     def _read_imports(self, relative: str) -> dict:
-        summary = self.summary(relative)
+        summary = self.any_summary(relative)
         named = self.module_of.get(relative)
         found = {}
         for local, kind, level, module, name in (summary or {}).get("imports", []):
@@ -815,7 +852,7 @@ class _Project:
         imports = self.imports_of(relative)
         if head in imports:
             base = imports[head]
-        elif named is not None and head in (self.summary(relative) or {}).get("bindings", {}):
+        elif named is not None and head in (self.any_summary(relative) or {}).get("bindings", {}):
             base = f"{named[0]}.{head}"
         else:
             return None
@@ -983,7 +1020,10 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
     """Parse the files the index will certainly read in worker processes (one per CPU)."""
     from ac_fixer.runner import worker_count
 
-    missing = [r for r in relatives if project.files[r] not in project.summaries]
+    missing = [
+        r for r in relatives
+        if project.files[r] not in project.summaries and project.files[r] + ":light" not in project.summaries
+    ]
     workers = worker_count(0)
     if workers < 2 or len(missing) < 32 or not hasattr(os, "fork"):
         return
@@ -993,8 +1033,9 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
     sources = [project.source(r) for r in missing]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for relative, summary in zip(missing, pool.map(summarize, sources, chunksize=8)):
-                project.summaries[project.files[relative]] = summary
+            summaries = pool.map(summarize, sources, [project.needles] * len(sources), chunksize=8)
+            for relative, summary in zip(missing, summaries):
+                project.summaries[project.files[relative] + ":light"] = summary
     except Exception:  # a worker that died: the files are parsed here, on demand
         return
 
@@ -1006,33 +1047,30 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     needles = [n.encode() for n in catalog.short_names()]
     triggered = [r for r in sorted(files) if any(n in project.source(r) for n in needles)]
     _summarize_in_workers(project, triggered)
-    candidates = []
-    mode_sites = []  # (relative, module, function qualname, function, param or ("self", attr))
-    for relative in triggered:
-        summary = project.summary(relative)
+    candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
+
+    def add_candidates(relative: str, summary: Optional[dict]) -> None:
         named = project.module_of.get(relative)
         if summary is None or named is None:
-            continue
+            return
         for qualname, function in summary["functions"].items():
-            candidates.append((relative, named[0], qualname, function))
-    # Wrappers may wrap wrappers defined in files that do not name torch: grow the set
-    # with the files that name a wrapper, until nothing new is found.
+            candidates[(relative, qualname)] = (relative, named[0], qualname, function)
+
+    for relative in triggered:
+        add_candidates(relative, project.light_summary(relative))
+    # Wrappers may wrap wrappers: grow the set with the files that name a wrapper (read
+    # whole: their functions need not name torch), until nothing new is found.
     wrappers: dict = {}
-    seen = set(triggered)
+    seen: set = set()
     while True:
-        wrappers = _infer_wrappers(project, candidates, catalog)
-        names = {q.rsplit(".", 1)[-1].encode() for q in wrappers}
-        more = sorted({r for n in names for r in project.files_naming(n.decode())} - seen)
+        wrappers = _infer_wrappers(project, [candidates[k] for k in sorted(candidates)], catalog)
+        names = {q.rsplit(".", 1)[-1] for q in wrappers}
+        more = sorted({r for n in names for r in project.files_naming(n)} - seen)
         if not more:
             break
         for relative in more:
             seen.add(relative)
-            summary = project.summary(relative)
-            named = project.module_of.get(relative)
-            if summary is None or named is None:
-                continue
-            for qualname, function in summary["functions"].items():
-                candidates.append((relative, named[0], qualname, function))
+            add_candidates(relative, project.summary(relative))
     facts = ProjectFacts(root=str(root), key=key)
     facts.modules = dict(project.module_of)
     # Re-exports of each wrapper: every module-level import in a file that names it.
@@ -1066,7 +1104,7 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
     wanted: dict = {}  # canonical qualname -> (relative of the defining module, name)
     names = catalog.short_names()
     for relative in triggered:
-        summary = project.summary(relative)
+        summary = project.light_summary(relative)
         if summary is None:
             continue
         for callee, line, klass, self_name, local, record in summary["calls"]:
@@ -1127,7 +1165,7 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     every call in the project passes."""
     names = catalog.short_names()
     for relative in triggered:
-        summary = project.summary(relative)
+        summary = project.light_summary(relative)
         named = project.module_of.get(relative)
         if summary is None or named is None:
             continue
@@ -1389,8 +1427,8 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     before = len(summaries)
     facts = build_facts(root, files, catalog, summaries, facts_key, sources)
     kept = set(files.values())
-    if len(summaries) != before or any(d not in kept for d in summaries):
-        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d in kept})
+    if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):
+        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d.split(":")[0] in kept})
     _save(cache_dir, _cache_name(config_key, "facts"), {
         "files_key": files_key,
         "files": {r: [stats[r], files[r]] for r in files},
