@@ -734,7 +734,8 @@ class _Project:
                 self.module_of[relative] = named
                 self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
-        self.needles = tuple(n.encode() for n in catalog.short_names())
+        self.needles = tuple(n.encode() for n in sorted(catalog.short_names()))
+        self.extra_names: dict = {}  # relative path -> the wrapper names its light summary read
         self._imports: dict = {}
         self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
         self._canonical: dict = {}
@@ -759,19 +760,22 @@ class _Project:
                 self.sources[relative] = b""
         return self.sources[relative]
 
-    def light_summary(self, relative: str) -> Optional[dict]:
-        """The summary of a file that names a catalogued API, with only the bodies of its
-        functions that name one read (enough for wrappers, mode sites and the constants a
-        mode reads); the whole summary when it is at hand."""
+    def light_summary(self, relative: str, extra: frozenset = frozenset()) -> Optional[dict]:
+        """The summary of a file with only the bodies of its functions that name a
+        catalogued API (or one of the ``extra`` names: wrappers) read: enough for wrappers,
+        mode sites and the constants a mode reads. The whole summary when it is at hand;
+        without ``extra``, the widest one made for the file."""
         digest = self.files.get(relative)
         if digest is None:
             return None
         if digest in self.summaries:
             return self.summaries[digest]
-        key = digest + ":light"
+        extra = extra or self.extra_names.get(relative, frozenset())
+        needles = self.needles + tuple(sorted(n.encode() for n in extra))
+        key = digest + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else "")
         self.parsed.add(relative)
         if key not in self.summaries:
-            self.summaries[key] = summarize(self.source(relative), self.needles)
+            self.summaries[key] = summarize(self.source(relative), needles)
         return self.summaries[key]
 
     def any_summary(self, relative: str) -> Optional[dict]:
@@ -1058,19 +1062,25 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
 
     for relative in triggered:
         add_candidates(relative, project.light_summary(relative))
-    # Wrappers may wrap wrappers: grow the set with the files that name a wrapper (read
-    # whole: their functions need not name torch), until nothing new is found.
+    # Wrappers may wrap wrappers: the files that name a wrapper are read again with its
+    # name as a needle too (their functions need not name torch), until nothing new is
+    # found; at the end every body that names a catalogued API or a wrapper was read,
+    # whatever the order the wrappers were found in.
     wrappers: dict = {}
-    seen: set = set()
     while True:
         wrappers = _infer_wrappers(project, [candidates[k] for k in sorted(candidates)], catalog)
-        names = {q.rsplit(".", 1)[-1] for q in wrappers}
-        more = sorted({r for n in names for r in project.files_naming(n)} - seen)
+        names = sorted({q.rsplit(".", 1)[-1] for q in wrappers})
+        wanted: dict = {}
+        for name in names:
+            for relative in project.files_naming(name):
+                wanted.setdefault(relative, set()).add(name)
+        more = {r: frozenset(n) | project.extra_names.get(r, frozenset()) for r, n in wanted.items()
+                if not n <= project.extra_names.get(r, frozenset())}
         if not more:
             break
-        for relative in more:
-            seen.add(relative)
-            add_candidates(relative, project.summary(relative))
+        for relative in sorted(more):
+            project.extra_names[relative] = more[relative]
+            add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
     facts.modules = dict(project.module_of)
     # Re-exports of each wrapper: every module-level import in a file that names it.
