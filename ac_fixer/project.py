@@ -934,7 +934,8 @@ def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -
         names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
         for relative, module, qualname, function in candidates:
             full = f"{module}.{qualname}"
-            if full in wrappers or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
+            # torch's own sources define the catalogued APIs: the catalog's row stands.
+            if full in wrappers or catalog.lookup(full) is not None or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
                 continue
             found = _forwarder(project, relative, full, function, catalog, wrappers, names)
             if found is not None:
@@ -1069,7 +1070,8 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     wrappers: dict = {}
     while True:
         wrappers = _infer_wrappers(project, [candidates[k] for k in sorted(candidates)], catalog)
-        names = sorted({q.rsplit(".", 1)[-1] for q in wrappers})
+        # A wrapper named like a catalogued API (`interpolate`) is read already.
+        names = sorted({q.rsplit(".", 1)[-1] for q in wrappers} - set(catalog.short_names()))
         wanted: dict = {}
         for name in names:
             for relative in project.files_naming(name):
@@ -1100,7 +1102,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
                 # A re-export keeps the last name (`from .ops import resize as rs`).
                 if imported.rsplit(".", 1)[-1] == short and project.canonical(imported) == owner:
                     aliases.add(".".join(filter(None, [named[0], local, method])))
-        aliases.discard(qualname)
+        aliases = {a for a in aliases if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
