@@ -571,7 +571,9 @@ class ProjectFacts:
     rebound: dict = field(default_factory=dict)  # qualname (aliases too) -> why it is not a constant
     params: dict = field(default_factory=dict)  # "function qualname:param" -> Evidence
     attrs: dict = field(default_factory=dict)  # "class qualname:attr" -> Evidence
-    modules: dict = field(default_factory=dict)  # relative path -> (module, is_package)
+    # relative path -> (module, is_package); empty: for_path() names the module from the
+    # folders (the facts go to every worker process with each batch: kept small).
+    modules: dict = field(default_factory=dict)
     _aliases: Optional[dict] = field(default=None, repr=False)
 
     def targets(self) -> tuple:
@@ -1084,7 +1086,6 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             project.extra_names[relative] = more[relative]
             add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
-    facts.modules = dict(project.module_of)
     # Re-exports of each wrapper: every module-level import in a file that names it.
     for qualname, wrapper in wrappers.items():
         # A method is named through its class: `from pkg import Resizer` names `pkg.Resizer.resize`.

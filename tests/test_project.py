@@ -282,3 +282,26 @@ def test_worker_processes_see_the_project(tmp_path):
     one = _findings(folder, "--jobs", "1", ".")
     two = _findings(folder, "--jobs", "2", ".")
     assert one == two and len(one) == 18
+
+
+def test_torch_s_own_sources_are_not_wrappers_of_themselves(tmp_path):
+    """A tree that holds torch's sources defines `upsample` as a forwarder of `interpolate`:
+    the catalog's row (deprecated alias, ACF101) stands."""
+    from ac_fixer.project import project_facts
+
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    functional = tmp_path / "torch" / "nn"
+    functional.mkdir(parents=True)
+    (tmp_path / "torch" / "__init__.py").write_text("")
+    (functional / "__init__.py").write_text("")
+    (functional / "functional.py").write_text(
+        "def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None):\n"
+        "    return input\n\n\n"
+        "def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):\n"
+        "    return interpolate(input, size, scale_factor, mode, align_corners)\n"
+    )
+    (tmp_path / "use.py").write_text("import torch.nn.functional as F\n\nF.upsample(None, mode='bilinear')\n")
+    facts = project_facts(tmp_path, (), tmp_path, cat.default_catalog(), None)
+    assert "torch.nn.functional.upsample" not in facts.wrappers
+    codes = sorted(r["code"] for r in _findings(tmp_path, "use.py"))
+    assert codes == ["ACF001", "ACF101"]
