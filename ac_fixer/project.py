@@ -1525,5 +1525,18 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path]):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
     analysis of each file."""
-    facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+    try:
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+    except (RecursionError, MemoryError) as error:
+        _warn(f"project-wide analysis skipped: {type(error).__name__}")
+        return settings
+    except Exception as error:  # a bug of ours must not cost the run: each file on its own
+        _warn(f"project-wide analysis skipped (internal error: {type(error).__name__}: {error})")
+        return settings
     return replace(settings, extra_targets=settings.extra_targets + facts.targets(), project=facts)
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    print(f"warning: {message}", file=sys.stderr)

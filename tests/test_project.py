@@ -305,3 +305,18 @@ def test_torch_s_own_sources_are_not_wrappers_of_themselves(tmp_path):
     assert "torch.nn.functional.upsample" not in facts.wrappers
     codes = sorted(r["code"] for r in _findings(tmp_path, "use.py"))
     assert codes == ["ACF001", "ACF101"]
+
+
+def test_an_internal_error_of_the_index_costs_the_project_analysis_not_the_run(tmp_path, monkeypatch):
+    import ac_fixer.project as project
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(project, "build_facts", broken)
+    folder = _copy("constants", tmp_path)
+    result = run_cli(["check", "--no-cache", "."], cwd=folder)
+    assert "project-wide analysis skipped" in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.undo()
+    alone = run_cli(["check", "--no-cache", "--no-project-analysis", "."], cwd=folder)
+    assert result.stdout == alone.stdout  # each file on its own
