@@ -23,6 +23,7 @@ from ac_fixer.edits import (
     AddKeyword,
     Edit,
     RemoveArg,
+    RemoveImportAlias,
     RenameImportAlias,
     RenameReference,
     SetArgValue,
@@ -35,8 +36,6 @@ from ac_fixer.project_rules import (
 from ac_fixer.scopes import ALIAS, IMPORT, LITERAL, OTHER, PARAM, Binding, Scope, dotted_name, import_module_name
 
 PARTIAL_NAMES = frozenset({"functools.partial"})
-# Modes that use align_corners but raise for align_corners=True (torch 2.13).
-_REJECTS_TRUE = frozenset({"lanczos"})
 
 # --------------------------------------------------------------------------- the pass
 
@@ -557,13 +556,26 @@ def _quote(mode: str) -> str:
 
 
 class _Rules:
-    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog, value: bool, project=None):
+    def __init__(
+        self,
+        index: _ModuleIndex,
+        catalog: cat.Catalog,
+        value: bool,
+        project=None,
+        *,
+        path: str = "",
+        text: Optional[Callable[[], str]] = None,
+        used_names: frozenset = frozenset(),
+    ):
         self.index = index
         self.catalog = catalog
         self.value = value
         self.project = project
         self.resolve = _Resolver(index, catalog, project)
         self._references_by_binding: Optional[dict] = None
+        self.path = path
+        self._text = text  # the module's source text, read only when an import may go
+        self.used_names = used_names  # used where the tree cannot show it (notebook magics)
 
     # -- entry
     def findings(self) -> list[PendingFinding]:
@@ -671,7 +683,7 @@ class _Rules:
         if modes.closed_world:
             consequence += closed_world_note(modes)
         mode_text = " or ".join(_quote(m) for m in strings)
-        if self.value and any(m in _REJECTS_TRUE for m in strings):
+        if self.value and any(m in self.catalog.modes_rejecting_true for m in strings):
             # lanczos raises ValueError for align_corners=True: only False can be written.
             return [
                 PendingFinding(
@@ -710,15 +722,29 @@ class _Rules:
     def _rejected_flag(self, site, target, flag: cst.Arg, modes: _Modes, arguments) -> Optional[PendingFinding]:
         if target.every_mode or not modes.known or not modes.values:
             return None
-        if not all(isinstance(m, str) and m in self.catalog.modes_rejecting_flag for m in modes.values):
-            return None
-        if literal_value(flag.value) not in (True, False):
+        value = literal_value(flag.value)
+        if value not in (True, False):
             return None  # a value that may be None at run time
+        mode_text = " or ".join(_quote(m) for m in modes.values)
+        if not all(isinstance(m, str) and m in self.catalog.modes_rejecting_flag for m in modes.values):
+            # A mode that uses the flag but raises for a true one (lanczos): only False runs.
+            # Removing the flag would leave it implicit (ACF001), so the fix writes the False
+            # that removing it means.
+            if value is False or value == 0:
+                return None
+            if not all(isinstance(m, str) and m in self.catalog.modes_rejecting_true for m in modes.values):
+                return None
+            return PendingFinding(
+                site.node, cat.REJECTED_FLAG,
+                f"`{_short(target.name)}` with mode={mode_text} rejects align_corners=True (raises ValueError): "
+                f"only {cat.FLAG}=False runs",
+                target, modes.values[0] if len(modes.values) == 1 else None, tuple(modes.values),
+                f"{cat.FLAG}=False", [SetArgValue(flag, "False")], unsafe=True, arguments=arguments,
+            )
         if flag.keyword is not None or flag is site.node.args[-1]:
             edit: Edit = RemoveArg(site.node, flag)
         else:
             edit = SetArgValue(flag, "None")
-        mode_text = " or ".join(_quote(m) for m in modes.values)
         return PendingFinding(
             site.node, cat.REJECTED_FLAG,
             f"`{_short(target.name)}` with mode={mode_text} rejects align_corners (raises ValueError): "
@@ -788,7 +814,9 @@ class _Rules:
         if not isinstance(callee, cst.Name):
             return None
         if self.resolve.name(new, site.scope) == new_qualname:
-            return [RenameReference(callee, new)]  # the new name is already imported
+            # The new name is already imported; the old import goes when nothing else uses it.
+            removal = self._remove_old_import(site, callee, new, new_qualname, any_use_ok, rewrite_sites)
+            return removal or [RenameReference(callee, new)]
         owner, bindings = site.scope.lookup(callee.value)
         if len(bindings) != 1 or bindings[0].kind != IMPORT or bindings[0].node is None:
             return None
@@ -803,19 +831,63 @@ class _Rules:
             return None  # the new name means something else here
         if owner.kind == "module":
             # A module-level name may be imported from this module elsewhere (or listed
-            # in __all__): keep it, import the new name beside it, rename this call.
-            return [AddImportAlias(statement, new), RenameReference(callee, new)]
+            # in __all__): keep it, import the new name beside it, rename this call --
+            # unless the rename leaves it unused (ACF102): then the import itself is renamed,
+            # as ruff's F401 would otherwise report it.
+            local = None
+            if self._import_unused_after(callee.value, binding, any_use_ok, rewrite_sites):
+                local = self._rename_import(alias, new, self._references_of(binding))
+            return local or [AddImportAlias(statement, new), RenameReference(callee, new)]
         references = self._references_of(binding)
         if not any_use_ok:
             callee_ids = {id(s.node.func) for s, *_ in rewrite_sites.values()}
             if any(id(ref.node) not in callee_ids for ref in references):
                 return None  # used other than as a call we rewrite
+        return self._rename_import(alias, new, references)
+
+    @staticmethod
+    def _rename_import(alias: cst.ImportAlias, new: str, references: list) -> Optional[list]:
+        """Rename an imported name and every reference to it; None when ``new`` means
+        something else where a reference is."""
         if alias.asname is not None:
             kept = alias.asname.name.value
             return [RenameImportAlias(alias, new), *(RenameReference(ref.node, kept) for ref in references)]
         if any(ref.scope.lookup(new)[0] is not None for ref in references):
             return None
         return [RenameImportAlias(alias, new), *(RenameReference(ref.node, new) for ref in references)]
+
+    def _import_unused_after(self, name: str, binding: Binding, any_use_ok: bool, rewrite_sites) -> bool:
+        """Whether a module-level imported ``name`` is used only as the callee of calls this
+        fix rewrites (ACF102 only), is not exported (``__all__``, a package's ``__init__``)
+        and is not used where the tree cannot show it (a notebook's magic lines)."""
+        if any_use_ok or name in self.used_names:
+            return False
+        if self.path.replace("\\", "/").rsplit("/", 1)[-1] in ("__init__.py", "__init__.pyi"):
+            return False
+        references = self._references_of(binding)
+        callee_ids = {id(s.node.func) for s, *_ in rewrite_sites.values()}
+        if not references or any(id(ref.node) not in callee_ids for ref in references):
+            return False
+        text = self._text() if self._text is not None else ""
+        if "__all__" in text and re.search(r"""['"]""" + re.escape(name) + r"""['"]""", text):
+            return False  # may be listed in __all__
+        return True
+
+    def _remove_old_import(self, site, callee: cst.Name, new: str, new_qualname: str, any_use_ok, rewrite_sites):
+        """With ``new`` already imported: remove the old ``from … import`` name and rename every
+        use of it, when the rename leaves it unused; None otherwise."""
+        owner, bindings = site.scope.lookup(callee.value)
+        if owner is None or owner.kind != "module" or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind != IMPORT or binding.node is None or not isinstance(binding.statement, cst.ImportFrom):
+            return None
+        if not self._import_unused_after(callee.value, binding, any_use_ok, rewrite_sites):
+            return None
+        references = self._references_of(binding)
+        if any(self.resolve.name(new, ref.scope) != new_qualname for ref in references):
+            return None
+        return [RemoveImportAlias(binding.statement, binding.node), *(RenameReference(r.node, new) for r in references)]
 
     def _references_of(self, binding: Binding) -> list[_Reference]:
         if self._references_by_binding is None:
@@ -919,6 +991,7 @@ class Analysis:
     module: cst.Module
     findings: list[Finding]
     edits: dict  # id(finding) -> list of edits
+    nodes: dict = field(default_factory=dict)  # id(finding) -> the call it is about
 
 
 def analyze_module(
@@ -930,12 +1003,15 @@ def analyze_module(
     enabled: Callable[[str], bool] = lambda code: True,
     source_text: Optional[str] = None,
     respect_noqa: bool = True,
+    used_names: frozenset = frozenset(),
     project=None,
 ) -> Analysis:
     catalog = catalog or cat.default_catalog()
     index = _ModuleIndex(project)
     walk(module, index)
-    pending = [p for p in _Rules(index, catalog, value, project).findings() if enabled(p.code)]
+    text_of = (lambda: source_text) if source_text is not None else (lambda: module.code)
+    rules = _Rules(index, catalog, value, project, path=path, text=text_of, used_names=used_names)
+    pending = [p for p in rules.findings() if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})
     spans = _spans_from_ast(index, source_text, [item.node for item in pending])
@@ -954,6 +1030,7 @@ def analyze_module(
     lines = re.split(r"\r\n|\r|\n", text) if has_noqa else None
     findings: list[Finding] = []
     edits: dict = {}
+    nodes: dict = {}
     for item in pending:
         span = spans[id(item.node)]
         if lines is not None and 0 < span.line <= len(lines):
@@ -982,5 +1059,6 @@ def analyze_module(
         )
         findings.append(finding)
         edits[id(finding)] = item.edits
+        nodes[id(finding)] = item.node
     findings.sort(key=Finding.sort_key)
-    return Analysis(module, findings, edits)
+    return Analysis(module, findings, edits, nodes)

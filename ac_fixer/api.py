@@ -7,6 +7,7 @@ them writes files or prints.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
@@ -36,6 +37,16 @@ class Settings:
     respect_noqa: bool = True
     per_file_ignores: tuple = ()  # config.PerFileIgnore entries: more codes to ignore per file
     project: object = None  # project.ProjectFacts: what other files of the project tell
+    # evidence.EvidenceReport (check --evidence), narrowed to one file's FileEvidence
+    # (or None) by evidence.with_file_evidence before its analysis.
+    evidence: object = None
+
+    # The project's line length (config.find_line_length): a fix that would make a line
+    # longer puts the call's arguments one per line instead. None: no limit.
+    line_length: Optional[int] = None
+    # Names used where the analysis cannot see them (a notebook's magic and shell lines):
+    # a fix never removes their imports.
+    used_names: tuple = ()
 
     def for_path(self, path) -> "Settings":
         """These settings for the file ``path``: its ``per-file-ignores`` codes ignored too."""
@@ -151,7 +162,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
 
     module = parse(source, path)
     try:
-        return analyze_module(
+        analysis = analyze_module(
             module,
             path,
             catalog=settings.catalog,
@@ -159,14 +170,21 @@ def _analyze(source: bytes, path: str, settings: Settings):
             enabled=settings.enabled,
             source_text=_source_text(module, source),
             respect_noqa=settings.respect_noqa,
+            used_names=frozenset(settings.used_names),
             project=settings.project.for_path(path) if settings.project is not None else None,
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None
+    if settings.evidence is not None:
+        from ac_fixer.evidence import promote
+
+        promote(analysis, settings)
+    return analysis
 
 
 def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """All findings of one Python source. Raises SourceError for unreadable sources."""
+    settings = _with_evidence(settings, path, source)
     screened = _screened(source, settings, path)
     if screened is None:
         return []
@@ -176,6 +194,15 @@ def check_source(source: bytes, path: str = "<string>", settings: Settings = DEF
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
     sliced = slice_for_check(source, screened)
     return _analyze(sliced if sliced is not None else source, path, settings).findings
+
+
+def _with_evidence(settings: Settings, path: str, source: bytes) -> Settings:
+    """The runtime evidence of this very source only (check --evidence; see evidence.py)."""
+    if settings.evidence is None:
+        return settings
+    from ac_fixer.evidence import with_file_evidence
+
+    return with_file_evidence(settings, path, source)
 
 
 def should_apply(finding: Finding, settings: Settings) -> bool:
@@ -192,6 +219,7 @@ def fix_source(
 
     The result's ``source`` is the input object itself when nothing changed.
     """
+    settings = _with_evidence(settings, path, source)
     screened = _screened(source, settings, path)
     if screened is None:
         return FixResult(source, [], [])
@@ -224,7 +252,8 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
             remaining.append(finding)
     if not applied:
         return FixResult(source, [], remaining)
-    new_source = apply_edits(analysis.module, edits).bytes
+    limit = _line_limit(analysis, source, settings.line_length) if settings.line_length else None
+    new_source = apply_edits(analysis.module, edits, limit).bytes
     reprinted = analysis.module.bytes
     if reprinted != source:
         # LibCST re-prints a few byte sequences differently (a form feed at the start of
@@ -232,6 +261,164 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
         # the edits changed, onto the original bytes.
         new_source = splice_changed_lines(source, reprinted, new_source, path)
     return FixResult(new_source, applied, remaining)
+
+
+def _line_limit(analysis, source: bytes, length: int):
+    """The layout decision's inputs: the line length; for each call of a finding that stands
+    on one line, that line and the call's columns on it; for one over several lines, its
+    last line."""
+    import re
+
+    from ac_fixer.edits import LineLimit
+
+    text = _source_text(analysis.module, source)
+    if text is None:
+        return None
+    lines = re.split(r"\r\n|\r|\n", text)
+    calls, last_lines = {}, {}
+    for finding in analysis.findings:
+        node = analysis.nodes.get(id(finding))
+        if node is None or not 0 < finding.line <= finding.end_line <= len(lines):
+            continue
+        if finding.line == finding.end_line:
+            calls[id(node)] = (lines[finding.line - 1], finding.column - 1, finding.end_column - 1)
+        else:
+            last_lines[id(node)] = lines[finding.end_line - 1]
+    return LineLimit(length, calls, analysis.module.default_indent, last_lines)
+
+
+@dataclass(frozen=True)
+class NodeRewrite:
+    """A finding's fix as the rewrite of one node (the call), printed with ``indent`` as
+    the enclosing block's indentation: ``old`` as LibCST prints the node, ``new`` with
+    only this finding's edits applied."""
+
+    finding: Finding
+    old: str
+    new: str
+    indent: str
+
+
+def fix_rewrites(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> Optional[list]:
+    """(finding, NodeRewrite or None) for each finding whose fix applies, from ONE analysis
+    of the file (what SARIF's per-finding replacements are built from); see
+    :func:`check_source_with_rewrites`."""
+    return check_source_with_rewrites(source, path, settings)[1]
+
+
+def check_source_with_rewrites(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS):
+    """(findings, rewrites) of one analysis: the findings :func:`check_source` returns, and
+    (finding, NodeRewrite or None) for each finding whose fix applies.
+
+    None for a finding whose edits reach outside its call (an import to rename or extend)
+    or whose layout depends on an indentation the call's own text does not show: the
+    caller computes those otherwise. ``rewrites`` is None when LibCST does not re-print
+    the file as read (every edit then goes through the line splice of :func:`fix_source`).
+    Raises SourceError like :func:`check_source`.
+    """
+    settings = _with_evidence(settings, path, source)
+    screened = _screened(source, settings, path)
+    if screened is None:
+        return [], []
+    if settings.line_length is not None:
+        # The layout of a fix then depends on the whole line (a call may be split one
+        # argument per line): the caller computes each region from the whole-file fix.
+        return check_source(source, path, settings), None
+    from ac_fixer.screen import slice_for_check
+
+    sliced = slice_for_check(source, screened)
+    base = source if sliced is None else sliced
+    analysis = _analyze(base, path, settings)
+    if not any(should_apply(f, settings) for f in analysis.findings):
+        return analysis.findings, []
+    if analysis.module.bytes != base:
+        return analysis.findings, None
+    text = _source_text(analysis.module, base)
+    lines = None if text is None else re.split(r"\r\n|\r|\n", text)
+    rewrites = []
+    for finding in analysis.findings:
+        if not should_apply(finding, settings):
+            continue
+        node = _rewritten_node(analysis.edits[id(finding)])
+        if node is None or lines is None or not 0 < finding.line <= len(lines):
+            rewrites.append((finding, None))
+            continue
+        line = lines[finding.line - 1]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        rewrites.append((finding, _node_rewrite(analysis.module, finding, node, analysis.edits[id(finding)], indent)))
+    return analysis.findings, rewrites
+
+
+def _rewritten_node(edits: list):
+    """The one node a finding's edits rewrite (the call; a renamed reference when that is
+    the only edit), None when they reach anything else (an import, or an edit kind this
+    function does not know)."""
+    from ac_fixer.edits import AddKeyword, RemoveArg, RenameReference, SetArgValue
+
+    calls = {id(e.call): e.call for e in edits if isinstance(e, (AddKeyword, RemoveArg))}
+    if len(calls) == 1:
+        (node,) = calls.values()
+    elif not calls and len(edits) == 1 and isinstance(edits[0], RenameReference):
+        return edits[0].node
+    else:
+        return None
+    for edit in edits:
+        if isinstance(edit, AddKeyword):
+            continue
+        if isinstance(edit, RenameReference):
+            inside = _in_callee(edit.node, node.func)
+        elif isinstance(edit, (RemoveArg, SetArgValue)):
+            inside = any(arg is edit.arg for arg in node.args)
+        else:
+            return None
+        if not inside:
+            return None
+    return node
+
+
+def _in_callee(target, func) -> bool:
+    """Whether ``target`` is the callee or a link of its dotted chain (``a.b.c``)."""
+    import libcst as cst
+
+    while True:
+        if target is func:
+            return True
+        if not isinstance(func, cst.Attribute):
+            return False
+        func = func.value
+
+
+def _node_rewrite(module, finding: Finding, node, edits: list, indent: str) -> Optional[NodeRewrite]:
+    from ac_fixer.edits import apply_edits
+
+    new_node = apply_edits(node, edits)  # the edits visit only this node's subtree
+    old, new = _code_for(module, node, indent), _code_for(module, new_node, indent)
+    if old is None or new is None:
+        return None
+    # The indentation is taken from the call's first line, and checked by the caller only
+    # through ``old``: when ``new`` depends on it but ``old`` does not, it is not certain.
+    # (Only a line break prints the indentation: a one-line ``new`` cannot depend on it.)
+    if ("\n" in new or "\r" in new) and (
+        _code_for(module, new_node, indent + "\0") != new and _code_for(module, node, indent + "\0") == old
+    ):
+        return None
+    return NodeRewrite(finding, old, new, indent)
+
+
+def _code_for(module, node, indent: str) -> Optional[str]:
+    """``node``'s code inside a block indented by ``indent``. LibCST's public
+    ``Module.code_for_node`` prints a node as if at column 0 (a multi-line call in a
+    function would lose its indentation), so its CodegenState is built here with the
+    block's indentation; None if that internal class is not there."""
+    try:
+        from libcst._nodes.internal import CodegenState
+    except ImportError:  # pragma: no cover - a LibCST without it: the caller falls back
+        return None
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline, indent_tokens=[indent]
+    )
+    node._codegen(state)
+    return "".join(state.tokens)
 
 
 def _checked(source: bytes, result: FixResult, path: str) -> FixResult:
@@ -242,8 +429,28 @@ def _checked(source: bytes, result: FixResult, path: str) -> FixResult:
     try:
         ast.parse(result.source)
     except (SyntaxError, ValueError) as error:  # a bug of ours: never write such a file
-        raise SourceError(path, f"internal error: the fix would not parse ({error}); file left unchanged") from None
+        if not _newer_syntax_still_parses(source, result.source):
+            raise SourceError(
+                path, f"internal error: the fix would not parse ({error}); file left unchanged"
+            ) from None
     return result
+
+
+def _newer_syntax_still_parses(source: bytes, fixed: bytes) -> bool:
+    """For a file in syntax newer than this interpreter (Python rejects the original too):
+    whether LibCST, which read the original, parses the fixed bytes."""
+    try:
+        ast.parse(source)
+        return False  # Python read the original: the fix broke it
+    except (SyntaxError, ValueError):
+        pass
+    import libcst
+
+    try:
+        libcst.parse_module(fixed)
+    except Exception:
+        return False
+    return True
 
 
 def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
@@ -361,9 +568,11 @@ def _splice_around_one_difference(source: bytes, reprinted: bytes, edited: bytes
 
 def check_file(path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """Findings of one .py file on disk (the audit's ``static_code``)."""
+    from ac_fixer.files import FileError, read_regular
+
     path = Path(path)
     try:
-        source = path.read_bytes()
-    except OSError as error:
-        raise SourceError(str(path), f"cannot read: {error.strerror or error}") from None
+        source = read_regular(path)[0]
+    except FileError as error:
+        raise SourceError(error.path, error.reason) from None
     return check_source(source, str(path), settings)

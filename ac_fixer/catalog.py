@@ -60,6 +60,10 @@ class Target:
     replace_with: Replacement | None = None
     mode_param: Param | None = None
     flag_param: Param | None = None
+    # A wrapper (``extend-targets`` row, inferred forwarding wrapper): the catalogued torch
+    # API its mode and align_corners reach unchanged (``verify`` replays that call; runtime
+    # evidence recorded there fixes the wrapper's call sites). None: the API itself.
+    reaches: str | None = None
 
     @property
     def short_name(self) -> str:
@@ -102,12 +106,30 @@ class Catalog:
     modes_using_flag: frozenset[str]
     modes_rejecting_flag: frozenset[str]
     by_name: Mapping[str, Target] = field(default_factory=dict, compare=False, hash=False)
+    # Modes that use the flag but raise for align_corners=True (lanczos).
+    modes_rejecting_true: frozenset[str] = frozenset()
+    # Modes interpolate runs only with antialias=True (lanczos).
+    modes_requiring_antialias: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, targets: Iterable[Target], uses: Iterable[str], rejects: Iterable[str]) -> Catalog:
+    def build(
+        cls,
+        targets: Iterable[Target],
+        uses: Iterable[str],
+        rejects: Iterable[str],
+        rejects_true: Iterable[str] = (),
+        requires_antialias: Iterable[str] = (),
+    ) -> Catalog:
         targets = tuple(targets)
         by_name = {name: t for t in targets for name in t.all_names()}
-        return cls(targets, frozenset(uses), frozenset(rejects), by_name)
+        return cls(
+            targets,
+            frozenset(uses),
+            frozenset(rejects),
+            by_name,
+            frozenset(rejects_true),
+            frozenset(requires_antialias),
+        )
 
     def lookup(self, qualified_name: str) -> Target | None:
         return self.by_name.get(qualified_name)
@@ -120,7 +142,13 @@ class Catalog:
         extra = tuple(extra)
         if not extra:
             return self
-        return Catalog.build(self.targets + extra, self.modes_using_flag, self.modes_rejecting_flag)
+        return Catalog.build(
+            self.targets + extra,
+            self.modes_using_flag,
+            self.modes_rejecting_flag,
+            self.modes_rejecting_true,
+            self.modes_requiring_antialias,
+        )
 
 
 @lru_cache(maxsize=None)
@@ -130,6 +158,8 @@ def default_catalog() -> Catalog:
         (_target_from_row(row) for row in data["target"]),
         data["modes"]["uses_flag"],
         data["modes"]["rejects_flag"],
+        data["modes"].get("rejects_true", ()),
+        data["modes"].get("requires_antialias", ()),
     )
 
 
@@ -142,6 +172,7 @@ def user_target(
     flag_keyword: str,
     default_mode: str | None,
     every_mode: bool = False,
+    reaches: str | None = None,
 ) -> Target:
     """A wrapper of the user's own (``extend-targets``), checked like torch's interpolate."""
     positions = [p for p in (mode_position, flag_position) if p is not None]
@@ -159,4 +190,5 @@ def user_target(
         rule=MISSING_FLAG_EVERY_MODE if every_mode else MISSING_FLAG,
         mode_param=Param(mode_position, mode_keyword) if mode_keyword or mode_position is not None else None,
         flag_param=Param(flag_position, flag_keyword),
+        reaches=reaches,
     )

@@ -34,9 +34,22 @@ def _error(message: str) -> None:
 
 
 def _warning(message: str) -> None:
+    from ac_fixer.report import printable
+
     color = _use_color(sys.stderr)
     style = "\x1b[1;33mwarning\x1b[0m" if color else "warning"
-    click.echo(f"{style}: {message}", err=True, color=color)
+    click.echo(f"{style}: {printable(message)}", err=True, color=color)
+
+
+def _split_warnings(problems: list) -> list:
+    """Print the warnings among discovery's problems (skipped ignore files); the errors."""
+    errors = []
+    for problem in problems:
+        if getattr(problem, "warning", False):
+            _warning(f"{problem.path}: {problem.reason}")
+        else:
+            errors.append(problem)
+    return errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +61,7 @@ def main() -> None:
 # --------------------------------------------------------------------------- check
 
 _VALUE = click.Choice(["false", "true"], case_sensitive=False)
+_DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and verify
 
 
 @main.command()
@@ -67,7 +81,12 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
-@click.option("--verify", is_flag=True, help="With --fix: write only fixes the runtime check confirmed.")
+@click.option(
+    "--verify", is_flag=True, help="With --fix: write only fixes the runtime check found to keep every output bitwise."
+)
+@click.option(
+    "--device", type=_DEVICE, default="auto", show_default=True, help="With --verify: where the runtime check runs."
+)
 @click.option(
     "--stdin-filename",
     type=click.Path(),
@@ -87,11 +106,14 @@ _VALUE = click.Choice(["false", "true"], case_sensitive=False)
               help="Apply `exclude` to paths named on the command line too (what pre-commit passes).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="The cache folder (default: .ac-fixer-cache at the project root).")
+@click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
+              help="An audit report (JSON of `ac-fixer audit` or `pytest --ac-fixer-audit`): ACF003 sites and "
+              "wrapper calls it proves become fixable (align_corners=False).")
 @click.option("--no-project-analysis", is_flag=True,
               help="Analyze each file on its own: no wrappers, constants or callers from other modules.")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent, extend_select, force_exclude, cache_dir, no_project_analysis):
+          silent, extend_select, force_exclude, cache_dir, device, no_project_analysis, evidence_file):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -105,6 +127,15 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         raise click.UsageError("`-` (stdin) cannot be checked together with other paths")
     if from_stdin and verify:
         raise click.UsageError("--verify cannot be used with stdin")
+    if device != "auto" and not verify:
+        raise click.UsageError("--device needs --verify")
+    if evidence_file is not None and from_stdin:
+        raise click.UsageError("--evidence cannot be used with stdin")
+    if statistics and output_format not in report.STATISTICS_FORMATS:
+        raise click.UsageError(
+            f"--statistics has no {output_format} form; use it with --output-format "
+            + " or ".join(report.STATISTICS_FORMATS)
+        )
     paths = paths or (".",)
     # SIGTERM/SIGHUP while this command runs remove the temp file of a write in flight.
     click.get_current_context().with_resource(remove_temp_files_on_termination())
@@ -130,21 +161,24 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     except ConfigError as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
+    if evidence_file is not None:
+        groups = _with_evidence(groups, evidence_file)
+        no_cache = True  # cached findings know nothing of the report
 
     machine_output = output_format != "text"
     stdout_color = out.color
     results, missing = [], []
     for settings, items, not_found, group_cache_dir in groups:
-        missing.extend(not_found)
+        missing.extend(_split_warnings(not_found))
         with _Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
             result = runner.run(
                 items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
-                cache_dir=group_cache_dir,
+                cache_dir=group_cache_dir, replacements=output_format == "sarif",
             )
         if verify and result.changed:
-            result = _verified(result, settings)
+            result = _verified(result, settings, device)
         if output_format == "sarif":
-            runner.add_replacements(result, settings)
+            runner.add_replacements(result, settings, after_fix=fix)
         results.append((settings, result))
     for reason in dict.fromkeys(result.cache_warning for _, result in results if result.cache_warning):
         _warning(f"cache not used: {reason}; running without the cache (--cache-dir names another folder)")
@@ -158,15 +192,21 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         else:
             if fix:  # first: a fix that was not written stays a finding
                 write_failures.extend(runner.write_fixes(result.changed))
-            remaining.extend(result.findings)
+            # ruff's positions: where the findings are in the file as fixed
+            remaining.extend(result.findings_after_fix if fix else result.findings)
             applied.extend(result.applied)
+
+    errors = [(e.path, e.reason) for e in missing]
+    for _, result in results:
+        errors.extend(result.errors)
+    errors.extend(write_failures)
 
     if diff and not machine_output:
         # The diff in the files' own bytes (a latin-1 file's diff applies to the file).
         for outcome in changed:
             out.write(runner.unified_diff(outcome))
     elif statistics:
-        out.write(report.format_statistics(remaining, unsafe_fixes=unsafe_fixes))
+        out.write(report.STATISTICS_FORMATS[output_format](remaining, unsafe_fixes=unsafe_fixes))
     else:
         text = report.render(
             remaining,
@@ -177,14 +217,11 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             value=value_true,
             project_dir=os.environ.get("CI_PROJECT_DIR"),
             **_text_extras(output_format, show_fixes=show_fixes, quiet=quiet),
+            not_checked=len({path for path, _ in errors}),
         )
         out.write(text)
     out.close()
 
-    errors = [(e.path, e.reason) for e in missing]
-    for _, result in results:
-        errors.extend(result.errors)
-    errors.extend(write_failures)
     for path, reason in errors:
         _error(f"{path}: {reason}")
     if errors:
@@ -400,20 +437,49 @@ class _Progress:
             self.bar = None
 
 
-def _verified(result, settings):
-    """Re-run the fixes, keeping only those the runtime check confirmed."""
-    from ac_fixer import report, runner
-    from ac_fixer.runtime._torch import TorchMissing
+def _with_project_analysis(settings, config, start):
+    """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them."""
+    if config.project_analysis is False:
+        return settings
+    from ac_fixer.project import analysis_root, with_project
+
+    root = analysis_root(config, Path(start))
+    return settings if root is None else with_project(settings, root, config.exclude, config.base, None)
+
+
+def _with_evidence(groups, evidence_file):
+    """The settings groups with the audit report's evidence; a report that cannot be used
+    is an error (exit 2); each checked file the report no longer fits is named."""
+    from ac_fixer.evidence import EvidenceError, load_report, refusal_message, stale_files
 
     try:
-        from ac_fixer.runtime.verify import confirmed_sites, site_key, verify_findings
-
-        with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
-            checked = verify_findings(result.applied, device="auto", value=settings.value, progress=progress)
-    except TorchMissing as error:
+        report = load_report(evidence_file)
+    except EvidenceError as error:
         _error(str(error))
         sys.exit(EXIT_ERROR)
-    confirmed = confirmed_sites(checked)
+    for _, items, _, _ in groups:
+        for display in stale_files(report, [item.display for item in items]):
+            _warning(refusal_message(report, display))
+    return [(replace(settings, evidence=report), items, missing, cache) for settings, items, missing, cache in groups]
+
+
+def _verified(result, settings, device):
+    """Re-run the fixes, keeping only those the runtime check found equal (with
+    ``--value true`` too: a fix that changes an output is reported, not written)."""
+    from ac_fixer import report, runner
+    from ac_fixer.runtime._torch import DeviceUnavailable, TorchMissing
+
+    try:
+        from ac_fixer.runtime.verify import equal_sites, site_key, verify_findings
+
+        with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
+            checked = verify_findings(
+                result.applied, device=device, value=settings.value, progress=progress, catalog=settings.catalog
+            )
+    except (TorchMissing, DeviceUnavailable) as error:
+        _error(str(error))
+        sys.exit(EXIT_ERROR)
+    confirmed = equal_sites(checked)
     for r in checked:
         if r.key() not in confirmed and r.status != "equal":
             line = f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})"
@@ -471,11 +537,21 @@ def clean(paths, cache_dir, config_file):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
+@click.option("--device", type=_DEVICE, default="auto", show_default=True)
 @click.option("--value", type=_VALUE, default="false", show_default=True)
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
-def verify(paths, device, value, output_format, config_file):
+@click.option(
+    "--max-elements", type=click.IntRange(min=1), default=None,
+    help="Per-site budget: skip a site whose inputs or outputs would hold more elements (default 4194304).",
+)
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0), default=None,
+    help="Per-site budget: skip a site still replaying after this many seconds (default 10).",
+)
+@click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
+              help="An audit report: also replay the ACF003 sites and wrapper calls it proves, with the modes it saw.")
+def verify(paths, device, value, output_format, config_file, max_elements, max_seconds, evidence_file):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
     from ac_fixer.api import Settings
     from ac_fixer.config import ConfigError, find_config, load_file
@@ -490,14 +566,21 @@ def verify(paths, device, value, output_format, config_file):
         _error(str(error))
         sys.exit(EXIT_ERROR)
     settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
+    settings = _with_project_analysis(settings, config, paths[0])
     items, missing = discover(paths, config.exclude, config.base)
+    missing = _split_warnings(missing)
+    if evidence_file is not None:
+        ((settings, items, missing, _),) = _with_evidence([(settings, items, missing, None)], evidence_file)
     result = runner.run(items, settings, use_cache=False)
     try:
         from ac_fixer.runtime import verify as verify_module
 
+        budget = {name: given for name, given in (("max_elements", max_elements), ("max_seconds", max_seconds))
+                  if given is not None}
         with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
             results = verify_module.verify_findings(
-                result.findings, device=device, value=settings.value, progress=progress
+                result.findings, device=device, value=settings.value, progress=progress, catalog=settings.catalog,
+                **budget,
             )
     except TorchMissing as error:
         _error(str(error))
@@ -586,8 +669,9 @@ def rule(code: Optional[str], show_all: bool):
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="Write the report here.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-shadow", is_flag=True, help="Skip the shadow run with align_corners=False.")
+@click.option("--follow-symlink", is_flag=True, help="Write the report through --output when it is a symlink.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
-def audit(output, output_format, no_shadow, command):
+def audit(output, output_format, no_shadow, follow_symlink, command):
     """Run a Python COMMAND and record calls that reach torch with align_corners unset.
 
     Example: ac-fixer audit -- python train.py --epochs 1
@@ -596,7 +680,8 @@ def audit(output, output_format, no_shadow, command):
 
     with _Progress("Building the report", PROGRESS_MIN_SITES) as progress:
         exit_code = run_audit(
-            list(command), output=output, output_format=output_format, shadow=not no_shadow, progress=progress
+            list(command), output=output, output_format=output_format, shadow=not no_shadow,
+            follow_symlink=follow_symlink, progress=progress,
         )
     sys.exit(exit_code)
 

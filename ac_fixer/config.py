@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,7 +28,7 @@ KNOWN_KEYS = (
 CACHE_FOLDER = ".ac-fixer-cache"
 TARGET_KEYS = (
     "name", "mode-position", "mode-keyword", "align-corners-position", "align-corners-keyword",
-    "default-mode", "every-mode",
+    "default-mode", "every-mode", "reaches",
 )
 
 
@@ -277,6 +278,18 @@ def _target(row: Any, where: str) -> cat.Target:
     known = cat.default_catalog().modes_using_flag | cat.default_catalog().modes_rejecting_flag
     if default_mode is not None and default_mode not in known:
         raise ConfigError(f"{where}.default-mode: unknown mode {default_mode!r} (known: {', '.join(sorted(known))})")
+    reaches = row.get("reaches")
+    if reaches is not None:
+        reached = cat.default_catalog().lookup(reaches) if isinstance(reaches, str) else None
+        if reached is None or reached.flag_param is None or reached.every_mode != every_mode:
+            choices = sorted(
+                t.name for t in cat.default_catalog().targets
+                if t.flag_param is not None and t.rule and t.every_mode == every_mode
+            )
+            raise ConfigError(
+                f"{where}.reaches: expected the catalogued torch API the wrapper passes mode and align_corners "
+                f"to ({', '.join(choices)}), got {reaches!r}"
+            )
     return cat.user_target(
         name,
         mode_position=mode_position,
@@ -285,6 +298,7 @@ def _target(row: Any, where: str) -> cat.Target:
         flag_keyword=flag_keyword,
         default_mode=default_mode or ("nearest" if not every_mode else None),
         every_mode=every_mode,
+        reaches=reaches,
     )
 
 
@@ -300,6 +314,7 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
         exclude = [exclude]
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ConfigError(f"{where}.exclude: expected a list of gitignore-style patterns, got {exclude!r}")
+    _check_patterns(exclude, f"{where}.exclude")
     targets = table.get("extend-targets", [])
     if not isinstance(targets, list):
         raise ConfigError(f"{where}.extend-targets: expected an array of tables, got {targets!r}")
@@ -332,12 +347,20 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
 
 def load_file(path: Path, *, required_table: bool) -> Optional[Config]:
     """The [tool.ac-fixer] table of a TOML file; None when absent and not required."""
+    from ac_fixer.files import FileError, read_regular
+
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+        # Bounded, non-blocking, regular files only: `--config` naming a FIFO or a device
+        # is an error, never a hang.
+        raw = read_regular(path)[0]
+    except FileError as error:
+        raise ConfigError(f"{path}: {error.reason}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(f"{path}: invalid TOML: {_deep_key(raw)} nested too deeply") from None
     if path.name == "pyproject.toml" or "tool" in data:
         tool = data.get("tool", {})
         if not isinstance(tool, dict):
@@ -349,7 +372,57 @@ def load_file(path: Path, *, required_table: bool) -> Optional[Config]:
         if required_table:
             raise ConfigError(f"{path}: no [tool.ac-fixer] table")
         return None
+    _check_depth(table, f"{path}: [tool.ac-fixer]")
     return config_from_table(table, path)
+
+
+def _deep_key(data: bytes) -> str:
+    """Where TOML text nests deepest: "KEY (line N)" of the key whose value opens the most
+    brackets (a rough reading, strings not skipped; only for the message)."""
+    key, deepest, depth, where = "a value", -1, 0, "a value"
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        name, equals, _ = line.partition("=")
+        if equals and depth == 0 and name.strip():
+            key = name.strip()
+        for char in line:
+            if char in "[{":
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, f"{key} (line {number})"
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return where
+
+
+MAX_DEPTH = 16  # no key of [tool.ac-fixer] nests deeper than an array of tables
+
+
+def _check_depth(table: Any, where: str) -> None:
+    """A ConfigError naming the key whose value nests deeper than :data:`MAX_DEPTH` (its
+    message could not even be printed: the value's repr recurses)."""
+    if not isinstance(table, dict):
+        return
+    for key, value in table.items():
+        stack = [(value, 1)]
+        while stack:  # no recursion: the depth is what is checked
+            item, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise ConfigError(f"{where}.{key}: nested too deeply (more than {MAX_DEPTH} levels)")
+            if isinstance(item, dict):
+                stack.extend((v, depth + 1) for v in item.values())
+            elif isinstance(item, list):
+                stack.extend((v, depth + 1) for v in item)
+
+
+def _check_patterns(patterns: list, where: str) -> None:
+    """A ConfigError naming the first pattern pathspec rejects (a lone ``!``)."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except ValueError as error:
+            raise ConfigError(f"{where}: {pattern!r} is not a valid gitignore-style pattern ({error})") from None
 
 
 def find_config(start: Path) -> Config:
@@ -364,3 +437,94 @@ def find_config(start: Path) -> Config:
             if config is not None:
                 return config
     return Config()
+
+
+# --------------------------------------------------------------------------- line length
+
+
+def _positive_int(value: Any) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def _toml_table(path: Path) -> dict:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}  # another tool's broken file is that tool's error, not ours
+    return data if isinstance(data, dict) else {}
+
+
+def _table(data: Any, *keys: str) -> dict:
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _ruff_limits(settings: dict) -> Optional[int]:
+    """ruff: E501 reads ``lint.pycodestyle.max-line-length`` when set, else ``line-length``."""
+    pycodestyle = _table(settings, "lint", "pycodestyle") or _table(settings, "pycodestyle")
+    return _positive_int(pycodestyle.get("max-line-length")) or _positive_int(settings.get("line-length"))
+
+
+def _flake8_limit(path: Path) -> Optional[int]:
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text("utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    if not parser.has_section("flake8"):
+        return None
+    section = parser["flake8"]
+    return _positive_int(section.get("max-line-length") or section.get("max_line_length"))
+
+
+def _limits_in(folder: Path) -> dict:
+    """tool -> line length configured in ``folder`` (only the tools configured there)."""
+    found: dict = {}
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        tool = _table(_toml_table(pyproject), "tool")
+        if "ruff" in tool:
+            found["ruff"] = _ruff_limits(_table(tool, "ruff"))
+        if "black" in tool:
+            found["black"] = _positive_int(_table(tool, "black").get("line-length"))
+    for name in ("ruff.toml", ".ruff.toml"):  # they take precedence over pyproject.toml in ruff
+        if (folder / name).is_file():
+            found["ruff"] = _ruff_limits(_toml_table(folder / name))
+            break
+    for name in (".flake8", "setup.cfg", "tox.ini"):  # flake8 reads the first that has [flake8]
+        if (folder / name).is_file():
+            limit = _flake8_limit(folder / name)
+            if limit is not None:
+                found["flake8"] = limit
+                break
+    return found
+
+
+def find_line_length(path: Path) -> Optional[int]:
+    """The line length the project of ``path`` enforces: the smallest of ruff's, black's and
+    flake8's, each from its nearest configuration found walking up from the file to the
+    project root (the folder of the nearest pyproject.toml; without one, the folder that
+    holds ``.git``). None when no tool configures one."""
+    directory = Path(path).resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    return _line_length_from(directory)
+
+
+@lru_cache(maxsize=1024)
+def _line_length_from(directory: Path) -> Optional[int]:
+    chosen: dict = {}
+    for folder in (directory, *directory.parents):
+        for tool, limit in _limits_in(folder).items():
+            chosen.setdefault(tool, limit)  # the nearest configuration of each tool wins
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            break
+    limits = [limit for limit in chosen.values() if limit is not None]
+    return min(limits) if limits else None

@@ -8,8 +8,8 @@ The layout rules (one argument per line, trailing commas, comments) live in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Union
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Union
 
 import libcst as cst
 
@@ -55,7 +55,31 @@ class AddImportAlias:
     name: str
 
 
-Edit = Union[AddKeyword, SetArgValue, RemoveArg, RenameReference, RenameImportAlias, AddImportAlias]
+@dataclass(frozen=True)
+class RemoveImportAlias:
+    """Remove one name from a ``from … import`` (the whole statement when it was the only
+    name and the statement stands directly in the module; elsewhere it stays)."""
+
+    statement: cst.ImportFrom
+    alias: cst.ImportAlias
+
+
+Edit = Union[AddKeyword, SetArgValue, RemoveArg, RenameReference, RenameImportAlias, AddImportAlias, RemoveImportAlias]
+
+
+@dataclass(frozen=True)
+class LineLimit:
+    """The project's line length and what deciding to explode a call needs.
+
+    ``calls`` maps id(call) to (its line's text, start column, end column) for the
+    calls that stand on one line; ``indent`` is the file's indentation unit.
+    """
+
+    length: int
+    calls: dict
+    indent: str = "    "
+    # id(call) -> the text of its last line, for calls that span several lines
+    last_lines: dict = field(default_factory=dict)
 
 # --------------------------------------------------------------------------- layout
 
@@ -93,11 +117,7 @@ def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> c
     has one. Any other call gets ``, keyword=value`` right after its last
     argument. End-of-line comments stay on the line they were on.
     """
-    new = cst.Arg(
-        keyword=cst.Name(keyword),
-        value=value,
-        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")),
-    )
+    new = cst.Arg(keyword=cst.Name(keyword), value=value, equal=_keyword_equal(call))
     args = list(call.args)
     if not args:
         return call.with_changes(args=[new])
@@ -145,6 +165,83 @@ def append_keyword(call: cst.Call, keyword: str, value: cst.BaseExpression) -> c
             last = last.with_changes(comma=cst.Comma(nothing, cst.SimpleWhitespace(" ")), whitespace_after_arg=nothing)
             new = new.with_changes(whitespace_after_arg=trailing)
     return call.with_changes(args=[*args[:-1], last, new])
+
+
+def _keyword_equal(call: cst.Call) -> cst.AssignEqual:
+    """``=`` spaced like the call's own keywords (``mode = 'x'`` gets ``align_corners = False``)."""
+    for arg in reversed(call.args):
+        equal = arg.equal
+        if arg.keyword is not None and isinstance(equal, cst.AssignEqual):
+            before, after = equal.whitespace_before, equal.whitespace_after
+            if isinstance(before, cst.SimpleWhitespace) and isinstance(after, cst.SimpleWhitespace):
+                if before.value in ("", " ") and after.value in ("", " "):
+                    return cst.AssignEqual(whitespace_before=before, whitespace_after=after)
+            break
+    nothing = cst.SimpleWhitespace("")
+    return cst.AssignEqual(whitespace_before=nothing, whitespace_after=nothing)
+
+
+def explode_arguments(call: cst.Call, line_indent: str, unit: str) -> cst.Call:
+    """The call with one argument per line, as black and ruff format a call that does not
+    fit: each argument on its own line one ``unit`` deeper than ``line_indent``, a trailing
+    comma (the "magic trailing comma"), the closing parenthesis on a line of its own."""
+
+    def newline(indent: str) -> cst.ParenthesizedWhitespace:
+        return _newline_whitespace(False, cst.SimpleWhitespace(indent))
+
+    inner = line_indent + unit
+    args = []
+    for i, arg in enumerate(call.args):
+        last = i == len(call.args) - 1
+        after = newline(line_indent if last else inner)
+        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=after)
+        # The call stood on one line, so any line break inside an argument is a nested call
+        # exploded just before: it moves one level deeper with its argument.
+        value = arg.value.visit(_Deeper(unit))
+        args.append(arg.with_changes(value=value, comma=comma, whitespace_after_arg=cst.SimpleWhitespace("")))
+    return call.with_changes(args=args, whitespace_before_args=newline(inner))
+
+
+class _Deeper(cst.CSTTransformer):
+    """Indent every line break's next line by one more ``unit``."""
+
+    def __init__(self, unit: str):
+        super().__init__()
+        self.unit = unit
+
+    def leave_ParenthesizedWhitespace(self, original_node, updated_node):
+        if updated_node.indent:
+            return updated_node
+        return updated_node.with_changes(last_line=cst.SimpleWhitespace(self.unit + updated_node.last_line.value))
+
+
+def _fits(call: cst.Call, place: tuple, length: int) -> bool:
+    """Whether the one line holding ``call`` (``place``: the line, start and end column of
+    the call as written) stays within ``length`` characters with the call printed as it is now."""
+    line, start, end = place
+    printed = cst.Module([]).code_for_node(call)
+    return len(line.rstrip()) - (end - start) + len(printed) <= length
+
+
+def _break_before_added(call: cst.Call, count: int, last_line: str, length: int) -> cst.Call:
+    """A call over several lines whose new keywords (``call.args[count:]``) were appended to
+    its last line, the one holding the closing parenthesis (``last_line`` as written): when
+    that line would pass ``length``, the new keywords start a line of their own, indented like
+    that last line."""
+    previous, last = call.args[count - 1], call.args[-1]
+    if not isinstance(previous.comma, cst.Comma) or not isinstance(previous.comma.whitespace_after, cst.SimpleWhitespace):
+        return call  # they already start a line
+    if not isinstance(last.whitespace_after_arg, cst.SimpleWhitespace) or (
+        isinstance(last.comma, cst.Comma) and not isinstance(last.comma.whitespace_after, cst.SimpleWhitespace)
+    ):
+        return call  # the closing parenthesis has a line of its own: they are not on last_line
+    bare = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")) for a in call.args[count:]]
+    added = sum(len(", " + cst.Module([]).code_for_node(a)) for a in bare)
+    if len(last_line.rstrip()) + added <= length:
+        return call
+    indent = last_line[: len(last_line) - len(last_line.lstrip())]
+    comma = previous.comma.with_changes(whitespace_after=_newline_whitespace(False, cst.SimpleWhitespace(indent)))
+    return call.with_changes(args=[*call.args[: count - 1], previous.with_changes(comma=comma), *call.args[count:]])
 
 
 def _join_whitespace(before, after):
@@ -197,14 +294,40 @@ def _expression(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
 
 
+def _names_bound_earlier(module: cst.Module, renamed: dict, removed: set) -> dict:
+    """id(ImportFrom standing directly in the module) -> the plain names that the module's
+    earlier such imports of the same module bind once the edits are made."""
+    from ac_fixer.scopes import import_module_name
+
+    bound: dict = {}  # module name -> names
+    earlier: dict = {}
+    for line in module.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if not isinstance(statement, cst.ImportFrom) or isinstance(statement.names, cst.ImportStar):
+                continue
+            source = import_module_name(statement)
+            if source is None:
+                continue
+            earlier[id(statement)] = set(bound.get(source, ()))
+            for alias in statement.names:
+                if alias.asname is None and isinstance(alias.name, cst.Name) and id(alias) not in removed:
+                    bound.setdefault(source, set()).add(renamed.get(id(alias), alias.name.value))
+    return earlier
+
+
 class _EditApplier(cst.CSTTransformer):
-    def __init__(self, edits: Iterable[Edit]):
+    def __init__(self, edits: Iterable[Edit], limit: Optional[LineLimit] = None, module: Optional[cst.Module] = None):
         super().__init__()
+        self.limit = limit
         self.call_edits: dict = {}
         self.arg_values: dict = {}
         self.names: dict = {}
         self.aliases: dict = {}
         self.import_additions: dict = {}
+        self.import_removals: dict = {}  # id(ImportFrom) -> ids of the aliases to remove
+        self.emptied_imports: set = set()  # ids of ImportFrom statements left with no name
         for edit in edits:
             if isinstance(edit, (AddKeyword, RemoveArg)):
                 call_edits = self.call_edits.setdefault(id(edit.call), [])
@@ -220,6 +343,12 @@ class _EditApplier(cst.CSTTransformer):
                 names = self.import_additions.setdefault(id(edit.statement), [])
                 if edit.name not in names:
                     names.append(edit.name)
+            elif isinstance(edit, RemoveImportAlias):
+                self.import_removals.setdefault(id(edit.statement), set()).add(id(edit.alias))
+        self.bound_earlier: dict = {}
+        if self.import_additions and module is not None:
+            removed = set().union(*self.import_removals.values()) if self.import_removals else set()
+            self.bound_earlier = _names_bound_earlier(module, self.aliases, removed)
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         new_name = self.names.get(id(original_node))
@@ -238,7 +367,16 @@ class _EditApplier(cst.CSTTransformer):
         return updated_node.with_changes(name=cst.Name(new_name)) if new_name else updated_node
 
     def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+        removals = self.import_removals.get(id(original_node))
+        if removals and not isinstance(updated_node.names, cst.ImportStar):
+            updated_node = self._without_names(original_node, updated_node, removals)
         additions = self.import_additions.get(id(original_node))
+        if additions and not isinstance(updated_node.names, cst.ImportStar):
+            # A name another edit already gave this import (a renamed alias), or an earlier
+            # import of the same module, is not imported twice.
+            present = {a.name.value for a in updated_node.names if a.asname is None and isinstance(a.name, cst.Name)}
+            present |= self.bound_earlier.get(id(original_node), set())
+            additions = [name for name in additions if name not in present]
         if not additions or isinstance(updated_node.names, cst.ImportStar):
             return updated_node
         names = list(updated_node.names)
@@ -251,6 +389,35 @@ class _EditApplier(cst.CSTTransformer):
             names.append(cst.ImportAlias(name=cst.Name(name), comma=comma))
         return updated_node.with_changes(names=names)
 
+    def _without_names(self, original: cst.ImportFrom, updated: cst.ImportFrom, removals: set) -> cst.ImportFrom:
+        kept = [new for old, new in zip(original.names, updated.names) if id(old) not in removals]
+        if not kept:
+            self.emptied_imports.add(id(original))  # leave_Module removes the statement
+            return updated
+        if id(original.names[-1]) in removals:
+            # The last name goes: the new last name takes its comma habit (trailing comma or
+            # none, and the whitespace before a closing parenthesis).
+            kept[-1] = kept[-1].with_changes(comma=updated.names[-1].comma)
+        return updated.with_changes(names=kept)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.emptied_imports:
+            return updated_node
+        body, carried = [], []
+        for old, new in zip(original_node.body, updated_node.body):
+            if (
+                isinstance(old, cst.SimpleStatementLine)
+                and len(old.body) == 1
+                and id(old.body[0]) in self.emptied_imports
+            ):
+                carried.extend(new.leading_lines)  # comments above it stay where they were
+                continue
+            if carried:
+                new = new.with_changes(leading_lines=[*carried, *new.leading_lines])
+                carried = []
+            body.append(new)
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         edits = self.call_edits.get(id(original_node))
         if not edits:
@@ -261,14 +428,26 @@ class _EditApplier(cst.CSTTransformer):
         )
         for index in removals:
             call = remove_argument(call, index)
+        count = len(call.args)
         for edit in edits:
             if isinstance(edit, AddKeyword):
                 call = append_keyword(call, edit.keyword, _expression(edit.value))
+        if self.limit is None or len(call.args) == count:
+            return call
+        place = self.limit.calls.get(id(original_node))
+        if place is not None and not _fits(call, place, self.limit.length):
+            line = place[0]
+            call = explode_arguments(call, line[: len(line) - len(line.lstrip())], self.limit.indent)
+        last_line = self.limit.last_lines.get(id(original_node))
+        if last_line is not None and count:
+            call = _break_before_added(call, count, last_line, self.limit.length)
         return call
 
 
-def apply_edits(module: cst.Module, edits: Iterable[Edit]) -> cst.Module:
+def apply_edits(module: cst.Module, edits: Iterable[Edit], limit: Optional[LineLimit] = None) -> cst.Module:
+    """``module`` with ``edits`` applied; with a ``limit``, a call that gains a keyword on a
+    line that would then be too long gets one argument per line."""
     edits = list(edits)
     if not edits:
         return module
-    return module.visit(_EditApplier(edits))
+    return module.visit(_EditApplier(edits, limit, module))

@@ -30,6 +30,12 @@ class FileError(Exception):
         self.reason = reason
 
 
+class IgnoreFileProblem(FileError):
+    """An ignore file (or a line of one) that was skipped: a warning, the run goes on."""
+
+    warning = True
+
+
 @dataclass(frozen=True)
 class SourceFile:
     display: str  # the path as given or discovered (relative stays relative)
@@ -55,14 +61,55 @@ class _IgnoreRules:
         self._pathspec = pathspec
         self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
         self.exclude_base = os.path.realpath(exclude_base or Path.cwd())
+        self.problems: dict = {}  # (path, reason) -> IgnoreFileProblem, each named once
+        self._repo_specs: dict = {}  # repo root -> [(base, spec)] of its git exclude files
 
     def load(self, directory: str):
         """The spec of ``directory/.gitignore``, or None."""
-        try:
-            with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-                return self._pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
-        except OSError:
+        return self.load_file(os.path.join(directory, ".gitignore"))
+
+    def load_file(self, path: str, missing_ok: bool = False):
+        """The spec of an ignore file, or None when there is none. An ignore file that cannot
+        be read (a FIFO, a device, larger than the size bound) is skipped, and a line that is
+        not a valid pattern (a lone ``!``) is skipped: each is recorded in ``problems``."""
+        if missing_ok and not os.path.lexists(path):
             return None
+        try:
+            data = read_regular(path)[0]
+        except FileError as error:
+            if error.reason.startswith("cannot read: No such file"):
+                return None
+            self._problem(path, f"{error.reason}; ignore file skipped")
+            return None
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        try:
+            return self._pathspec.GitIgnoreSpec.from_lines(lines)
+        except ValueError:  # GitIgnorePatternError: find the lines, keep the others
+            kept = []
+            for number, line in enumerate(lines, 1):
+                try:
+                    self._pathspec.GitIgnoreSpec.from_lines([line])
+                except ValueError as error:
+                    self._problem(f"{path}:{number}", f"invalid pattern {line!r} skipped ({error})")
+                    continue
+                kept.append(line)
+            return self._pathspec.GitIgnoreSpec.from_lines(kept)
+
+    def _problem(self, path: str, reason: str) -> None:
+        self.problems.setdefault((path, reason), IgnoreFileProblem(path, reason))
+
+    def repo_specs(self, repo_root: str) -> list:
+        """(base, spec) of the repository's ``.git/info/exclude`` and the user's global git
+        excludes file (``core.excludesFile``), both relative to the repository root, as git
+        (and ruff) apply them."""
+        if repo_root not in self._repo_specs:
+            specs = []
+            for path in git_exclude_files(repo_root, self._problem):
+                spec = self.load_file(path, missing_ok=True)
+                if spec is not None:
+                    specs.append((repo_root, spec))
+            self._repo_specs[repo_root] = specs
+        return self._repo_specs[repo_root]
 
     def specs_down_to(self, directory: str, repo_root: Optional[str]) -> list:
         """(base, spec) of every .gitignore from ``repo_root`` down to ``directory``."""
@@ -74,7 +121,7 @@ class _IgnoreRules:
             if current == repo_root or os.path.dirname(current) == current:
                 break
             current = os.path.dirname(current)
-        specs = []
+        specs = list(self.repo_specs(repo_root)) if chain[-1] == repo_root else []
         for folder in reversed(chain):
             spec = self.load(folder)
             if spec is not None:
@@ -99,6 +146,113 @@ class _IgnoreRules:
         absolute = os.path.abspath(given)
         absolute = os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
         return self.ignored(absolute, os.path.isdir(given), [])
+
+
+# ------------------------------------------------------------------ git's exclude files
+# Read here rather than by running git: git may be absent, and a checked tree must never
+# choose what runs. Only what finding the exclude files needs is read: the ``.git`` file of
+# a worktree or submodule (``gitdir:``), ``commondir``, and ``core.excludesFile`` in the
+# global (``$GIT_CONFIG_GLOBAL``, or ``$XDG_CONFIG_HOME/git/config`` and ``~/.gitconfig``)
+# and the repository's own config, the later one winning as in git. ``include`` and
+# conditional includes of git config are not followed; the system config is not read.
+
+
+def _git_dir(repo_root: str) -> Optional[str]:
+    """The git folder whose ``info/exclude`` and ``config`` apply (the common folder of a
+    worktree), or None."""
+    dot_git = os.path.join(repo_root, ".git")
+    if os.path.isdir(dot_git):
+        git_dir = dot_git
+    else:
+        try:
+            text = read_regular(dot_git, limit=64 * 1024)[0].decode("utf-8", "replace")
+        except FileError:
+            return None
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = os.path.join(repo_root, text[len("gitdir:"):].strip())
+    try:
+        common = read_regular(os.path.join(git_dir, "commondir"), limit=64 * 1024)[0].decode("utf-8", "replace")
+        return os.path.normpath(os.path.join(git_dir, common.strip()))
+    except FileError:
+        return os.path.normpath(git_dir)
+
+
+def git_config_value(text: str, section: str, key: str) -> Optional[str]:
+    """The last value of ``section.key`` (case-insensitive, no subsection) in git config
+    text, or None."""
+    found, current = None, None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            end = line.find("]")
+            header = line[1:end].strip() if end > 0 else ""
+            current = header.lower() if header and '"' not in header else None
+            line = line[end + 1:].strip() if end > 0 else ""
+        if not line or line[0] in "#;" or current != section:
+            continue
+        name, equals, value = line.partition("=")
+        if name.strip().lower() == key and equals:
+            found = _git_config_string(value)
+    return found
+
+
+def _git_config_string(raw: str) -> str:
+    """A git config value: quotes removed, escapes read, a comment cut off."""
+    out, quoted, index, text = [], False, 0, raw.strip()
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            quoted = not quoted
+        elif char == "\\" and index + 1 < len(text):
+            index += 1
+            out.append({"n": "\n", "t": "\t", "b": "\b"}.get(text[index], text[index]))
+        elif char in "#;" and not quoted:
+            break
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out).strip()
+
+
+def _config_home() -> str:
+    return os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+
+
+def git_exclude_files(repo_root: str, problem=lambda path, reason: None) -> list:
+    """The paths of the exclude files git applies in ``repo_root`` besides its .gitignore
+    files: ``.git/info/exclude`` and the global excludes file (``core.excludesFile``,
+    default ``$XDG_CONFIG_HOME/git/ignore`` or ``~/.config/git/ignore``)."""
+    files = []
+    git_dir = _git_dir(repo_root)
+    if git_dir is not None:
+        files.append(os.path.join(git_dir, "info", "exclude"))
+    configs = []
+    if os.environ.get("GIT_CONFIG_GLOBAL"):
+        configs.append(os.environ["GIT_CONFIG_GLOBAL"])
+    else:
+        configs += [os.path.join(_config_home(), "git", "config"), os.path.join(os.path.expanduser("~"), ".gitconfig")]
+    if git_dir is not None:
+        configs.append(os.path.join(git_dir, "config"))
+    excludes_file = None
+    for config in configs:
+        if not os.path.lexists(config):
+            continue
+        try:
+            text = read_regular(config)[0].decode("utf-8", "replace")
+        except FileError as error:
+            problem(config, f"{error.reason}; git config skipped")
+            continue
+        value = git_config_value(text, "core", "excludesfile")
+        if value is not None:
+            excludes_file = value
+    if excludes_file is None:
+        excludes_file = os.path.join(_config_home(), "git", "ignore")
+    elif excludes_file:
+        excludes_file = os.path.join(repo_root, os.path.expanduser(excludes_file))
+    if excludes_file:
+        files.append(excludes_file)
+    return files
 
 
 def _repo_root(start: str) -> Optional[str]:
@@ -149,8 +303,11 @@ def discover(
                 add(item, key)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
+        elif given == "-":
+            errors.append(FileError(given, "reading source from stdin (`-`) is not supported; name the files"))
         else:
             errors.append(FileError(given, "no such file or directory"))
+    errors.extend(rules.problems.values())
     return found, errors
 
 
@@ -190,7 +347,12 @@ def one_entry_per_file(lists: Sequence[Sequence[SourceFile]], rank: Callable[[in
 
 def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
     """(SourceFile, dedup key) for each source file under ``top`` (whose real path is ``root``)."""
-    specs_of = {root: rules.specs_down_to(os.path.dirname(root), repo_root) if repo_root != root else []}
+    if repo_root is None:
+        specs_of = {root: []}
+    elif repo_root != root:
+        specs_of = {root: rules.specs_down_to(os.path.dirname(root), repo_root)}
+    else:
+        specs_of = {root: rules.repo_specs(root)}
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
         relative = os.path.relpath(directory, top)
         real = root if relative == "." else os.path.join(root, relative)
@@ -236,26 +398,68 @@ def signature(info: os.stat_result) -> list:
 def read_source_and_signature(item: SourceFile) -> tuple:
     """(bytes, signature of exactly what was read): the signature is None when the file
     changed while it was read (its findings must not be cached under either signature)."""
+    data, before, after = read_regular(item.path, item.display)
+    return data, (after if after == signature(before) else None)
+
+
+# The most bytes read from any one file the tool reads: sources, notebooks, configuration,
+# .gitignore and git exclude files (the cache file has its own, larger bound). Larger files
+# are named and skipped; AC_FIXER_MAX_FILE_BYTES changes it (a positive integer).
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
+def max_file_bytes() -> int:
+    """The size bound in force (``AC_FIXER_MAX_FILE_BYTES`` or :data:`MAX_FILE_BYTES`)."""
+    configured = os.environ.get("AC_FIXER_MAX_FILE_BYTES", "")
     try:
-        fd = os.open(item.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        value = int(configured)
+    except ValueError:
+        return MAX_FILE_BYTES
+    return value if value > 0 else MAX_FILE_BYTES
+
+
+def read_regular(path, display: Optional[str] = None, limit: Optional[int] = None) -> tuple:
+    """(bytes, fstat before reading, signature after reading) of a regular file: the one
+    reader of every file the tool reads.
+
+    Opened non-blocking (a FIFO or device swapped in never blocks the open), the open file
+    itself must be a regular file (``fstat`` on the descriptor: what is read is what was
+    checked), and at most ``limit`` bytes (default :func:`max_file_bytes`) are read: a
+    ``/proc`` file whose size says 0, or a file that grows while it is read, cannot exhaust
+    memory. A ``/proc``-like file (its content longer than its size, which did not change)
+    is refused as not a regular file on disk. Errors are FileError naming ``display``.
+    """
+    display = str(path) if display is None else display
+    limit = max_file_bytes() if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
     except OSError as error:
-        raise FileError(item.display, f"cannot read: {error.strerror or error}") from None
+        raise FileError(display, f"cannot read: {error.strerror or error}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise FileError(item.display, "is a directory")
+            raise FileError(display, "is a directory")
         if not stat.S_ISREG(info.st_mode):
-            raise FileError(item.display, "not a regular file")
-        chunks = []
+            raise FileError(display, "not a regular file")
+        too_large = f"larger than {limit} bytes, the limit on a file's size (AC_FIXER_MAX_FILE_BYTES); not read"
+        if info.st_size > limit:
+            raise FileError(display, too_large)
+        chunks, total = [], 0
         while True:
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
-        after = signature(os.fstat(fd))
-        return b"".join(chunks), (after if after == signature(info) else None)
+            total += len(chunk)
+            if total > info.st_size and signature(os.fstat(fd)) == signature(info):
+                raise FileError(display, f"not a regular file on disk (its size says {info.st_size} bytes, "
+                                         "it reads more)")
+            if total > limit:
+                raise FileError(display, too_large)
+        return b"".join(chunks), info, signature(os.fstat(fd))
     except OSError as error:
-        raise FileError(item.display, f"cannot read: {error.strerror or error}") from None
+        raise FileError(display, f"cannot read: {error.strerror or error}") from None
     finally:
         os.close(fd)
 

@@ -87,7 +87,14 @@ class Finding:
             "mode": self.mode,
             "fixable": applicable,
             "fix": self.fix if applicable else None,
+            # ruff's field: whether the fix is safe or unsafe, also when --fix would not
+            # apply it (an unsafe fix without --unsafe-fixes); null when there is no fix.
+            "applicability": ("unsafe" if self.unsafe else "safe") if self.fixable else None,
         }
         if self.cell is not None:
             record["cell"] = self.cell
+        if "evidence" in self.extra:
+            # A fix that rests on runtime evidence (check --evidence): its own applicability.
+            record["applicability"] = "evidence"
+            record["evidence"] = self.extra["evidence"]
         return record

@@ -10,9 +10,12 @@ byte as they were.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import re
-from dataclasses import dataclass
+import tokenize
+from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Callable, Optional
 
@@ -21,8 +24,10 @@ from ac_fixer.findings import Finding
 
 # Cell magics that run their body as Python (the first line is masked like a line magic).
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3"})
-_CELL_MARKER = "# ac-fixer-cell-boundary {index}"
-_MAGIC_MARKER = "# ac-fixer-magic-line {index}:"
+# The marker comments carry a tag that no cell contains (see _marker_tag), so a cell that
+# happens to hold the text of a marker cannot be taken for one.
+_CELL_MARKER = "# {tag}-cell-boundary {index}"
+_MAGIC_MARKER = "# {tag}-magic-line {index}:"
 _MAGIC_LINE = re.compile(r"^\s*(?:%%|[%!]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
 
 
@@ -102,25 +107,53 @@ def _load(text: str) -> _Span:
 
 
 @dataclass
+class NotebookResult(FixResult):
+    """A notebook's FixResult, with the malformed cells that were skipped ("cell N: why")."""
+
+    malformed_cells: list = field(default_factory=list)
+
+    def with_malformed(self, malformed: list) -> "NotebookResult":
+        self.malformed_cells = list(malformed)
+        return self
+
+
+def malformed_cells_reason(malformed: list, shown: int = 5) -> str:
+    """The stderr reason for a notebook with malformed cells (the first few named)."""
+    more = f"; and {len(malformed) - shown} more" if len(malformed) > shown else ""
+    return f"malformed cells skipped (the others were checked): {'; '.join(malformed[:shown])}{more}"
+
+
+@dataclass
 class _Cell:
     index: int
     span: _Span  # the "source" member
     text: str
 
 
-def _code_cells(root: _Span) -> list:
+def _code_cells(root: _Span, malformed: Optional[list] = None) -> list:
+    """The code cells; each cell that is not a well-formed cell is added to ``malformed``
+    as "cell N: why" (N counted from 0, as the findings' ``cell``) and skipped."""
     if not isinstance(root.children, dict) or "cells" not in root.children:
         raise ValueError("no 'cells' list: not a notebook (nbformat 4)")
     cells = root.children["cells"]
     if not isinstance(cells.children, list):
         raise ValueError("'cells' is not a list")
+    malformed = [] if malformed is None else malformed
     found = []
     for index, cell in enumerate(cells.children):
-        members = cell.children if isinstance(cell.children, dict) else {}
-        if not members or members.get("cell_type") is None or members["cell_type"].value != "code":
+        if not isinstance(cell.children, dict):
+            malformed.append(f"cell {index}: not an object")
+            continue
+        members = cell.children
+        cell_type = members.get("cell_type")
+        if cell_type is None or not isinstance(cell_type.value, str):
+            malformed.append(f"cell {index}: no cell_type string")
+            continue
+        if cell_type.value != "code":
             continue
         source = members.get("source")
         if source is None:
+            malformed.append(f"cell {index}: code cell without a source")
             continue
         value = source.value
         if isinstance(value, list) and all(isinstance(line, str) for line in value):
@@ -128,6 +161,7 @@ def _code_cells(root: _Span) -> list:
         elif isinstance(value, str):
             text = value
         else:
+            malformed.append(f"cell {index}: source is neither a string nor a list of strings")
             continue
         stripped = text.lstrip()
         if stripped.startswith("%%"):
@@ -138,26 +172,74 @@ def _code_cells(root: _Span) -> list:
     return found
 
 
-def _mask_magics(text: str, counter: list, magics: dict) -> str:
+def _marker_tag(cells: list) -> str:
+    """``ac-fixer``, or ``ac-fixer-N`` for the first N that no cell's text contains."""
+    tag, number = "ac-fixer", 0
+    while any(tag in cell.text for cell in cells):
+        number += 1
+        tag = f"ac-fixer-{number}"
+    return tag
+
+
+def _tokenizes_to_the_end(lines: list) -> Optional[bool]:
+    """True when the stdlib tokenizer ends ``lines`` cleanly; False when they end inside
+    brackets, a backslash continuation or a string; None for another complaint (a dedent
+    that matches no outer indentation)."""
+    text = "\n".join(lines) + "\n"
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            pass
+    except tokenize.TokenError:
+        return False  # EOF in a multi-line statement or string: the next line continues it
+    except (SyntaxError, ValueError):
+        return None
+    return True
+
+
+def _mask_magics(text: str, tag: str, magics: dict) -> str:
     lines = text.split("\n")
+    clean = 0  # lines[clean] starts a logical line: the tokenizer may start there
     for i, line in enumerate(lines):
-        if _MAGIC_LINE.match(line):
-            marker = _MAGIC_MARKER.format(index=len(magics))
-            indent = line[: len(line) - len(line.lstrip())]
-            magics[marker] = line[len(indent):]
-            lines[i] = indent + marker
+        if not _MAGIC_LINE.match(line):
+            continue
+        # A line like `     % 3)` or ` != c)` may continue the line before it: only a line
+        # that starts a logical line can be a magic.
+        if i > clean:
+            ends = _tokenizes_to_the_end(lines[clean:i])
+            if ends is None:  # the slice's indentation confused it: read the whole prefix
+                ends = _tokenizes_to_the_end(lines[:i]) is not False
+            if not ends:
+                continue
+        marker = _MAGIC_MARKER.format(tag=tag, index=len(magics))
+        indent = line[: len(line) - len(line.lstrip())]
+        magics[marker] = line[len(indent):]
+        lines[i] = indent + marker
+        clean = i + 1  # after a comment line
     return "\n".join(lines)
 
 
-def _unmask_magics(text: str, magics: dict) -> str:
-    for marker, original in magics.items():
-        text = text.replace(marker, original, 1)
-    return text
+def _unmask_magics(text: str, magics: dict, tag: str) -> str:
+    """Each marker back to its magic line, in one pass (a replace per marker copied the
+    whole module once per magic: quadratic in a notebook of many magic cells)."""
+    pending = dict(magics)
+
+    def original(match) -> str:
+        return pending.pop(match.group(), match.group())  # each marker once, as written
+
+    before, after = _MAGIC_MARKER.format(tag=tag, index="\0").split("\0")
+    return re.sub(re.escape(before) + r"\d+" + re.escape(after), original, text)
 
 
-def _encode_source(span: _Span, text: str, notebook_text: str) -> str:
+def _escapes_non_ascii(notebook_text: str) -> bool:
+    """Whether the notebook writes non-ASCII characters as ``\\u`` escapes (computed once per
+    notebook: once per changed cell made ``--fix`` quadratic in the cells)."""
+    return "\\u" in notebook_text and notebook_text.isascii()
+
+
+def _encode_source(span: _Span, text: str, notebook_text: str, ascii_only: Optional[bool] = None) -> str:
     """The JSON for a cell's new source, in the shape and style of the old one."""
-    ascii_only = "\\u" in notebook_text and not any(ord(c) > 127 for c in notebook_text)
+    if ascii_only is None:
+        ascii_only = _escapes_non_ascii(notebook_text)
     if isinstance(span.value, str):
         return json.dumps(text, ensure_ascii=ascii_only)
     lines = text.splitlines(keepends=True)
@@ -191,19 +273,21 @@ def fix_notebook(
     try:
         notebook_text = source.decode("utf-8-sig" if source.startswith(b"\xef\xbb\xbf") else "utf-8")
         root = _load(notebook_text)
-        cells = _code_cells(root)
+        malformed: list = []
+        cells = _code_cells(root, malformed)
     except (UnicodeDecodeError, ValueError) as error:
         raise SourceError(path, f"not a valid notebook: {error}") from None
     if not cells:
-        return FixResult(source)
+        return NotebookResult(source).with_malformed(malformed)
 
     magics: dict = {}
+    tag = _marker_tag(cells)
     parts, line_map = [], []  # line_map[i] = (cell index, line within cell) for module line i+1
     for position, cell in enumerate(cells):
         if position:
-            parts.append(_CELL_MARKER.format(index=position))
+            parts.append(_CELL_MARKER.format(tag=tag, index=position))
             line_map.append((cell.index, 0))
-        masked = _mask_magics(cell.text.rstrip("\n"), [], magics)
+        masked = _mask_magics(cell.text.rstrip("\n"), tag, magics)
         parts.append(masked)
         line_map.extend((cell.index, n + 1) for n in range(masked.count("\n") + 1))
     module_text = "\n".join(parts) + "\n"
@@ -212,22 +296,30 @@ def fix_notebook(
         decide: Callable[[Finding], bool] = lambda finding: False
     else:
         decide = accept or (lambda finding: True)
+    if magics:
+        # Names in magic and shell lines (`%timeit f(x)`, `!echo {name}`) are uses the
+        # analysis cannot see: their imports must stay.
+        words = sorted(set(re.findall(r"[^\W\d]\w*", "\n".join(magics.values()))))
+        settings = dataclasses.replace(settings, used_names=tuple(words))
     result = fix_source(module_text.encode("utf-8"), path, settings, accept=lambda f: decide(_in_cell(f, line_map)))
     remaining = [_in_cell(f, line_map) for f in result.remaining]
     applied = [_in_cell(f, line_map) for f in result.applied]
     if not result.applied:
-        return FixResult(source, [], remaining)
+        return NotebookResult(source, [], remaining).with_malformed(malformed)
 
-    new_module = _unmask_magics(result.source.decode("utf-8"), magics)
-    new_cells = re.split(r"\n# ac-fixer-cell-boundary \d+\n", new_module[:-1] if new_module.endswith("\n") else new_module)
+    new_module = _unmask_magics(result.source.decode("utf-8"), magics, tag)
+    boundary = "\n" + re.escape(_CELL_MARKER.format(tag=tag, index="")) + r"\d+\n"
+    new_cells = re.split(boundary, new_module[:-1] if new_module.endswith("\n") else new_module)
     if len(new_cells) != len(cells):
         raise SourceError(path, "internal error: cell boundaries lost; notebook left unchanged")
     replacements = []
+    ascii_only = _escapes_non_ascii(notebook_text)
     for cell, new_text in zip(cells, new_cells):
         trailing = cell.text[len(cell.text.rstrip("\n")):]
         new_text = new_text + trailing
         if new_text != cell.text:
-            replacements.append((cell.span.start, cell.span.end, _encode_source(cell.span, new_text, notebook_text)))
+            encoded = _encode_source(cell.span, new_text, notebook_text, ascii_only)
+            replacements.append((cell.span.start, cell.span.end, encoded))
     pieces, last = [], 0
     for start, end, text in sorted(replacements):
         pieces.append(notebook_text[last:start])
@@ -236,7 +328,7 @@ def fix_notebook(
     pieces.append(notebook_text[last:])
     new_text = "".join(pieces)
     prefix = b"\xef\xbb\xbf" if source.startswith(b"\xef\xbb\xbf") else b""
-    return FixResult(prefix + new_text.encode("utf-8"), applied, remaining)
+    return NotebookResult(prefix + new_text.encode("utf-8"), applied, remaining).with_malformed(malformed)
 
 
 def _in_cell(finding: Finding, line_map: list) -> Finding:

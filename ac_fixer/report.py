@@ -50,6 +50,14 @@ def _marker(finding: Finding, unsafe_fixes: bool) -> str:
     return ""
 
 
+def _evidence_note(findings: Sequence[Finding], *, applied: bool) -> list:
+    """The line on fixes that rest on runtime evidence (check --evidence), if any."""
+    from ac_fixer.evidence import evidence_summary
+
+    note = evidence_summary(findings, applied=applied)
+    return [note] if note else []
+
+
 class Style:
     """Colors for the terminal; all empty when colors are off."""
 
@@ -81,12 +89,15 @@ def format_text(
     value: bool = False,
     show_fixes: bool = False,
     summary: bool = True,
+    not_checked: int = 0,
 ) -> str:
     """ruff-like lines ``path:line:col: CODE [*] message`` and a summary.
 
     ``show_fixes``: list the fixes made (or, without any, those available) per file and
     rule, as ruff's ``--show-fixes`` does. ``summary=False`` (``--quiet``): the findings
     and warnings only.
+    ``not_checked``: how many files could not be checked (named on stderr): the summary
+    then never says that all checks passed.
     """
     style = Style(color)
     lines = [
@@ -101,6 +112,8 @@ def format_text(
     if fixed:
         if summary and not show_fixes:
             lines.append(f"Fixed {len(fixed)} {'error' if len(fixed) == 1 else 'errors'}.")
+        if summary:
+            lines.extend(_evidence_note(fixed, applied=True))
         if value and any(f.changes_behavior for f in fixed):
             lines.append(
                 style.yellow(
@@ -117,10 +130,16 @@ def format_text(
             found += ", changes behavior: align_corners=True)" if value else ")"
         found += "."
         lines.append(found)
+        if not fixed:
+            lines.extend(_evidence_note(findings, applied=False))
         if hidden_unsafe:
-            lines.append(f"{hidden_unsafe} hidden fixes can be enabled with the `--unsafe-fixes` option.")
-    elif summary and not fixed:
+            noun = "fix" if hidden_unsafe == 1 else "fixes"
+            lines.append(f"{hidden_unsafe} hidden {noun} can be enabled with the `--unsafe-fixes` option.")
+    elif summary and not fixed and not not_checked:
         lines.append("All checks passed!")
+    if summary and not_checked:
+        files = f"{not_checked} {'file' if not_checked == 1 else 'files'} could not be checked (named on stderr)."
+        lines.append(files if findings or fixed else f"No findings in the other files; {files}")
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -146,16 +165,37 @@ def fix_listing(findings: Sequence[Finding], *, applied: bool) -> list:
     return lines + [""]
 
 
-def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+def _statistics(findings: Iterable[Finding], unsafe_fixes: bool) -> list:
+    """(code, name, count, fixable) per code, most frequent first; fixable when every
+    finding of the code has a fix that ``--fix`` applies (with these options)."""
     findings = list(findings)
     counts = Counter(f.code for f in findings)
     fixable = Counter(f.code for f in findings if f.fixable and (unsafe_fixes or not f.unsafe))
-    rows = []
-    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        marker = "[*]" if fixable[code] == count else "[ ]"
-        name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
-        rows.append(f"{count:>5}\t{code}\t{marker} {name}")
+    return [
+        (code, RULES_BY_CODE[code].name if code in RULES_BY_CODE else "", count, fixable[code] == count)
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def format_statistics(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+    rows = [
+        f"{count:>5}\t{code}\t{'[*]' if fixable else '[ ]'} {name}"
+        for code, name, count, fixable in _statistics(findings, unsafe_fixes)
+    ]
     return "\n".join(rows) + ("\n" if rows else "")
+
+
+def format_statistics_json(findings: Iterable[Finding], unsafe_fixes: bool = False) -> str:
+    """``--statistics --output-format json``: ruff's shape, a list of {code, name, count, fixable}."""
+    rows = [
+        {"code": code, "name": name, "count": count, "fixable": fixable}
+        for code, name, count, fixable in _statistics(findings, unsafe_fixes)
+    ]
+    return json.dumps(rows, indent=2) + "\n"
+
+
+# The formats that have a --statistics form (the others refuse the combination).
+STATISTICS_FORMATS = {"text": format_statistics, "json": format_statistics_json}
 
 
 def format_json(findings: Sequence[Finding], unsafe_fixes: bool = False) -> str:
@@ -169,21 +209,32 @@ def _github_escape(text: str, property_value: bool = False) -> str:
     return text
 
 
+def _notebook_place(f: Finding) -> str:
+    """Where a notebook finding is, in words: its line numbers count within the cell."""
+    return f"[cell {f.cell}, line {f.line}, column {f.column}] "
+
+
 def format_github(findings: Sequence[Finding]) -> str:
-    """GitHub Actions workflow commands: one ``::warning`` annotation per finding."""
+    """GitHub Actions workflow commands: one ``::warning`` annotation per finding.
+
+    A notebook finding's line counts within its cell, not within the ``.ipynb`` file
+    GitHub shows: like ruff, the annotation goes on the file's first line and the
+    message names the cell, line and column.
+    """
     lines = []
     for f in findings:
+        if f.cell is None:
+            position = [f"line={f.line}", f"col={f.column}", f"endLine={f.end_line}", f"endColumn={f.end_column}"]
+            cell = ""
+        else:
+            position, cell = ["line=1", "col=1"], _notebook_place(f)
         properties = ",".join(
             [
                 f"file={_github_escape(f.path, True)}",
-                f"line={f.line}",
-                f"col={f.column}",
-                f"endLine={f.end_line}",
-                f"endColumn={f.end_column}",
+                *position,
                 f"title={_github_escape('ac-fixer ' + f.code, True)}",
             ]
         )
-        cell = f"[cell {f.cell}] " if f.cell is not None else ""
         lines.append(f"::warning {properties}::{_github_escape(f'{f.code} {cell}{f.message}')}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -235,15 +286,23 @@ def format_sarif(findings: Sequence[Finding]) -> str:
     results = []
     for f in findings:
         region = {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column}
+        message = f.message
+        if f.cell is not None:
+            # Lines within a cell are not lines of the .ipynb file: point at the file's first
+            # line (as ruff does) and name the place in the message and the properties.
+            region = {"startLine": 1, "startColumn": 1}
+            message = _notebook_place(f) + f.message
         result = {
             "ruleId": f.code,
             "ruleIndex": rule_index.get(f.code, -1),
             "level": "warning",
-            "message": {"text": f.message},
+            "message": {"text": message},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.path)}, "region": region}}],
         }
         if f.cell is not None:
-            result["properties"] = {"cell": f.cell}
+            result["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
+        if "evidence" in f.extra:  # the fix rests on runtime evidence (check --evidence)
+            result.setdefault("properties", {})["evidence"] = f.extra["evidence"]
         fix = _sarif_fix(f) if f.cell is None else None
         if fix is not None:
             result["fixes"] = [fix]

@@ -135,17 +135,29 @@ RULES = (
         name="align-corners-rejected",
         summary="align_corners passed with a mode that rejects it",
         what="Finds interpolate-like calls that pass `align_corners=True/False` with `nearest`, `area` or "
-        "`nearest-exact` (including the default `nearest`).",
+        "`nearest-exact` (including the default `nearest`), and `align_corners=True` with `lanczos` "
+        "(which uses the flag but accepts only False).",
         why="torch raises `ValueError` for such calls: the code cannot have worked as written.",
         example='F.interpolate(x, scale_factor=2, align_corners=False)\n# fixed:\nF.interpolate(x, scale_factor=2)',
-        fix_safety="Unsafe (applied only with `--unsafe-fixes`): it turns an error into a result.",
-        valid=('F.interpolate(x, mode="nearest")', 'F.interpolate(x, mode="nearest", align_corners=None)'),
+        fix_safety=(
+            "Unsafe (applied only with `--unsafe-fixes`): it turns an error into a result. For `lanczos` "
+            "the fix writes `align_corners=False` (what removing the argument would mean)."
+        ),
+        valid=(
+            'F.interpolate(x, mode="nearest")',
+            'F.interpolate(x, mode="nearest", align_corners=None)',
+            'F.interpolate(x, mode="lanczos", align_corners=False, antialias=True)',
+        ),
         invalid=(
             (
                 'F.interpolate(x, mode="nearest", align_corners=False)',
                 Invalid("ACF004", 'F.interpolate(x, mode="nearest")'),
             ),
             ("nn.Upsample(scale_factor=2, align_corners=True)", Invalid("ACF004", "nn.Upsample(scale_factor=2)")),
+            (
+                'F.interpolate(x, scale_factor=2, mode="lanczos", align_corners=True, antialias=True)',
+                Invalid("ACF004", 'F.interpolate(x, scale_factor=2, mode="lanczos", align_corners=False, antialias=True)'),
+            ),
         ),
     ),
     Rule(
@@ -182,7 +194,12 @@ RULES = (
         ),
         example='nn.UpsamplingBilinear2d(scale_factor=2)\n# fixed:\n'
         'nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)',
-        fix_safety="Safe: exactly the same computation.",
+        fix_safety=(
+            "Safe: exactly the same computation. A name imported with `from … import` that the rename "
+            "leaves unused is renamed in (or removed from) its import, as ruff's F401 would ask; it stays, "
+            "with the new name imported beside it, when anything else uses it, `__all__` lists it, or the "
+            "file is a package's `__init__.py`."
+        ),
         valid=('nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)',),
         invalid=(
             (
@@ -192,6 +209,13 @@ RULES = (
             (
                 "nn.UpsamplingNearest2d(scale_factor=2)",
                 Invalid("ACF102", 'nn.Upsample(scale_factor=2, mode="nearest")'),
+            ),
+            (
+                "from torch.nn.functional import upsample_nearest\nupsample_nearest(x, scale_factor=2)",
+                Invalid(
+                    "ACF102",
+                    'from torch.nn.functional import interpolate\ninterpolate(x, scale_factor=2, mode="nearest")',
+                ),
             ),
         ),
     ),

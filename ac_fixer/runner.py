@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import stat
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +25,7 @@ from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_sou
 from ac_fixer.files import (
     FileError,
     SourceFile,
+    read_regular,
     read_source,
     read_source_and_signature,
     signature,
@@ -44,6 +46,15 @@ class FileOutcome:
     new_source: Optional[bytes] = None
     old_source: Optional[bytes] = None
     error: Optional[str] = None
+    # The remaining findings at their places in new_source (None: as in ``findings``).
+    final_findings: Optional[list] = None
+    # The findings carry their fixes' replacements already (computed in the worker).
+    replacements_added: bool = False
+
+    @property
+    def findings_after_fix(self) -> list:
+        """The remaining findings where they are once new_source is written (as ruff reports)."""
+        return self.findings if self.final_findings is None else self.final_findings
 
 
 @dataclass
@@ -58,6 +69,10 @@ class RunResult:
     @property
     def applied(self) -> list:
         return [f for o in self.outcomes for f in o.applied]
+
+    @property
+    def findings_after_fix(self) -> list:
+        return [f for o in self.outcomes for f in o.findings_after_fix]
 
     @property
     def errors(self) -> list:
@@ -77,10 +92,20 @@ def _analyze_file(
     settings: Settings,
     fix: bool,
     accept: Optional[Callable[[Finding], bool]] = None,
+    replacements: bool = False,
 ) -> FileOutcome:
     settings = settings.for_path(item.path)
+    # Fixes (and SARIF's fix regions) follow the project's line length.
+    settings = with_project_line_length(settings, item) if fix or replacements else settings
+    rewrites = None
     try:
-        if item.path.suffix == ".ipynb":
+        if replacements and not fix and item.path.suffix == ".py":
+            # SARIF: the fixes' exact regions from the same analysis as the findings.
+            from ac_fixer.api import check_source_with_rewrites
+
+            findings, rewrites = check_source_with_rewrites(source, item.display, settings)
+            result = FixResult(source, [], findings)
+        elif item.path.suffix == ".ipynb":
             from ac_fixer.notebooks import fix_notebook
 
             result = fix_notebook(source, item.display, settings, fix=fix, accept=accept)
@@ -92,12 +117,27 @@ def _analyze_file(
         return FileOutcome(item, error=error.reason)
     except RecursionError:
         return FileOutcome(item, error="too deeply nested to analyze")
+    except MemoryError:
+        return FileOutcome(item, error="too large to analyze: out of memory")
     except Exception as error:  # a bug of ours must cost one file, never the run
         return FileOutcome(item, error=f"internal error, file skipped: {type(error).__name__}: {error}")
     outcome = FileOutcome(item, findings=result.remaining, applied=result.applied)
+    malformed = getattr(result, "malformed_cells", None)  # a notebook's skipped cells
+    if malformed:
+        from ac_fixer.notebooks import malformed_cells_reason
+
+        outcome.error = malformed_cells_reason(malformed)
+    if replacements and not fix and item.path.suffix == ".py":
+        _attach_replacements(outcome, source, settings, rewrites)
     if result.applied:
         outcome.new_source = result.source
         outcome.old_source = source
+        if result.remaining:
+            outcome.final_findings = _findings_in(item, result.source, settings)
+            if settings.evidence is not None and outcome.final_findings is not None:
+                from ac_fixer.evidence import carry_notes  # the fixed bytes are not what the audit saw
+
+                carry_notes(result.remaining, outcome.final_findings)
     return outcome
 
 
@@ -109,11 +149,54 @@ def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: boo
     return _analyze_file(item, source, settings, fix)
 
 
+def with_project_line_length(settings: Settings, item: SourceFile) -> Settings:
+    """``settings`` with the line length of the file's project (see config.find_line_length),
+    so that a fix fits the project's own linter; unchanged when it is set or none is found."""
+    if settings.line_length is not None or item.path.suffix != ".py":
+        return settings
+    from dataclasses import replace
+
+    from ac_fixer.config import find_line_length
+
+    try:
+        length = find_line_length(item.path)
+    except OSError:
+        return settings
+    return settings if length is None else replace(settings, line_length=length)
+
+
+def _findings_in(item: SourceFile, fixed: bytes, settings: Settings) -> Optional[list]:
+    """The findings of the fixed bytes, at their final places: an edit above (a call that
+    gains a line) or before on the same line moves them. None when the check fails."""
+    try:
+        if item.path.suffix == ".ipynb":
+            from ac_fixer.notebooks import fix_notebook
+
+            return fix_notebook(fixed, item.display, settings, fix=False).remaining
+        return check_source(fixed, item.display, settings)
+    except (SourceError, RecursionError):
+        return None
+
+
+def _attach_replacements(outcome: FileOutcome, source: bytes, settings: Settings, rewrites: Optional[list]) -> None:
+    try:
+        found = _replacements_from(source, outcome.item.display, settings, outcome.findings, rewrites)
+    except (SourceError, RecursionError):
+        found = {}
+    for finding in outcome.findings:
+        replacement = found.get(_site(finding))
+        if replacement is not None:
+            finding.extra["replacement"] = replacement
+    outcome.replacements_added = True
+
+
 def content_digest(source: bytes) -> str:
     return hashlib.blake2b(source, digest_size=16).hexdigest()
 
 
-def _process_file(item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple]):
+def _process_file(
+    item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple], replacements: bool = False
+):
     """Read, screen and analyze one file: (outcome, signature of what was read or None,
     digest of its content or None).
 
@@ -125,11 +208,19 @@ def _process_file(item: SourceFile, settings: Settings, fix: bool, use_cache: bo
     except FileError as error:
         return FileOutcome(item, error=error.reason), None, None
     if not might_have_findings(source, settings):
-        return FileOutcome(item), read_signature, None
+        # Skipped unparsed: still named when Python could not even read it as text.
+        unreadable = _unreadable_reason(source) if item.path.suffix == ".py" else None
+        return FileOutcome(item, error=unreadable), read_signature, None
     digest = content_digest(source) if use_cache else None
     if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
         return FileOutcome(item, findings=known[1]), read_signature, digest
-    return _analyze_file(item, source, settings, fix), read_signature, digest
+    return _analyze_file(item, source, settings, fix, replacements=replacements), read_signature, digest
+
+
+def _unreadable_reason(source: bytes) -> Optional[str]:
+    from ac_fixer.screen import unreadable_reason
+
+    return unreadable_reason(source)
 
 
 def _process_batch(task) -> list:
@@ -142,11 +233,13 @@ def _process_batch(task) -> list:
     """
     import gc
 
-    batch, settings, fix, use_cache = task
+    batch, settings, fix, use_cache, replacements = task
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [(index, *_process_file(item, settings, fix, use_cache, known)) for index, item, known in batch]
+        return [
+            (index, *_process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
+        ]
     finally:
         gc.collect(0)
         if was_enabled:
@@ -182,6 +275,7 @@ _CODE_FILES = (
     "catalog.toml", "catalog.py", "analysis.py", "scopes.py", "literals.py", "screen.py",
     "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py", "project.py", "project_rules.py",
 )
+
 
 
 def default_cache_dir() -> Path:
@@ -585,6 +679,7 @@ def run(
     use_cache: bool = True,
     cache_dir: Optional[Path] = None,
     progress: Optional[Callable[[int, int], None]] = None,
+    replacements: bool = False,
 ) -> RunResult:
     """Check (and with ``fix``, compute fixes for) every file. Writes nothing.
 
@@ -634,7 +729,7 @@ def run(
             batches.append(batch)
     else:
         batches = [pending[i:i + BATCH] for i in range(0, len(pending), BATCH)]
-    tasks = [(batch, settings, fix, use_cache) for batch in batches]
+    tasks = [(batch, settings, fix, use_cache, replacements) for batch in batches]
     if parallel:
         _run_in_workers(tasks, workers, finish)
     else:
@@ -736,10 +831,19 @@ def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
         reason = None
         try:
             target = write_target(outcome.item)
-            if target.read_bytes() != outcome.old_source:
-                reason = "changed on disk while being checked; not written"
+            try:
+                current = read_regular(target, outcome.item.display)[0]
+            except FileError as error:  # gone, or swapped for a FIFO or device: never blocks
+                reason = error.reason
+                if reason.startswith("cannot read: "):
+                    reason = "cannot write: " + reason[len("cannot read: "):]
+                if not reason.startswith("cannot"):
+                    reason += "; not written"
             else:
-                write_atomic(target, outcome.new_source)
+                if current != outcome.old_source:
+                    reason = "changed on disk while being checked; not written"
+                else:
+                    write_atomic(target, outcome.new_source)
         except FileError as error:
             reason = error.reason
         except OSError as error:
@@ -755,6 +859,7 @@ def _not_written(outcome: FileOutcome) -> None:
     outcome.findings = sorted(outcome.findings + outcome.applied, key=Finding.sort_key)
     outcome.applied = []
     outcome.new_source = None
+    outcome.final_findings = None  # the file stays as it was: so do the positions
 
 
 def _decode(source: bytes) -> str:
@@ -793,26 +898,136 @@ def _diff_name(name: bytes) -> bytes:
     return b'"' + quoted.replace(b"##[", b"#\\043[") + b'"'
 
 
-def add_replacements(result: RunResult, settings: Settings) -> None:
-    """Give each fixable finding its exact edit region (for SARIF ``fixes``)."""
+def add_replacements(result: RunResult, settings: Settings, after_fix: bool = False) -> None:
+    """Give each fixable finding its exact edit region (for SARIF ``fixes``); with
+    ``after_fix``, the findings left after the fixes, with regions in the fixed file."""
     for outcome in result.outcomes:
-        if outcome.error or not any(f.fixable for f in outcome.findings) or outcome.item.path.suffix != ".py":
+        findings = outcome.findings_after_fix if after_fix else outcome.findings
+        if outcome.replacements_added and not after_fix:
+            continue  # computed with the findings
+        if outcome.error or not any(f.fixable for f in findings) or outcome.item.path.suffix != ".py":
             continue
         try:
-            source = read_source(outcome.item)
+            if after_fix and outcome.new_source is not None:
+                source = outcome.new_source
+            else:
+                source = read_source(outcome.item)
         except FileError:
             continue
-        for finding in outcome.findings:
-            if not finding.fixable:
-                continue
-            try:
-                single: FixResult = fix_source(
-                    source, outcome.item.display, settings.for_path(outcome.item.path), accept=lambda f, target=finding: _same_site(f, target)
-                )
-            except SourceError:
-                continue
-            if single.changed:
-                finding.extra["replacement"] = _replacement(_decode(source), _decode(single.source))
+        file_settings = with_project_line_length(settings.for_path(outcome.item.path), outcome.item)
+        replacements = file_replacements(source, outcome.item.display, file_settings, findings)
+        for finding in findings:
+            replacement = replacements.get(_site(finding))
+            if replacement is not None:
+                finding.extra["replacement"] = replacement
+
+
+def _site(finding: Finding) -> tuple:
+    return (finding.line, finding.column, finding.code, finding.cell)
+
+
+def file_replacements(source: bytes, display: str, settings: Settings, findings: Sequence[Finding]) -> dict:
+    """site -> the exact region each fixable finding's fix replaces, alone, in ``source``:
+    ((line, col), (end_line, end_col), inserted text).
+
+    One analysis of the file gives every finding's fix as the rewrite of its call; the
+    region is where that rewrite differs from the file, found as the whole-file comparison
+    of :func:`replacements_per_finding` would find it (the same bytes, tested). A finding
+    whose fix reaches outside its call (an import), or whose call text is not where the
+    finding says, is computed that slower way.
+    """
+    from ac_fixer.api import fix_rewrites
+
+    if not any(f.fixable for f in findings):
+        return {}
+    try:
+        rewrites = fix_rewrites(source, display, settings)
+    except (SourceError, RecursionError):
+        return {}
+    return _replacements_from(source, display, settings, findings, rewrites)
+
+
+def _replacements_from(source: bytes, display: str, settings: Settings, findings, rewrites: Optional[list]) -> dict:
+    """:func:`file_replacements` from the rewrites of an analysis already made."""
+    wanted = {_site(f) for f in findings if f.fixable}
+    if not wanted:
+        return {}
+    if rewrites is None:  # LibCST does not re-print this file as read: the line splice decides
+        return replacements_per_finding(source, display, settings, findings)
+    text = _decode(source)
+    line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    replacements, slow = {}, []
+    for finding, rewrite in rewrites:
+        site = _site(finding)
+        if site not in wanted:
+            continue
+        start = line_starts[finding.line - 1] + finding.column - 1 if finding.line <= len(line_starts) else -1
+        if rewrite is None or start < 0 or text[start:start + len(rewrite.old)] != rewrite.old:
+            slow.append(finding)
+        elif rewrite.new != rewrite.old:
+            replacements[site] = _replacement_in_window(text, start, start + len(rewrite.old), rewrite.new)
+    if slow:
+        replacements.update(replacements_per_finding(source, display, settings, slow))
+    return replacements
+
+
+def _replacement_in_window(old: str, start: int, end: int, window: str):
+    """:func:`_replacement` of ``old`` and ``old[:start] + window + old[end:]``, without
+    building the new text (the scans stop near the window)."""
+    size = len(window)
+    new_length = len(old) - (end - start) + size
+
+    def new_at(index: int) -> str:
+        if index < start:
+            return old[index]
+        if index < start + size:
+            return window[index - start]
+        return old[end + index - start - size]
+
+    def new_slice(a: int, b: int) -> str:
+        head = old[a:min(b, start)] if a < start else ""
+        middle = window[max(a - start, 0):max(min(b - start, size), 0)]
+        tail = old[end + max(a - start - size, 0):end + max(b - start - size, 0)]
+        return head + middle + tail
+
+    first = start  # old[:start] is the new text's too
+    limit = min(len(old), new_length)
+    while first < limit and old[first] == new_at(first):
+        first += 1
+    end_old, end_new = len(old), new_length
+    # The text after the window is the same in both: skip it at once, as far as the scan
+    # below would go.
+    jump = max(0, min(len(old) - end, end_old - first, end_new - first))
+    end_old -= jump
+    end_new -= jump
+    while end_old > first and end_new > first and old[end_old - 1] == new_at(end_new - 1):
+        end_old -= 1
+        end_new -= 1
+
+    def position(offset: int):
+        line = old.count("\n", 0, offset) + 1
+        column = offset - (old.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+    return position(first), position(end_old), new_slice(first, end_new)
+
+
+def replacements_per_finding(source: bytes, display: str, settings: Settings, findings: Sequence[Finding]) -> dict:
+    """What :func:`file_replacements` computes, by running the fix of the whole file once per
+    finding, that finding alone accepted (quadratic in the findings of one file)."""
+    replacements = {}
+    for finding in findings:
+        if not finding.fixable:
+            continue
+        try:
+            single: FixResult = fix_source(
+                source, display, settings, accept=lambda f, target=finding: _same_site(f, target)
+            )
+        except SourceError:
+            continue
+        if single.changed:
+            replacements[_site(finding)] = _replacement(_decode(source), _decode(single.source))
+    return replacements
 
 
 def _same_site(a: Finding, b: Finding) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import os
 import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
@@ -69,12 +70,14 @@ def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool
     if flag is not None and not _is_none(flag):
         # Only ACF004 remains possible: a literal True/False with a mode that may resolve
         # to one rejecting the flag (the analysis resolves literals, names and conditionals).
+        # A mode that uses the flag but rejects a true one (lanczos) may give ACF004 too.
         if target.every_mode or not _may_equal_a_bool(flag):
             return True
+        accepting = catalog.modes_using_flag - catalog.modes_rejecting_true
         if mode is None:
-            return not mode_dynamic and target.default_mode in catalog.modes_using_flag
+            return not mode_dynamic and target.default_mode in accepting
         if mode_text is not None:
-            return mode_text in catalog.modes_using_flag
+            return mode_text in accepting
         return not isinstance(mode, (ast.Name, ast.IfExp))
     if flag is None and flag_dynamic:
         return True  # *args/**kwargs may carry the flag: never reported
@@ -284,6 +287,56 @@ def _whole_word_pattern(names: Iterable[str]):
 _WORD_PATTERNS: dict = {}
 
 
+# Memory bounds of one file's analysis. LibCST holds about 55 KB for each call it analyzes
+# and the parsers up to 5 KB per syntax node (measured: a 1 MB line of 24k interpolate
+# calls took 1.4 GB, a 50 MB one 15.9 GB). Both counts are estimated from the bytes before
+# any parse: the catalogued names of the file, and the syntax marks of what is parsed whole
+# (the whole file, or one top-level statement of a large file; a large file the tokenizer
+# screen clears is never parsed whole). A file over either bound is named and skipped
+# (exit 2), never half analyzed: benchmarks/bench_large_file.py measures the peak at the
+# bounds (under 1 GB).
+MAX_NAMED_CALLS = 5_000  # whole-word occurrences of catalogued names (AC_FIXER_MAX_CALLS)
+MAX_SYNTAX_MARKS = 150_000  # ( , ; = . and newlines: more than the nodes (AC_FIXER_MAX_NODES)
+_SYNTAX_MARKS = (b"(", b",", b";", b"=", b".", b"\n")
+
+
+def _bound(variable: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(variable, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _syntax_marks(text) -> int:
+    """The syntax marks of ``text`` (bytes or str): C-speed counts, 0.1 s on 50 MB."""
+    if isinstance(text, str):
+        return sum(text.count(mark.decode()) for mark in _SYNTAX_MARKS)
+    return sum(text.count(mark) for mark in _SYNTAX_MARKS)
+
+
+def _too_many_nodes(text) -> Optional[str]:
+    """Why parsing ``text`` whole would exceed the memory bound, or None."""
+    limit = _bound("AC_FIXER_MAX_NODES", MAX_SYNTAX_MARKS)
+    marks = _syntax_marks(text)
+    if marks > limit:
+        return (f"too large to analyze: about {marks} syntax nodes (more than {limit}, "
+                "the bound on one file's memory; AC_FIXER_MAX_NODES raises it)")
+    return None
+
+
+def _too_many_calls(source: bytes, catalog: cat.Catalog) -> Optional[str]:
+    """Why ``source`` names catalogued APIs too often to analyze within the bound, or None."""
+    calls_limit = _bound("AC_FIXER_MAX_CALLS", MAX_NAMED_CALLS)
+    calls = 0
+    for _ in _whole_word_pattern(catalog.short_names()).finditer(source):
+        calls += 1
+        if calls > calls_limit:
+            return (f"too large to analyze: more than {calls_limit} uses of catalogued names "
+                    "(the bound on one file's memory; AC_FIXER_MAX_CALLS raises it)")
+    return None
+
+
 def _describe_syntax_error(error: SyntaxError) -> str:
     message = error.msg.replace("(unicode error) ", "")
     if "unknown encoding" in message or "codec can't decode" in message:
@@ -323,6 +376,38 @@ def spells_identifiers_otherwise(source: bytes) -> bool:
     return not (name in _PLAIN_ENCODINGS or name.startswith("iso8859"))
 
 
+def unreadable_reason(source: bytes) -> Optional[str]:
+    """Why Python cannot read ``source`` as text (NUL bytes, a coding cookie naming an
+    unknown codec, bytes its encoding cannot decode), None when it can.
+
+    Cheap enough for every file the byte pre-filter skips: a scan for NUL, and a decode
+    only of files that are not pure ASCII or that declare an encoding (the C codecs run
+    at hundreds of MB/s). Messages say what Python's own parser says.
+    """
+    if b"\0" in source:
+        return "cannot parse: source code string cannot contain null bytes"
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first != -1 else -1
+    declares = b"coding" in (source if second == -1 else source[:second]) or source.startswith(b"\xef\xbb\xbf")
+    if not declares:
+        if source.isascii():
+            return None
+        encoding = "utf-8"
+    else:
+        import io
+        import tokenize
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        except SyntaxError as error:
+            return _describe_syntax_error(error)
+    try:
+        source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        return f"cannot decode: {error}"
+    return None
+
+
 def needs_analysis(source: bytes, catalog: cat.Catalog) -> bool:
     """False only when no call in ``source`` can produce a finding."""
     return screen(source, catalog) is not None
@@ -344,16 +429,28 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     otherwise = spells_identifiers_otherwise(source)
     if not otherwise and not _whole_word_pattern(catalog.short_names()).search(source):
         return None
+    too_many_calls = _too_many_calls(source, catalog)
+    if too_many_calls is not None:
+        return Screened(None, None, too_many_calls)
     if not otherwise and len(source) >= LARGE_FILE_BYTES and _large_file_is_clean(source, catalog):
         return None
+    too_many_nodes = _too_many_nodes(source)  # what the whole-file parses would hold
+    if too_many_nodes is not None:
+        return Screened(None, None, too_many_nodes)
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
+        if _libcst_parses(source, error):
+            # Syntax newer than this interpreter (3.12 type parameters, nested f-string
+            # quotes, ...) that LibCST reads: no stdlib ast, so the whole file is analyzed.
+            return Screened(None, None)
         return Screened(None, None, _describe_syntax_error(error))
     except (ValueError, UnicodeDecodeError) as error:
         return Screened(None, None, f"cannot parse: {error}")
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return Screened(None, None, "too deeply nested to parse")
+    except MemoryError:
+        return Screened(None, None, "too large to parse: out of memory")
     if otherwise:
         return Screened(tree, None)  # no line numbers, no slice: the whole file is analyzed
     bindings = _Bindings(tree)
@@ -362,6 +459,32 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     if _may_have_finding(tree, lines, catalog, watched, _partial_names(bindings), bindings.resolvable(), source):
         return Screened(tree, lines)
     return None
+
+
+# Words of Python's messages for what no version of its grammar accepts (limits, bytes,
+# encodings), where LibCST may be more lenient: these stay syntax errors.
+_NOT_GRAMMAR = (
+    "nested", "encoding", "codec", "null bytes", "non-printable", "Exceeds the limit", "ASCII literal characters",
+)
+
+
+def _libcst_parses(source: bytes, error: SyntaxError) -> bool:
+    """Whether LibCST parses a file Python's own parser rejected with ``error``: the
+    grammar of a newer Python than the running one. Only the files Python rejects pay for
+    this parse. Never asked when Python rejected the nesting (LibCST's native parser can
+    overflow the C stack there) or the encoding (LibCST reads it the same way)."""
+    message = error.msg or ""
+    if any(word in message for word in _NOT_GRAMMAR):
+        return False  # not a matter of grammar: no Python version reads these
+    if b"\0" in source:
+        return False
+    import libcst
+
+    try:
+        libcst.parse_module(source)
+    except Exception:  # its syntax errors, and any failure of the parser on odd input
+        return False
+    return True
 
 
 def _targets_by_short(catalog: cat.Catalog) -> dict:
@@ -541,6 +664,8 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
             break
         for number in to_parse:
             first_line, group_text = groups[number]
+            if _too_many_nodes(group_text) is not None:
+                return False  # the whole-file screen names it
             try:
                 group_tree = ast.parse(group_text)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -564,7 +689,7 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     for number, (_, group_text) in enumerate(groups):
         if number and "__future__" in group_text:
             return False  # a misplaced future import is an error only in the whole file
-        if not _compiles(group_text):
+        if _too_many_nodes(group_text) is not None or not _compiles(group_text):
             return False
     return True
 

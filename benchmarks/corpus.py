@@ -13,6 +13,7 @@ is not fetched again. Standard library only; runs with any Python >= 3.9.
     python benchmarks/corpus.py            # build (or complete) the corpus, print a summary
     python benchmarks/corpus.py --list     # show the pinned projects
     python benchmarks/corpus.py --rebuild  # wipe benchmarks/corpus and build it again
+    python benchmarks/corpus.py --corpus second   # the second corpus, in benchmarks/corpus2/
 """
 from __future__ import annotations
 
@@ -100,6 +101,64 @@ PROJECTS: tuple[Project, ...] = (
 )
 TORCH = Project("torch", "2.13.0", note="CPU wheel from disk, .py files only")
 
+# The second corpus (issue 17): PyTorch projects that are NOT in the first one, so that a speed
+# tuned on the first corpus can be checked on code it never saw. No torch wheel in it. Built
+# into benchmarks/corpus2/ by `python benchmarks/corpus.py --corpus second`. Each version was
+# checked with `pip download --no-deps -d <tmp> NAME==VER`; torchgeo 0.8.1 is the newest that
+# installs on Python 3.11 (0.9+ require 3.12).
+SECOND_PROJECTS: tuple[Project, ...] = (
+    Project("mmsegmentation", "1.2.2"),
+    Project("mmengine", "0.10.7"),
+    Project("mmdet", "3.3.0"),
+    Project("mmpretrain", "1.2.0"),
+    Project("mmpose", "1.3.2"),
+    Project("mmagic", "1.2.0"),
+    Project("mmocr", "1.0.1"),
+    Project("pytorch-msssim", "1.0.0"),
+    Project("segment-anything", "1.0"),
+    Project("lightly", "1.6.0"),
+    Project("torchgeo", "0.8.1"),
+    Project("pytorchvideo", "0.1.5"),
+    Project("basicsr", "1.4.2"),
+    Project("facexlib", "0.3.0"),
+    Project("gfpgan", "1.3.8"),
+    Project("realesrgan", "0.3.0"),
+    Project("lpips", "0.1.4"),
+    Project("torch-geometric", "2.8.1"),
+    Project("monai-generative", "0.2.3"),
+    Project("effdet", "0.4.1"),
+    Project("pretrainedmodels", "0.7.4"),
+    Project("efficientnet-pytorch", "0.7.1"),
+    Project("vit-pytorch", "1.26.11"),
+    Project("denoising-diffusion-pytorch", "2.3.4"),
+    Project("x-transformers", "2.31.10"),
+    Project("imagen-pytorch", "2.1.0"),
+    Project("torchio", "1.2.1"),
+    Project("pytorch-wavelets", "1.3.0"),
+    Project("sam2", "1.1.0"),
+    Project("pyiqa", "0.1.16"),
+    Project("piq", "0.8.0"),
+    Project("controlnet-aux", "0.0.10"),
+    Project("iopaint", "1.6.0"),
+    Project("dalle2-pytorch", "1.15.6"),
+)
+SECOND_CORPUS_DIR = HERE / "corpus2"
+CORPORA = ("first", "second")
+
+
+def use_corpus(which: str) -> None:
+    """Point the module at one of the corpora (its projects, directory, state and manifest)."""
+    global PROJECTS, CORPUS_DIR, STATE_DIR, MANIFEST, _WITH_TORCH
+    if which == "second":
+        PROJECTS, CORPUS_DIR = SECOND_PROJECTS, SECOND_CORPUS_DIR
+        STATE_DIR, MANIFEST = WORK_DIR / "state-second", WORK_DIR / "corpus2-manifest.json"
+        _WITH_TORCH = False
+    elif which != "first":
+        raise ValueError(f"unknown corpus {which!r} (one of {', '.join(CORPORA)})")
+
+
+_WITH_TORCH = True  # the first corpus includes torch's own sources
+
 # The subset TorchFix runs on by default (it is slow); bench_check.py uses it.
 TORCHFIX_SUBSET = ("timm", "kornia", "segmentation-models-pytorch")
 
@@ -118,7 +177,7 @@ def subset_dirs(names=TORCHFIX_SUBSET) -> list[Path]:
 
 
 def all_projects(include_torch: bool = True) -> list[Project]:
-    return [*PROJECTS, TORCH] if include_torch else list(PROJECTS)
+    return [*PROJECTS, TORCH] if include_torch and _WITH_TORCH else list(PROJECTS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +346,9 @@ def corpus_stats(directory: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", choices=CORPORA, default="first",
+                    help="which pinned corpus: first -> benchmarks/corpus/, second -> "
+                         "benchmarks/corpus2/ (other projects, no torch) (default: %(default)s)")
     ap.add_argument("--torch-wheel", type=Path, default=DEFAULT_TORCH_WHEEL,
                     help="the torch wheel whose .py files go in the corpus (default: %(default)s)")
     ap.add_argument("--no-torch", action="store_true", help="leave torch out of the corpus")
@@ -295,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=600.0,
                     help="seconds allowed for one pip download (default: %(default)s)")
     args = ap.parse_args(argv)
+    use_corpus(args.corpus)
 
     projects = all_projects(include_torch=not args.no_torch)
     if args.list:

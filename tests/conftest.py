@@ -68,9 +68,11 @@ def expected_codes(source: bytes) -> list:
 
 
 def fixture_pairs() -> list:
-    """Every ``name.py`` in fixtures/ that has a ``name.fixed.py`` partner."""
+    """Every ``name.py`` in fixtures/ (or in a project folder ``fixtures/projects/X/``, whose
+    configuration files go with it) that has a ``name.fixed.py`` partner."""
+    candidates = [*FIXTURES.glob("*.py"), *FIXTURES.glob("projects/*/*.py")]
     return sorted(
-        p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py") and p.with_suffix(".fixed.py").exists()
+        p for p in candidates if not p.name.endswith(".fixed.py") and p.with_suffix(".fixed.py").exists()
     )
 
 

@@ -88,7 +88,7 @@ def test_modes_chosen_at_run_time(audited):
     assert len(sites) == 4
     assert list(report[0]) == [
         "path", "line", "function", "modes", "calls", "static_code",
-        "equal", "fixable", "shapes", "dtypes", "devices",
+        "equal", "fixable", "shapes", "dtypes", "devices", "version", "sha256", "call_sites",
     ]  # fmt: skip
 
 

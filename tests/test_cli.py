@@ -151,6 +151,7 @@ def test_default_path_is_the_current_folder(tmp_path):
 FIELDS = {
     "path": str, "line": int, "column": int, "end_line": int, "end_column": int, "code": str,
     "message": str, "function": str, "mode": (str, type(None)), "fixable": bool, "fix": (str, type(None)),
+    "applicability": (str, type(None)),
 }
 
 
@@ -436,7 +437,7 @@ def test_unsafe_fix_hidden_without_flag_and_applied_with_it(tmp_path):
     path = write(tmp_path, "a.py", source)
     result = run_cli(["check", "--fix", "--no-cache", "a.py"], cwd=tmp_path)
     assert result.exit_code == 1
-    assert "1 hidden fixes can be enabled with the `--unsafe-fixes` option." in result.stdout
+    assert "1 hidden fix can be enabled with the `--unsafe-fixes` option." in result.stdout
     assert path.read_text() == source
     result = run_cli(["check", "--fix", "--no-cache", "--unsafe-fixes", "a.py"], cwd=tmp_path)
     assert result.exit_code == 0

@@ -163,6 +163,7 @@ def _modified(repo: Path) -> list:
     return sorted(changed + untracked)
 
 
+@pytest.mark.slow  # builds a pre-commit environment; the README snippet test runs this hook by default
 @needs_precommit
 def test_try_repo_check_hook_fails_with_acf001(hook_repo, precommit_home, user_repo):
     snapshot, _ = hook_repo

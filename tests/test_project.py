@@ -22,7 +22,12 @@ from ac_fixer import catalog as cat
 from ac_fixer.project import module_name, resolve_relative, summarize
 
 PROJECTS = FIXTURES / "projects"
-NAMES = sorted(p.name for p in PROJECTS.iterdir() if p.is_dir() and "." not in p.name)
+# Multi-module fixture projects; a folder of single-file before/after pairs (``x.fixed.py``,
+# checked by test_fixtures.py with the folder's configuration) is not one.
+NAMES = sorted(
+    p.name for p in PROJECTS.iterdir()
+    if p.is_dir() and "." not in p.name and not any(p.glob("*.fixed.py"))
+)
 _MARK = re.compile(r"#\s*(ACF\d{3})(\s+unsafe)?\s*$")
 
 

@@ -473,6 +473,7 @@ def test_valid_python_nesting_that_cpython_accepts_is_checked():
     assert [f.code for f in check_source(source)] == ["ACF001"]
 
 
+@pytest.mark.slow  # LibCST on a 2500-term sum takes ~10 s of CPU
 def test_long_flat_sum_that_cpython_accepts_is_checked():
     """Generated tables and long string concatenations: a 2500-term sum compiles in CPython."""
     source = HEADER + CALL + b"\nz = " + b" + ".join([b"1"] * 2500) + b"\n"

@@ -83,7 +83,7 @@ def test_text_lists_every_finding_ruff_style_and_exits_1():
     assert "m.py:7:12: ACF003 `" in result.stdout
     assert "m.py:8:5: ACF004 `" in result.stdout
     assert "Found 6 errors (4 fixable with `--fix`)." in result.stdout
-    assert "1 hidden fixes can be enabled with the `--unsafe-fixes` option." in result.stdout
+    assert "1 hidden fix can be enabled with the `--unsafe-fixes` option." in result.stdout
     assert result.stderr == ""
 
 
@@ -103,7 +103,8 @@ def test_json_records_have_the_contract_fields():
     assert result.exit_code == 1
     records = json.loads(result.stdout)
     assert sites(result.stdout) == EVERY_CODE_SITES
-    keys = {"path", "line", "column", "end_line", "end_column", "code", "message", "function", "mode", "fixable", "fix"}
+    keys = {"path", "line", "column", "end_line", "end_column", "code", "message", "function", "mode", "fixable", "fix",
+            "applicability"}
     for record in records:
         assert set(record) == keys
         assert record["path"] == os.path.join("pkg", "m.py")  # relative stays relative

@@ -2,7 +2,7 @@
 
 ## Runtime audit
 
-``ac-fixer audit [--output FILE] [--output-format text|json] [--no-shadow] -- COMMAND...``
+``ac-fixer audit [--output FILE] [--output-format text|json] [--no-shadow] [--follow-symlink] -- COMMAND...``
 runs a Python command (``python script.py``, ``python -m module``, ``pytest ...``) and
 records every call of ``torch.nn.functional.interpolate`` / ``upsample`` /
 ``upsample_nearest``, ``grid_sample``, ``affine_grid`` and every ``nn.Upsample`` forward that
@@ -20,6 +20,14 @@ report. The program's own results, gradients, random state, warnings and excepti
 unchanged. ``--no-shadow`` skips the second computation (``equal`` is null, nothing is then
 reported as fixable).
 
+Calls through forwarding wrappers: when the function that calls torch has ``mode`` and
+``align_corners`` parameters (or its own names for them) that hold the very values torch
+received, the line that called it is recorded too (``call_sites``, with its own modes and
+shadow result), through wrappers of wrappers (at most ``MAX_FORWARDING_DEPTH`` frames,
+never through torch's own code). Each site carries the SHA-256 of its file (``sha256``)
+and the report format (``version``): ``check --evidence`` fixes from the report only the
+files the audit saw.
+
 For a test run, ``pytest --ac-fixer-audit=FILE`` writes the same JSON report (the plugin is
 registered through the ``pytest11`` entry point; it imports nothing heavy unless the option
 is given).
@@ -33,7 +41,8 @@ Limits:
 - Processes started with ``python -I``/``-E``/``-S``, or with an environment that drops
   ``PYTHONPATH``/``AC_FIXER_AUDIT_DIR``, are not audited. A process that ends with
   ``os._exit`` (other than multiprocessing children) or is killed by SIGKILL loses its
-  records; SIGTERM is handled when the program has not installed its own handler.
+  records (the report says how many processes were lost); SIGTERM and SIGHUP are handled
+  when the program has not installed its own handler.
 - An ``nn.Upsample`` copied with ``copy.deepcopy`` or loaded from a pickle is reported at the
   line that calls it, not where the original was constructed.
 - The shadow computation allocates a second output and runs one more kernel: memory
@@ -69,6 +78,16 @@ BOOT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_audit_boot
 
 FLAG = "align_corners"
 RECORD_VERSION = 1
+# The report's format (each site's ``version``): 2 added ``sha256`` (the site file's
+# content when the report was built) and ``call_sites`` (calls through forwarding
+# wrappers); a site without ``version`` is format 1.
+REPORT_VERSION = 2
+# How far up the stack a call is followed through forwarding wrappers (a wrapper of a
+# wrapper of ...); the walk runs only for calls that reach torch with the flag unset.
+MAX_FORWARDING_DEPTH = 8
+# Files in the audit folder: a process's record, and the mark each process leaves at start.
+RECORD_SUFFIX = ".json"
+STARTED_SUFFIX = ".started"
 # Distinct shapes/dtypes/devices kept per site (the call count stays exact).
 MAX_DISTINCT = 64
 MAX_ERRORS = 50
@@ -88,7 +107,7 @@ _UPSAMPLE = "torch.nn.Upsample"
 
 
 class _SiteStats:
-    __slots__ = ("calls", "modes", "shapes", "dtypes", "devices", "equal")
+    __slots__ = ("calls", "modes", "shapes", "dtypes", "devices", "equal", "callers")
 
     def __init__(self) -> None:
         self.calls = 0
@@ -97,6 +116,19 @@ class _SiteStats:
         self.dtypes: set = set()
         self.devices: set = set()
         self.equal: bool | None = None
+        # (path, line) of a call through forwarding wrappers -> its own _SiteStats
+        self.callers: dict | None = None
+
+    def caller(self, site: tuple[str, int]) -> "_SiteStats | None":
+        callers = self.callers
+        if callers is None:
+            callers = self.callers = {}
+        stats = callers.get(site)
+        if stats is None:
+            if len(callers) >= MAX_DISTINCT:
+                return None
+            stats = callers[site] = _SiteStats()
+        return stats
 
 
 class _Recorder:
@@ -143,6 +175,11 @@ class _Recorder:
                     "shapes": sorted({tuple(int(size) for size in shape) for shape in stats.shapes}),
                     "dtypes": sorted(str(dtype) for dtype in stats.dtypes),
                     "devices": sorted(str(device) for device in stats.devices),
+                    "call_sites": [
+                        {"path": where[0], "line": where[1], "calls": caller.calls,
+                         "modes": sorted(caller.modes), "equal": caller.equal}
+                        for where, caller in (stats.callers or {}).items()
+                    ],
                 }
                 for (path, line, function), stats in self.sites.items()
             ]
@@ -261,11 +298,24 @@ def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
                 return None
         mode = spec.mode(args, kwargs)
         tensor = args[0] if args else kwargs.get(spec.first_param)
+        forwarded = _forwarding_callers(caller, spec, args, kwargs) if special is None else ()
+        recorded = None
         with recorder.lock:
             stats = recorder.stats((site[0], site[1], function))
             stats.calls += 1
             if mode is not None:
                 stats.modes.add(mode)
+            if forwarded:
+                callers = []
+                for where in forwarded:
+                    caller_stats = stats.caller(where)
+                    if caller_stats is not None:
+                        caller_stats.calls += 1
+                        if mode is not None:
+                            caller_stats.modes.add(mode)
+                        callers.append(caller_stats)
+                if callers:
+                    recorded = _Several(stats, callers)
             if (
                 type(tensor) in _plain_tensor_types
                 and len(stats.shapes) < MAX_DISTINCT
@@ -275,10 +325,110 @@ def _record_call(caller, spec: "_CallSpec", args: tuple, kwargs: dict):
                 stats.shapes.add(tensor.shape)
                 stats.dtypes.add(tensor.dtype)
                 stats.devices.add(tensor.device)
-        return stats, mode
+        return recorded or stats, mode
     except Exception as exc:
         recorder.error(f"recording a call of {spec.name}", exc)
         return None
+
+
+class _Several:
+    """A call's site and the call sites it was reached from through forwarding wrappers:
+    the shadow run's outcome is recorded for each."""
+
+    __slots__ = ("site", "callers")
+
+    def __init__(self, site: _SiteStats, callers: list) -> None:
+        self.site = site
+        self.callers = callers
+
+    def all(self) -> list:
+        return [self.site, *self.callers]
+
+
+# id(code) -> (code, parameters named like the flag, like the mode, all parameters), for the
+# functions on a forwarding walk (keyed by id, kept alive by the entry: hashing a code
+# object is costly); a function without a flag-like parameter is never a forwarding wrapper.
+_forwarding_shapes: dict = {}
+
+
+_walk_paths: dict = {}  # id(code) -> (code, what _classify says of its file)
+
+
+def _walk_path(code):
+    entry = _walk_paths.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _walk_paths[id(code)] = (code, _classify(code.co_filename))
+    return entry[1]
+
+
+def _forwarding_shape(code) -> tuple:
+    entry = _forwarding_shapes.get(id(code))
+    if entry is None or entry[0] is not code:
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        entry = _forwarding_shapes[id(code)] = (
+            code,
+            tuple(n for n in names if _is_flag_name(n)),
+            tuple(n for n in names if _is_mode_name(n)),
+            names,
+        )
+    return entry
+
+
+def _is_flag_name(name: str) -> bool:
+    return name == FLAG or name.endswith("corners")
+
+
+def _is_mode_name(name: str) -> bool:
+    return name == "mode" or name.endswith("_mode")
+
+
+def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> tuple:
+    """The call sites a torch call was reached from through forwarding wrappers.
+
+    ``frame`` calls torch. When it is a function whose ``align_corners`` parameter is
+    the ``None`` torch received (passed on, not left out) and whose ``mode`` parameter is
+    the very object torch received as its mode (not needed for grid_sample/affine_grid),
+    the line that called it is a call site of a forwarding wrapper; the walk goes on
+    through wrappers of wrappers, at most :data:`MAX_FORWARDING_DEPTH` frames, and stops
+    at torch's or ac-fixer's own code. Never raises."""
+    try:
+        if _walk_path(frame.f_code) is None:
+            return ()  # torch's or ac-fixer's own code calls torch
+        position = spec.flag_position
+        passed = (position is not None and len(args) > position) or FLAG in kwargs
+        if not passed:
+            return ()  # the flag is left out: a fix at a caller could not reach torch
+        mode = None
+        if not spec.every_mode and spec.mode_position is not None:
+            if len(args) > spec.mode_position:
+                mode = args[spec.mode_position]
+            elif "mode" in kwargs:
+                mode = kwargs["mode"]
+            else:
+                return ()  # torch's default mode: no caller passed it
+        sites = []
+        for _ in range(MAX_FORWARDING_DEPTH):
+            _, flags, modes, names = _forwarding_shape(frame.f_code)
+            if not flags:
+                break
+            local = frame.f_locals
+            if not any(local.get(name, _UNSEEN) is None for name in flags):
+                break  # the flag torch got (None) is not a parameter's: not passed on
+            if mode is not None and not any(local.get(name, _UNSEEN) is mode for name in modes):
+                # a wrapper's own name for the mode: exactly one parameter holds it
+                if sum(1 for name in names if local.get(name, _UNSEEN) is mode) != 1:
+                    break
+            upper = frame.f_back
+            if upper is None:
+                break
+            path = _walk_path(upper.f_code)
+            if path is None:
+                break  # called by torch or ac-fixer (nn.Module.__call__): not a user's call site
+            sites.append((path, upper.f_lineno))
+            frame = upper
+        return tuple(sites)
+    except Exception:
+        return ()
 
 
 def _shadow_possible(args: tuple, kwargs: dict, result) -> bool:
@@ -342,7 +492,8 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
         recorder.error(f"shadow run of {spec.name}", exc)
         same = False
     with recorder.lock:
-        stats.equal = same and stats.equal is not False
+        for each in stats.all() if isinstance(stats, _Several) else (stats,):
+            each.equal = same and each.equal is not False
 
 
 class _CallSpec:
@@ -501,11 +652,23 @@ def _install_warnings_shim(torch) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def _default_catalog():
+    """The catalog, imported from where the auditor found ac-fixer if need be (pipx)."""
+    home = os.environ.get(ENV_HOME) if "ac_fixer" not in sys.modules else None
+    added = bool(home) and home not in sys.path
+    try:
+        if added:
+            sys.path.insert(0, home)
+        from ac_fixer.catalog import default_catalog
+    finally:
+        if added and home in sys.path:
+            sys.path.remove(home)
+    return default_catalog()
+
+
 def _patch_functional(functional) -> None:
     global _internal_prefixes, _modes_using_flag
-    from ac_fixer.catalog import default_catalog
-
-    catalog = default_catalog()
+    catalog = _default_catalog()
     _modes_using_flag = catalog.modes_using_flag
     # Code objects carry the file name the module was loaded under: keep it as is and absolute.
     files = (functional.__file__, os.path.abspath(functional.__file__))
@@ -669,7 +832,16 @@ class _ProcessWriter:
         self.token = os.urandom(4).hex()
 
     def path(self) -> str:
-        return os.path.join(self.directory, f"{os.getpid()}-{self.token}.json")
+        return os.path.join(self.directory, f"{os.getpid()}-{self.token}{RECORD_SUFFIX}")
+
+    def mark_started(self) -> None:
+        """Leave ``PID-TOKEN.started``: a process that never writes its record is then
+        known to the auditor as lost (killed, ``os._exit``), not as one that saw nothing."""
+        try:
+            name = f"{os.getpid()}-{self.token}{STARTED_SUFFIX}"
+            os.close(os.open(os.path.join(self.directory, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError:
+            pass
 
     def write(self, *_ignored) -> None:
         try:
@@ -707,10 +879,15 @@ _writer: _ProcessWriter | None = None
 
 
 def _on_sigterm(signum, frame) -> None:
+    """SIGTERM or SIGHUP (the auditor forwards both): write the record, then die of it."""
     if _writer is not None:
         _writer.write()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+# Signals that end a process without running atexit, handled when left at their default.
+_RECORDED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def start_from_environment() -> None:
@@ -721,17 +898,16 @@ def start_from_environment() -> None:
         return
     activate(shadow=os.environ.get(ENV_SHADOW, "1") != "0")
     _writer = writer = _ProcessWriter(directory)
+    writer.mark_started()
     atexit.register(writer.write)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=writer.after_fork_in_child)
-    try:
-        if (
-            threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-        ):
-            signal.signal(signal.SIGTERM, _on_sigterm)
-    except Exception:  # pragma: no cover - no signals on this platform / thread
-        pass
+    for signum in _RECORDED_SIGNALS:
+        try:
+            if threading.current_thread() is threading.main_thread() and signal.getsignal(signum) == signal.SIG_DFL:
+                signal.signal(signum, _on_sigterm)
+        except Exception:  # pragma: no cover - no signals on this platform / thread
+            pass
 
 
 # --------------------------------------------------------------------------------------
@@ -820,7 +996,15 @@ def build_report(
             entry = merged.get(key)
             if entry is None:
                 entry = merged[key] = {"calls": 0, "equal": None, "modes": set()}
-                entry.update(shapes=set(), dtypes=set(), devices=set())
+                entry.update(shapes=set(), dtypes=set(), devices=set(), call_sites={})
+            for caller in site.get("call_sites", ()):
+                merged_caller = entry["call_sites"].setdefault(
+                    (caller["path"], caller["line"]), {"calls": 0, "modes": set(), "equal": None}
+                )
+                merged_caller["calls"] += caller.get("calls", 0)
+                merged_caller["modes"].update(caller.get("modes", ()))
+                if caller.get("equal") is not None:
+                    merged_caller["equal"] = caller["equal"] and merged_caller["equal"] is not False
             entry["calls"] += site.get("calls", 0)
             entry["modes"].update(site.get("modes", ()))
             entry["shapes"].update(tuple(shape) for shape in site.get("shapes", ()))
@@ -831,6 +1015,17 @@ def build_report(
                 entry["equal"] = equal and entry["equal"] is not False
 
     findings_by_path: dict[str, list | None] = {}
+    digests: dict[str, str | None] = {}
+
+    def digest(path: str) -> str | None:
+        if path not in digests:
+            digests[path] = _file_digest(path)
+        return digests[path]
+
+    def proved(modes: list, equal, every_mode: bool) -> bool:
+        takes_flag = every_mode or all(mode in catalog.modes_using_flag for mode in modes)
+        return bool(takes_flag and equal is True)
+
     report = []
     for done, ((path, line, function), entry) in enumerate(sorted(merged.items()), 1):
         if progress is not None:
@@ -855,9 +1050,38 @@ def build_report(
                 "shapes": [list(shape) for shape in sorted(entry["shapes"])],
                 "dtypes": sorted(entry["dtypes"]),
                 "devices": sorted(entry["devices"]),
+                "version": REPORT_VERSION,
+                "sha256": digest(path),
+                "call_sites": [
+                    {
+                        "path": _display_path(caller_path, base_dir),
+                        "line": caller_line,
+                        "calls": caller["calls"],
+                        "modes": sorted(caller["modes"]),
+                        "equal": caller["equal"],
+                        "fixable": proved(sorted(caller["modes"]), caller["equal"], every_mode),
+                        "sha256": digest(caller_path),
+                    }
+                    for (caller_path, caller_line), caller in sorted(entry["call_sites"].items())
+                ],
             }
         )
     return report
+
+
+def _file_digest(path: str) -> str | None:
+    """SHA-256 of a site file's bytes as they are now (the report's ``sha256``): evidence
+    applied later (``check --evidence``) only to the file the audit saw. None for code
+    that is not a file (``<string>``, generated code) or a file that cannot be read."""
+    import hashlib
+
+    if path.startswith("<"):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def record_errors(records: Iterable[dict]) -> list[str]:
@@ -877,13 +1101,21 @@ def format_audit_json(sites: Sequence[dict]) -> str:
 def _rejecting_modes(site: dict) -> list[str]:
     from ac_fixer.catalog import default_catalog
 
-    rejects = default_catalog().modes_rejecting_flag
-    return [mode for mode in site["modes"] if mode in rejects]
+    catalog = default_catalog()
+    target = catalog.lookup(site["function"])
+    if target is not None and target.every_mode:
+        return []  # grid_sample/affine_grid: every mode takes the flag (nearest too)
+    return [mode for mode in site["modes"] if mode in catalog.modes_rejecting_flag]
 
 
-def format_audit_text(sites: Sequence[dict]) -> str:
+def format_audit_text(sites: Sequence[dict], *, nothing_recorded: str | None = None, lost: str | None = None) -> str:
+    """The table and its summary. ``nothing_recorded``: why no process reported back (then
+    there is no table); ``lost``: the processes whose records are missing."""
+    notes = [f"Records lost: {lost}."] if lost else []
     if not sites:
-        return "No call reached torch with align_corners unset.\n"
+        if nothing_recorded:
+            return f"Nothing was recorded: {nothing_recorded}.\n"
+        return "\n".join(["No call reached torch with align_corners unset.", *notes]) + "\n"
     header = ("SITE", "FUNCTION", "MODES", "CALLS", "STATIC", "EQUAL")
     rows = [header]
     for site in sites:
@@ -913,78 +1145,507 @@ def format_audit_text(sites: Sequence[dict]) -> str:
         f"Safe to fix with align_corners=False: {where(safe)}. "
         f"Seen with modes that reject the flag (nearest/area/nearest-exact), leave unset: {where(rejecting)}."
     )
+    callers = [
+        f"{caller['path']}:{caller['line']} (to {site['path']}:{site['line']}, {caller['calls']} "
+        f"call{'s' if caller['calls'] != 1 else ''}, {','.join(caller['modes']) or '-'}"
+        f"{', safe to fix' if caller.get('fixable') else ''})"
+        for site in sites for caller in site.get("call_sites", ())
+    ]
+    if callers:
+        lines.append(f"Calls through forwarding wrappers: {', '.join(callers)}.")
     if differs:
         lines.append(f"The shadow run with align_corners=False differed at: {where(differs)}.")
     if unchecked:
         lines.append(f"Not shadow-checked: {where(unchecked)}.")
+    lines.extend(notes)
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# The report file: checked before the command runs, written atomically after
+# --------------------------------------------------------------------------------------
+
+
+class ReportPathError(Exception):
+    """The report cannot be written where asked; the message says why."""
+
+
+class ReportFile:
+    """A report path, checked before anything runs (:class:`ReportPathError`).
+
+    A symlink is refused unless ``follow_symlink`` (then its target is written). A regular
+    file (or a new one) is replaced atomically, keeping its mode bits; anything else that
+    is not a folder (``/dev/null``, a FIFO) is written in place.
+    """
+
+    def __init__(self, path: str, *, follow_symlink: bool = False) -> None:
+        import stat
+
+        self.given = path
+        self.path = path
+        info = self._lstat(path)
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            if not follow_symlink:
+                raise ReportPathError(
+                    f"the report path {path} is a symlink; not written through it "
+                    "(name it with --follow-symlink to write the report where it points)"
+                )
+            self.path = os.path.realpath(path)
+            info = self._lstat(self.path)
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            raise ReportPathError(f"cannot write the report to {path}: it is a folder")
+        self.in_place = info is not None and not stat.S_ISREG(info.st_mode)
+        if self.in_place:
+            if not os.access(self.path, os.W_OK):
+                raise ReportPathError(f"cannot write the report to {path}: permission denied")
+        else:
+            try:  # the folder must take a new file: try it (then remove it) rather than guess
+                os.close(self._create_temporary()[0])
+                os.unlink(self._temporary)
+            except OSError as exc:
+                raise ReportPathError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+
+    def _lstat(self, path: str):
+        try:
+            return os.lstat(path)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ReportPathError(f"cannot write the report to {self.given}: {exc.strerror or exc}") from None
+
+    def _create_temporary(self) -> tuple[int, str]:
+        folder, name = os.path.split(os.path.abspath(self.path))
+        self._temporary = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.ac-fixer-tmp")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        return os.open(self._temporary, flags, 0o666), self._temporary
+
+    def write(self, text: str) -> None:
+        """Write the report (raises OSError)."""
+        data = text.encode("utf-8")
+        if self.in_place:
+            with open(self.path, "wb") as handle:
+                handle.write(data)
+            return
+        try:
+            mode = os.stat(self.path).st_mode & 0o7777
+        except OSError:
+            mode = None
+        fd, temporary = self._create_temporary()
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+                if mode is not None:
+                    os.chmod(temporary, mode)
+            os.replace(temporary, self.path)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+
+
+# --------------------------------------------------------------------------------------
+# The audit folder: one per run, named and marked with the auditor's pid
+# --------------------------------------------------------------------------------------
+
+AUDIT_FOLDER_PREFIX = "ac-fixer-audit-"
+# "PID START NAMESPACE": the auditor's pid, when it started, and its pid namespace (a /tmp
+# shared between containers holds folders whose pids mean nothing here: never judged).
+_AUDITOR_FILE = "auditor"
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid").replace(" ", "")
+    except (OSError, AttributeError):
+        return "-"
+
+
+def _process_start(pid: int) -> str:
+    """When process ``pid`` started (Linux: clock ticks after boot, from /proc), or "-"."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[19].decode("ascii")
+    except (OSError, IndexError, UnicodeDecodeError):
+        return "-"
+
+
+def make_audit_folder() -> str:
+    """A new private folder for the records of one run, marked with this process."""
+    import tempfile
+
+    pid = os.getpid()
+    directory = tempfile.mkdtemp(prefix=f"{AUDIT_FOLDER_PREFIX}{pid}-")
+    with open(os.path.join(directory, _AUDITOR_FILE), "w", encoding="ascii") as handle:
+        handle.write(f"{pid} {_process_start(pid)} {_pid_namespace()}\n")
+    return directory
+
+
+def _auditor_alive(pid: int, start: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's process
+        pass
+    now = _process_start(pid)
+    return "-" in (start, now) or now == start  # another start time: the pid was reused
+
+
+def remove_stale_audit_folders() -> list[str]:
+    """Remove the audit folders that an auditor killed before it could clean up (SIGKILL)
+    left in the temporary folder: only real folders of this user whose auditor file names
+    a process that is gone. Returns the folders removed."""
+    import shutil
+    import stat
+    import tempfile
+
+    removed = []
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return removed
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for entry in entries:
+        if not entry.name.startswith(AUDIT_FOLDER_PREFIX):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
+                continue
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(os.path.join(entry.path, _AUDITOR_FILE), flags)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    continue
+                pid_text, start, namespace = os.read(fd, 200).decode("ascii").split()
+            finally:
+                os.close(fd)
+            pid = int(pid_text)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue  # not marked (yet): not ours to judge
+        if namespace != _pid_namespace() or _auditor_alive(pid, start):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.path)
+    return removed
+
+
+def _process_marks(directory: str) -> tuple[set, set]:
+    """(processes that started, processes that wrote their record), as ``PID-TOKEN``."""
+    started, recorded = set(), set()
+    for name in os.listdir(directory):
+        if name.endswith(STARTED_SUFFIX):
+            started.add(name[: -len(STARTED_SUFFIX)])
+        elif name.endswith(RECORD_SUFFIX):
+            recorded.add(name[: -len(RECORD_SUFFIX)])
+    return started, recorded
+
+
+# --------------------------------------------------------------------------------------
+# Running the command
+# --------------------------------------------------------------------------------------
+
+
+class ChildRun:
+    """How the command ended: exit code (128 + N for signal N), the signal, or why it
+    could not be started."""
+
+    __slots__ = ("exit_code", "signal", "error")
+
+    def __init__(self, exit_code: int, signal_number: int | None = None, error: str | None = None) -> None:
+        self.exit_code = exit_code
+        self.signal = signal_number
+        self.error = error
 
 
 def _exit_code(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def _run_child(command: list[str], env: dict) -> int:
+def _signal_name(number: int) -> str:
+    try:
+        return f"signal {number} ({signal.Signals(number).name})"
+    except ValueError:
+        return f"signal {number}"
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _load_prctl():
+    """The C library's ``prctl`` on Linux (looked up before the fork), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+def _foreground_terminal() -> int | None:
+    """A descriptor of the controlling terminal when this process group is its foreground."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, AttributeError):
+        return None
+    try:
+        if os.tcgetpgrp(fd) == os.getpgrp():
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _give_terminal(fd: int, group: int) -> None:
+    """Make ``group`` the terminal's foreground; SIGTTOU blocked, as a shell does, so that
+    a process in a background group may do it without being stopped."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+    try:
+        os.tcsetpgrp(fd, group)
+    except OSError:
+        pass
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _child_setup(parent: int, terminal: int | None, prctl):
+    """What the child does between fork and exec (``preexec_fn``).
+
+    - Its own process group: a signal for the auditor (``kill -INT``, a CI runner's
+      SIGTERM to the auditor's group) reaches the program exactly once, forwarded, and the
+      auditor can signal the program together with its own subprocesses.
+    - The terminal's foreground, when the auditor had it: the program reads the terminal
+      and gets Ctrl-C / Ctrl-Z itself, as it does without the audit.
+    - Linux: the parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``). Chosen over a
+      watchdog process because the kernel delivers it even when the auditor dies by
+      SIGKILL or crashes, with no extra process to manage; SIGKILL because the program
+      must not outlive its auditor whatever handlers it installs (the orderly signals,
+      SIGINT/SIGTERM/SIGHUP, are forwarded instead and give it its usual clean-up).
+      Elsewhere there is no such signal: a program whose auditor was SIGKILLed keeps running.
+    """
+
+    def setup() -> None:
+        os.setpgid(0, 0)
+        if terminal is not None:
+            _give_terminal(terminal, os.getpid())
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+            if os.getppid() != parent:  # the auditor died before prctl took effect
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return setup
+
+
+_FORWARDED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+_JOB_CONTROL_STOPS = tuple(getattr(signal, name) for name in ("SIGTSTP", "SIGTTIN", "SIGTTOU") if hasattr(signal, name))
+
+
+def _wait(process, terminal: int | None) -> int:
+    """Wait for the command; with a terminal, follow job control: when the program is
+    stopped at the terminal (Ctrl-Z), stop too (the shell sees the job stopped), and on
+    ``fg``/``bg`` continue it."""
+    if terminal is None:
+        return process.wait()
+    while True:
+        _, status = os.waitpid(process.pid, os.WUNTRACED)
+        if os.WIFSTOPPED(status):
+            if os.WSTOPSIG(status) in _JOB_CONTROL_STOPS:
+                _give_terminal(terminal, os.getpgrp())
+                os.kill(os.getpid(), signal.SIGSTOP)
+                if os.tcgetpgrp(terminal) == os.getpgrp():  # fg (not bg): the terminal is back
+                    _give_terminal(terminal, process.pid)
+                try:
+                    os.killpg(process.pid, signal.SIGCONT)
+                except OSError:
+                    pass
+            continue
+        process.returncode = os.waitstatus_to_exitcode(status)
+        return process.returncode
+
+
+def run_child(command: list[str], env: dict) -> ChildRun:
+    """Run the command in its own process group; forward SIGINT/SIGTERM/SIGHUP to it."""
     import subprocess
 
-    try:
-        process = subprocess.Popen(command, env=env)
-    except OSError as exc:
-        sys.stderr.write(f"ac-fixer audit: cannot run {command[0]!r}: {exc}\n")
-        return 127 if isinstance(exc, FileNotFoundError) else 126
+    posix = os.name == "posix"
+    main_thread = threading.current_thread() is threading.main_thread()
+    running: list = []
+    pending: list = []
 
     def forward(signum, frame):
+        if not running:
+            pending.append(signum)  # not started yet: delivered once it is
+            return
+        process = running[0]
         try:
-            process.send_signal(signum)
+            if posix:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
         except OSError:
-            pass
-
-    def ignore(signum, frame):  # the terminal sends SIGINT to the child as well
-        pass
+            try:  # the program left its process group
+                process.send_signal(signum)
+            except OSError:
+                pass
 
     previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum, handler in ((signal.SIGINT, ignore), (signal.SIGTERM, forward)):
+    if main_thread:
+        for signum in _FORWARDED_SIGNALS:
             try:
-                previous[signum] = signal.signal(signum, handler)
+                # An ignored signal stays ignored, for the program too (nohup, `cmd &` in a script).
+                if signal.getsignal(signum) != signal.SIG_IGN:
+                    previous[signum] = signal.signal(signum, forward)
             except (OSError, ValueError):
                 pass
+    terminal = _foreground_terminal() if posix and main_thread else None
     try:
-        return _exit_code(process.wait())
+        # The parent-death signal is sent when the thread that forked ends: only from the main thread.
+        setup = _child_setup(os.getpid(), terminal, _load_prctl() if main_thread else None) if posix else None
+        try:
+            process = subprocess.Popen(command, env=env, preexec_fn=setup)
+        except (OSError, subprocess.SubprocessError) as exc:
+            sys.stderr.write(f"ac-fixer audit: cannot run {command[0]!r}: {exc}\n")
+            code = 127 if isinstance(exc, FileNotFoundError) else 126
+            return ChildRun(code, error=f"cannot run {command[0]!r}: {exc}")
+        running.append(process)
+        for signum in pending:
+            forward(signum, None)
+        returncode = _wait(process, terminal)
+        return ChildRun(_exit_code(returncode), -returncode if returncode < 0 else None)
     finally:
+        if terminal is not None:
+            _give_terminal(terminal, os.getpgrp())
+            os.close(terminal)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
 
+def _pids(names: Iterable[str]) -> str:
+    return ", ".join(name.split("-", 1)[0] for name in sorted(names))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+# How long the auditor waits, once the command has ended, for the records of audited
+# processes that are still running (a multiprocessing forkserver or resource tracker ends
+# when its parent has gone, and writes its record then).
+LINGER_SECONDS = 2.0
+
+
+def settle(directory: str, timeout: float = LINGER_SECONDS) -> tuple[set, set, set]:
+    """(started, recorded, still running) once every started process has written its
+    record, has gone, or ``timeout`` has passed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        started, recorded = _process_marks(directory)
+        running = {name for name in started - recorded if _process_alive(int(name.split("-", 1)[0]))}
+        if not running or time.monotonic() >= deadline:
+            return started, recorded, running
+        time.sleep(0.05)
+
+
+def lost_records(
+    run: ChildRun, started: set, recorded: set, records: list, running: set = frozenset()
+) -> tuple[str | None, str | None]:
+    """(why nothing was recorded, or None; whose records are missing, or None)."""
+    if run.error:
+        return f"the command could not be started ({run.error})", None
+    how = f"the command was killed by {_signal_name(run.signal)}" if run.signal else "killed, or ended with os._exit"
+    if not records and not started:
+        return (
+            "the command started no audited Python process (Python started with -I, -E or -S, or "
+            f"without the PYTHONPATH and {ENV_DIR} it was given, is not audited)"
+            + (f"; {how}" if run.signal else ""),
+            None,
+        )
+    gone = started - recorded - running
+    parts = []
+    if gone:
+        record = "its record" if len(gone) == 1 else "their records"
+        parts.append(f"{len(gone)} ended without writing {record} (pid {_pids(gone)}; {how})")
+    if running:
+        were = "was" if len(running) == 1 else "were"
+        parts.append(f"{len(running)} {were} still running when the command ended (pid {_pids(running)})")
+    missing = " and ".join(parts)
+    processes = "process" if len(started) == 1 else "processes"
+    if not records:
+        return f"of {len(started)} audited Python {processes}, {missing}", None
+    if not parts:
+        return None, None
+    return None, (
+        f"{len(gone) + len(running)} of {len(started)} audited Python {processes} wrote no record: {missing}; "
+        "the calls they made are missing from this report"
+    )
+
+
 def run_audit(
-    command: list[str],
-    *,
-    output: str | None,
-    output_format: str,
-    shadow: bool,
+    command: list[str], *, output: str | None, output_format: str, shadow: bool, follow_symlink: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Run ``command`` with the audit on; write the report; return the command's exit code."""
+    """Run ``command`` with the audit on; write the report; return the command's exit code.
+
+    The report path is checked before the command runs (exit 2 when it cannot be written,
+    or is a symlink without ``follow_symlink``); a write that still fails at the end puts
+    the report on stdout and keeps the command's exit code.
+    """
     import shutil
-    import tempfile
 
     if not command:
         sys.stderr.write("ac-fixer audit: no command given (usage: ac-fixer audit -- COMMAND...)\n")
         return 2
-    directory = tempfile.mkdtemp(prefix="ac-fixer-audit-")
     try:
-        exit_code = _run_child(list(command), audit_environment(os.environ, directory, shadow=shadow))
+        target = ReportFile(output, follow_symlink=follow_symlink) if output else None
+    except ReportPathError as exc:
+        sys.stderr.write(f"ac-fixer audit: {exc}\n")
+        return 2
+    remove_stale_audit_folders()
+    directory = make_audit_folder()
+    try:
+        run = run_child(list(command), audit_environment(os.environ, directory, shadow=shadow))
+        started, recorded, running = settle(directory)
         records = read_process_records(directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     for message in record_errors(records):
         sys.stderr.write(f"ac-fixer audit: internal error recorded ({message})\n")
+    nothing_recorded, lost = lost_records(run, started, recorded, records, running)
+    if nothing_recorded and not run.error:
+        sys.stderr.write(f"ac-fixer audit: nothing was recorded: {nothing_recorded}\n")
+    if lost:
+        sys.stderr.write(f"ac-fixer audit: records lost: {lost}\n")
     sites = build_report(records, base_dir=os.getcwd(), progress=progress)
-    text = format_audit_json(sites) if output_format == "json" else format_audit_text(sites)
-    if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    if output_format == "json":
+        text = format_audit_json(sites)
     else:
+        text = format_audit_text(sites, nothing_recorded=nothing_recorded, lost=lost)
+    if target is not None:
+        try:
+            target.write(text)
+            return run.exit_code
+        except OSError as exc:
+            sys.stderr.write(
+                f"ac-fixer audit: cannot write the report to {output}: {exc.strerror or exc}; it follows on stdout\n"
+            )
+    try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return exit_code
+    except OSError:  # the terminal is gone (SIGHUP): the exit code still tells
+        pass
+    return run.exit_code

@@ -111,7 +111,7 @@ def example_input(torch: Any, mode: str) -> Any:
 
 
 def _interpolate(torch: Any, tensor: Any, mode: str, scale: float, align_corners: bool) -> Any:
-    options = {"antialias": True} if mode == "lanczos" else {}
+    options = {"antialias": True} if mode in default_catalog().modes_requiring_antialias else {}
     try:
         return torch.nn.functional.interpolate(
             tensor, scale_factor=scale, mode=mode, align_corners=align_corners, **options

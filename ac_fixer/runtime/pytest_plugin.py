@@ -13,7 +13,9 @@ import os
 import pytest
 
 _OPTION = "ac_fixer_audit"
+_FOLLOW_OPTION = "ac_fixer_audit_follow_symlink"
 _SUMMARY = pytest.StashKey[list]()
+_REPORT_FILE = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser) -> None:
@@ -25,6 +27,13 @@ def pytest_addoption(parser) -> None:
         default=None,
         help="record the torch resampling calls that leave align_corners unset and "
         "write the ac-fixer audit report (JSON) to FILE",
+    )
+    group.addoption(
+        "--ac-fixer-audit-follow-symlink",
+        dest=_FOLLOW_OPTION,
+        action="store_true",
+        default=False,
+        help="write the --ac-fixer-audit report through FILE when it is a symlink",
     )
 
 
@@ -42,8 +51,21 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
 
 
 def pytest_configure(config) -> None:
-    if config.getoption(_OPTION):
-        _start()  # idempotent; covers option values set after the early parse
+    target = config.getoption(_OPTION)
+    if not target:
+        return
+    _start()  # idempotent; covers option values set after the early parse
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller writes
+        return
+    from ac_fixer.runtime import audit
+
+    # Before any test runs: a report that cannot be written is a usage error now, not a
+    # traceback after the whole run.
+    path = os.path.join(str(config.invocation_params.dir), target)
+    try:
+        config.stash[_REPORT_FILE] = audit.ReportFile(path, follow_symlink=config.getoption(_FOLLOW_OPTION))
+    except audit.ReportPathError as error:
+        raise pytest.UsageError(f"--ac-fixer-audit={target}: {error}") from None
 
 
 # pytest-xdist: each worker hands its record to the controller with its output.
@@ -78,14 +100,23 @@ def pytest_sessionfinish(session, exitstatus) -> None:
         config.workeroutput[_WORKER_OUTPUT_KEY] = json.dumps(audit.process_record())
         return
     base_dir = str(config.invocation_params.dir)
-    path = os.path.join(base_dir, target)
     records = [audit.process_record(), *config.stash.get(_WORKER_RECORDS, [])]
     sites = audit.build_report(records, base_dir=base_dir)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(audit.format_audit_json(sites))
+    text = audit.format_audit_json(sites)
     workers = len(records) - 1
     recorded = f" (from {workers} pytest-xdist workers)" if workers else ""
-    summary = [f"ac-fixer audit: {len(sites)} site(s) written to {target}{recorded}"]
+    try:
+        report_file = config.stash.get(_REPORT_FILE, None)
+        if report_file is None:
+            path = os.path.join(base_dir, target)
+            report_file = audit.ReportFile(path, follow_symlink=config.getoption(_FOLLOW_OPTION))
+        report_file.write(text)
+        summary = [f"ac-fixer audit: {len(sites)} site(s) written to {target}{recorded}"]
+    except (OSError, audit.ReportPathError) as error:
+        # The tests' outcome stays the exit status; the report is kept on the terminal.
+        if isinstance(error, OSError):
+            error = f"cannot write the report to {target}: {error.strerror or error}"
+        summary = [f"ac-fixer audit: {error}; it follows", *text.splitlines()]
     errors = [message for record in records for message in record.get("errors", ())]
     summary += [f"ac-fixer audit: internal error recorded ({message})" for message in errors]
     for name in config.stash.get(_LOST_WORKERS, []):

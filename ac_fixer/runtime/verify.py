@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,18 +86,35 @@ GRID_SAMPLE_SHAPES = {
 }
 AFFINE_GRID_SIZES = ((1, 3, 5, 7), (2, 3, 8, 6), (2, 2, 3, 4, 5))
 GRID_REACH = 1.1  # grid coordinates in [-1.1, 1.1]: some land outside, so padding matters
-# Refuse to replay calls whose literal sizes make a single output this large.
-MAX_OUTPUT_ELEMENTS = 1 << 24
+# The per-site budget (``verify --max-elements/--max-seconds``): no synthesized or literal
+# input or output of a replayed call may hold more elements (checked before anything is
+# allocated), and a site stops at the first input that starts after its time is up. One
+# float32 output of 4M elements is 16 MB; a case holds an input, two outputs and, when they
+# differ, two float64 copies: about 110 MB at most.
+DEFAULT_MAX_ELEMENTS = 1 << 22
+DEFAULT_MAX_SECONDS = 10.0
 
 
 NOT_REPLAYED = {
     UNKNOWN_MODE: "mode unknown statically: no fix to replay (`ac-fixer audit` records the modes that occur)",
-    REJECTED_FLAG: "the fix removes an align_corners that makes the call raise: nothing to compare",
+    REJECTED_FLAG: "the fix removes (lanczos: sets to False) an align_corners that makes the call raise: nothing to compare",
 }
 
 
 class CannotReplay(Exception):
     """The site cannot be replayed; the message says why (reported as ``skipped``)."""
+
+
+class OverBudget(CannotReplay):
+    """Replaying the site would exceed its budget of elements or time (``skipped``)."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one site may cost: elements per tensor, seconds of replay."""
+
+    max_elements: int = DEFAULT_MAX_ELEMENTS
+    max_seconds: float = DEFAULT_MAX_SECONDS
 
 
 # --------------------------------------------------------------------------- results
@@ -164,6 +182,14 @@ def confirmed_sites(results: Iterable[VerifyResult]) -> set[tuple]:
     results = list(results)
     unconfirmed = {r.key() for r in results if r.status in (ERROR, SKIPPED) or r.failed}
     return {r.key() for r in results} - unconfirmed
+
+
+def equal_sites(results: Iterable[VerifyResult]) -> set[tuple]:
+    """Keys of sites whose every result is ``equal``: the fix keeps what the call computes
+    (what ``check --fix --verify`` writes; an expected ``value=True`` change is not equal)."""
+    results = list(results)
+    not_equal = {r.key() for r in results if r.status != EQUAL}
+    return {r.key() for r in results} - not_equal
 
 
 def verify_exit_code(results: Iterable[VerifyResult]) -> int:
@@ -281,14 +307,56 @@ def rewrite_call(finding: Finding, target: Target, catalog: Catalog) -> Call:
     return Call(rewritten.name, rewritten.kind, keywords)
 
 
+def rests_on_evidence(finding: Finding) -> bool:
+    """An ACF003 site made fixable by an audit report (``check --evidence``): replayed like
+    ACF001 with the modes the audit saw there."""
+    return finding.code == UNKNOWN_MODE and finding.fixable and "evidence" in finding.extra
+
+
+def plan_wrapper_site(finding: Finding, wrapper: Target, value: bool, catalog: Catalog) -> Plan:
+    """A call of a wrapper (inferred, or an ``extend-targets`` row with ``reaches``): the
+    torch call it reaches, rebuilt with the call site's mode and synthesized everything else
+    (the wrapper is never imported or run; it passes mode and align_corners on unchanged)."""
+    reached = catalog.lookup(wrapper.reaches)
+    if reached is None or reached.reaches is not None:
+        raise CannotReplay(f"{wrapper.reaches} (what {wrapper.name} reaches) is not a catalogued torch API")
+    if finding.code not in FLAG_CODES and not rests_on_evidence(finding):
+        raise CannotReplay(NOT_REPLAYED.get(finding.code, f"{finding.code} has no fix to replay"))
+    family = family_of(reached)
+    if finding.modes:
+        modes = tuple(finding.modes)
+    elif finding.mode is not None:
+        modes = (finding.mode,)
+    elif family == "grid_sample":
+        modes = GRID_SAMPLE_MODES  # the wrapper picks grid_sample's mode: try them all
+    elif wrapper.every_mode or wrapper.mode_param is None:
+        modes = (reached.default_mode,)
+    else:
+        raise CannotReplay("mode unknown: not resolved statically")
+    check_modes(modes, family, catalog)
+    original = Call(reached.name, reached.kind)
+    patched = Call(reached.name, reached.kind, ((FLAG, value),))
+    short = wrapper.name.rsplit(".", 1)[-1]
+    return Plan(
+        family, original, patched, {}, modes, value is True, f"align_corners={value} (through `{short}`)",
+        reached.mode_param is not None,
+    )
+
+
 def plan_site(finding: Finding, value: bool, catalog: Catalog) -> Plan:
     target = catalog.lookup(finding.function)
     if target is None:
         raise CannotReplay(f"{finding.function} is not a catalogued torch API")
+    if target.reaches is not None:
+        return plan_wrapper_site(finding, target, value, catalog)
+    if not target.name.startswith("torch."):
+        raise CannotReplay(
+            f"{target.name} is a wrapper whose torch API is not known (`reaches` in its extend-targets row names it)"
+        )
     arguments = bind_arguments(finding.arguments, target.params)
     family = family_of(target)
     original = Call(target.name, target.kind)
-    if finding.code in FLAG_CODES:
+    if finding.code in FLAG_CODES or rests_on_evidence(finding):
         if arguments.get(FLAG, None) is not None:
             raise CannotReplay("align_corners is already passed at this site")
         arguments.pop(FLAG, None)  # an explicit None is the same as leaving it out
@@ -355,8 +423,8 @@ def resample_options(mode: str | None, arguments: Mapping[str, Any], has_mode: b
     for name in ("recompute_scale_factor", "antialias", FLAG):
         if name in arguments and arguments[name] is not NOT_LITERAL:
             options[name] = arguments[name]
-    if mode == "lanczos" and "antialias" not in options:
-        options["antialias"] = True  # lanczos requires it
+    if mode in default_catalog().modes_requiring_antialias and "antialias" not in options:
+        options["antialias"] = True  # lanczos runs only with it
     return options
 
 
@@ -375,9 +443,26 @@ def output_elements(input_shape: Sequence[int], options: Mapping[str, Any]) -> i
         return None
 
 
-def _guard_size(elements: int | None) -> None:
-    if elements is not None and elements > MAX_OUTPUT_ELEMENTS:
-        raise CannotReplay(f"the literal size makes an output of {elements} elements; too large to replay")
+def _guard_size(elements: int | None, budget: Budget, what: str = "an output") -> None:
+    if elements is not None and elements > budget.max_elements:
+        raise OverBudget(
+            f"the literal size makes {what} of {elements} elements: too large to replay "
+            f"(over the budget of {budget.max_elements} elements per tensor; raise it with --max-elements)"
+        )
+
+
+def _elements(shape: Sequence[Any]) -> int | None:
+    """The number of elements of ``shape``, None when an item is not a number."""
+    try:
+        return math.prod(int(n) for n in shape)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+# Rank of a literal size/scale tuple torch has no synthesized shapes for (it rejects them
+# today): one input of size 1 in every dimension, so that torch itself says what is wrong.
+def _unusual_rank_shapes(rank: int) -> tuple:
+    return ((1, 1, (1,) * max(rank - 2, 0), False),)
 
 
 def _random(torch: Any, generator: Any, shape: Sequence[int], device: Any, dtype: Any) -> Any:
@@ -403,13 +488,14 @@ def _options_label(options: Mapping[str, Any]) -> str:
     return " ".join(f"{k}={v!r}" for k, v in options.items())
 
 
-def resample_cases(torch, plan: Plan, mode, device, dtype, generator) -> list[Case]:
+def resample_cases(torch, plan: Plan, mode, device, dtype, generator, budget: Budget = Budget()) -> list[Case]:
     options = resample_options(mode, plan.arguments, plan.pass_mode)
     rank = resample_rank(mode, plan.arguments)
     cases = []
-    for batch, channels, spatial, channels_last in RESAMPLE_SHAPES.get(rank, RESAMPLE_SHAPES[4]):
+    shapes = RESAMPLE_SHAPES.get(rank) or _unusual_rank_shapes(rank)
+    for batch, channels, spatial, channels_last in shapes:
         shape = (batch, channels, *spatial)
-        _guard_size(output_elements(shape, options))
+        _guard_size(output_elements(shape, options), budget)
         tensor = _random(torch, generator, shape, device, dtype)
         if channels_last:
             tensor = tensor.contiguous(memory_format=_memory_format(torch, rank))
@@ -424,13 +510,14 @@ def synthesize_grid(torch, generator, batch: int, spatial: Sequence[int], device
     return grid.to(device=device, dtype=dtype)
 
 
-def grid_sample_cases(torch, plan: Plan, mode, device, dtype, generator) -> list[Case]:
+def grid_sample_cases(torch, plan: Plan, mode, device, dtype, generator, budget: Budget = Budget()) -> list[Case]:
     padding = literal(plan.arguments, "padding_mode")
     paddings = (padding,) if padding is not None else PADDING_MODES
     ranks = (4,) if mode == "bicubic" else (4, 5)
     cases = []
     for rank in ranks:
         for input_shape, grid_spatial, channels_last in GRID_SAMPLE_SHAPES[rank]:
+            _guard_size(_elements(input_shape), budget, "an input")
             for padding_mode in paddings:
                 tensor = _random(torch, generator, input_shape, device, dtype)
                 if channels_last:
@@ -450,15 +537,21 @@ def _theta(torch, generator, batch: int, spatial_rank: int, device, dtype) -> An
     return (identity + jitter).to(device=device, dtype=dtype)
 
 
-def affine_grid_cases(torch, plan: Plan, mode, device, dtype, generator) -> list[Case]:
+def affine_grid_cases(torch, plan: Plan, mode, device, dtype, generator, budget: Budget = Budget()) -> list[Case]:
     size = _as_shape(literal(plan.arguments, "size"))
     sizes = (size,) if size is not None else AFFINE_GRID_SIZES
     cases = []
     for shape in sizes:
-        if len(shape) not in (4, 5) or not all(isinstance(n, int) and n > 0 for n in shape):
-            raise CannotReplay(f"literal size {shape!r} is not a 4-D or 5-D shape")
-        _guard_size(math.prod(shape[:1]) * math.prod(shape[2:]) * (len(shape) - 2))
-        theta = _theta(torch, generator, shape[0], len(shape) - 2, device, dtype)
+        # A literal size torch rejects (wrong length, bools, text, zero) is passed as written
+        # with a theta torch accepts, so that the error entry carries torch's own reason.
+        spatial_rank = 3 if len(shape) == 5 else 2
+        plain = len(shape) in (4, 5) and all(type(n) is int and n > 0 for n in shape)
+        if plain:
+            _guard_size(math.prod(shape[:1]) * math.prod(shape[2:]) * spatial_rank, budget)
+        else:
+            _guard_size(_elements(shape), budget)
+        batch = shape[0] if plain else 1
+        theta = _theta(torch, generator, batch, spatial_rank, device, dtype)
         label = f"theta {_dims(theta.shape)} size={shape!r}"
         cases.append(Case(label, {"theta": theta}, {"size": list(shape)}))
     return cases
@@ -558,12 +651,24 @@ class Comparison:
                 self.status = DIFFERS
 
 
-def compare_site(torch: Any, plan: Plan, device: Any, dtype: Any) -> Comparison:
+def compare_site(
+    torch: Any, plan: Plan, device: Any, dtype: Any, budget: Budget = Budget(), deadline: float | None = None
+) -> Comparison:
+    """Replay every case; the inputs of all modes are built (and sized) before any runs.
+
+    ``deadline`` (``time.monotonic()``): no case starts after it (:class:`OverBudget`).
+    """
     generator = torch.Generator().manual_seed(0)
     comparison = Comparison()
-    for mode in plan.modes:
-        for case in CASE_BUILDERS[plan.family](torch, plan, mode, device, dtype, generator):
-            comparison.add(torch, case, run_call(torch, plan.original, case), run_call(torch, plan.patched, case))
+    builder = CASE_BUILDERS[plan.family]
+    cases = [case for mode in plan.modes for case in builder(torch, plan, mode, device, dtype, generator, budget)]
+    for done, case in enumerate(cases):
+        if deadline is not None and time.monotonic() >= deadline:
+            raise OverBudget(
+                f"over the time budget of {budget.max_seconds:g} s per site after {done} of {len(cases)} "
+                "inputs (raise it with --max-seconds)"
+            )
+        comparison.add(torch, case, run_call(torch, plan.original, case), run_call(torch, plan.patched, case))
     return comparison
 
 
@@ -623,17 +728,28 @@ def _result(finding: Finding, device: Any, **fields: Any) -> VerifyResult:
     )
 
 
-def verify_finding(torch: Any, finding: Finding, device: Any, value: bool, catalog: Catalog) -> list[VerifyResult]:
+def _failure(finding: Finding, device: Any, dtype: str | None, error: Exception) -> VerifyResult:
+    """An ``error`` entry for a site whose replay failed in ac-fixer (the others go on)."""
+    detail = f"could not replay this call: {_error_text(error)}"
+    return _result(finding, device, status=ERROR, max_abs_diff=None, dtype=dtype, detail=detail)
+
+
+def verify_finding(
+    torch: Any, finding: Finding, device: Any, value: bool, catalog: Catalog, budget: Budget = Budget()
+) -> list[VerifyResult]:
+    deadline = time.monotonic() + budget.max_seconds
     try:
         plan = plan_site(finding, value, catalog)
         if device.type != "cpu" and CPU_ONLY_MODES.intersection(plan.modes):
             raise CannotReplay(f"mode {sorted(CPU_ONLY_MODES.intersection(plan.modes))[0]} runs on CPU only")
     except CannotReplay as reason:
         return [_result(finding, device, status=SKIPPED, max_abs_diff=None, dtype=None, detail=str(reason))]
+    except Exception as error:  # never let one site stop the others
+        return [_failure(finding, device, None, error)]
     results = []
     for dtype in dtypes_for(torch, device):
         try:
-            comparison = compare_site(torch, plan, device, dtype)
+            comparison = compare_site(torch, plan, device, dtype, budget, deadline)
             if comparison.original_failed and dtype != torch.float32:
                 raise CannotReplay(f"torch cannot run this call in {_dtype_name(dtype)}: {comparison.error}")
         except CannotReplay as reason:
@@ -642,6 +758,9 @@ def verify_finding(torch: Any, finding: Finding, device: Any, value: bool, catal
                     finding, device, status=SKIPPED, max_abs_diff=None, dtype=_dtype_name(dtype), detail=str(reason)
                 )
             )
+            continue
+        except Exception as error:  # never let one site stop the others
+            results.append(_failure(finding, device, _dtype_name(dtype), error))
             continue
         warned = warning_text(comparison.original_warned, comparison.patched_warned)
         detail = f"{outcome_text(plan, comparison)}; {warned}"
@@ -669,16 +788,21 @@ def verify_findings(
     value: bool = False,
     catalog: Catalog | None = None,
     progress: Callable[[int, int], None] | None = None,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
 ) -> list[VerifyResult]:
     """Replay every ACF001/ACF002 site and ACF101/ACF102 rewrite among ``findings``.
 
     Other codes are reported as ``skipped``. ``device`` is a name (see
     :func:`select_device`) or a ``torch.device``. One result per site and dtype
-    (float32; on CUDA also float16 and bfloat16). ``progress(done, total)`` is called
-    after each site.
+    (float32; on CUDA also float16 and bfloat16). A site whose tensors would hold more
+    than ``max_elements`` elements, or whose replay is still going after ``max_seconds``,
+    is ``skipped`` with the reason; a site whose replay fails is an ``error``.
+    ``progress(done, total)`` is called after each site.
     """
     if not isinstance(value, bool):
         raise TypeError(f"value must be True or False, not {value!r}")
+    budget = Budget(max_elements=max_elements, max_seconds=max_seconds)
     torch = import_torch()
     chosen = select_device(device) if isinstance(device, str) else device
     catalog = catalog or default_catalog()
@@ -686,7 +810,7 @@ def verify_findings(
     findings = list(findings)
     with single_threaded(torch):
         for done, finding in enumerate(findings, 1):
-            results.extend(verify_finding(torch, finding, chosen, value, catalog))
+            results.extend(verify_finding(torch, finding, chosen, value, catalog, budget))
             if progress is not None:
                 progress(done, len(findings))
     return results

@@ -9,27 +9,45 @@ import os
 import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_AUDIT_NAME = "ac_fixer.runtime.audit"
 
 
 def _start_audit():
     directory = os.environ.get("AC_FIXER_AUDIT_DIR")
     if not directory:
         return
-    # ac-fixer may live in another environment than the audited interpreter (pipx):
-    # import it from where the parent found it, without leaving that path behind.
-    home = os.environ.get("AC_FIXER_AUDIT_HOME")
-    added = bool(home) and home not in sys.path
     try:
-        if added:
-            sys.path.insert(0, home)
-        try:
-            from ac_fixer.runtime import audit
-        finally:
-            if added and home in sys.path:
-                sys.path.remove(home)
-        audit.start_from_environment()
+        _load_audit_module().start_from_environment()
     except Exception as exc:
         _report_failure(directory, exc)
+
+
+def _load_audit_module():
+    """``ac_fixer.runtime.audit``, loaded from its file next to this folder.
+
+    Only that module: its packages (``ac_fixer``, ``ac_fixer.runtime``) stay unimported,
+    so that pytest, which marks the ``ac_fixer`` package of its ``pytest11`` plugin for
+    assertion rewriting at startup, finds it not yet imported and adds no
+    ``PytestAssertRewriteWarning`` (an error under ``-W error``). The module is registered
+    under its own name: a later ``from ac_fixer.runtime import audit`` (the pytest plugin)
+    gets this one. Found by path, it also works when ac-fixer lives in another environment
+    than the audited interpreter (pipx).
+    """
+    import importlib.util
+
+    module = sys.modules.get(_AUDIT_NAME)
+    if module is not None:
+        return module
+    path = os.path.join(os.path.dirname(_HERE), "audit.py")
+    spec = importlib.util.spec_from_file_location(_AUDIT_NAME, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_AUDIT_NAME] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(_AUDIT_NAME, None)
+        raise
+    return module
 
 
 def _report_failure(directory, exc):
