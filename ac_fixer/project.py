@@ -575,6 +575,7 @@ class ProjectFacts:
     # folders (the facts go to every worker process with each batch: kept small).
     modules: dict = field(default_factory=dict)
     _aliases: Optional[dict] = field(default=None, repr=False)
+    searches: dict = field(default_factory=dict, repr=False)  # for the cache only (see _Project._search)
 
     def targets(self) -> tuple:
         # With the torch API each reaches (verify replays it; audit evidence matches it).
@@ -739,6 +740,11 @@ class _Project:
         self.parsed: set = set()
         self.needles = tuple(n.encode() for n in sorted(catalog.short_names()))
         self.extra_names: dict = {}  # relative path -> the wrapper names its light summary read
+        # Name searches: this run's answers, the previous run's, and the files whose
+        # content changed since (None: no previous run to build on).
+        self.found: dict = {}
+        self.previous: dict = {}
+        self.changed: Optional[set] = None
         self._imports: dict = {}
         self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
         self._canonical: dict = {}
@@ -746,13 +752,27 @@ class _Project:
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
         comments -- a superset of those that refer to it), in path order."""
-        found = []
-        for relative in sorted(self.files):
+
+        def names_it(relative: str) -> bool:
             words = self._words.get(relative)
             if words is None:
                 words = self._words[relative] = frozenset(_IDENTIFIER.findall(self.source(relative)))
-            if name.encode() in words:
-                found.append(relative)
+            return name.encode() in words
+
+        return self._search(name, names_it)
+
+    def _search(self, key: str, holds) -> list:
+        """The files for which ``holds`` is true, in path order. The previous run's answer
+        stands for every file whose content it saw (only the changed files are read)."""
+        found = self.found.get(key)
+        if found is None:
+            previous = self.previous.get(key)
+            if self.changed is not None and isinstance(previous, list):
+                kept = {r for r in previous if r in self.files and r not in self.changed}
+                found = sorted(kept | {r for r in self.changed if r in self.files and holds(r)})
+            else:
+                found = [r for r in sorted(self.files) if holds(r)]
+            self.found[key] = found
         return found
 
     def source(self, relative: str) -> bytes:
@@ -1049,11 +1069,13 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
 
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
-                sources: Optional[dict] = None) -> ProjectFacts:
+                sources: Optional[dict] = None, previous: Optional[tuple] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest)."""
     project = _Project(root, files, catalog, summaries, dict(sources or {}))
+    if previous is not None:
+        project.previous, project.changed = previous
     needles = [n.encode() for n in catalog.short_names()]
-    triggered = [r for r in sorted(files) if any(n in project.source(r) for n in needles)]
+    triggered = project._search("", lambda r: any(n in project.source(r) for n in needles))
     _summarize_in_workers(project, triggered)
     candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
 
@@ -1106,6 +1128,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
                     aliases.add(".".join(filter(None, [named[0], local, method])))
         aliases = {a for a in aliases if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
+    facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
     _collect_evidence(project, triggered, catalog_with, facts)
@@ -1152,8 +1175,8 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
                 break
             other_summary = project.summary(other)
             if other_summary is None:
-                continue
-            if name in other_summary["attr_stores"]:
+                rebound = f"{other} names `{name}` but cannot be parsed"
+            elif name in other_summary["attr_stores"]:
                 rebound = f"`{qualname}` may be rebound by an attribute write `….{name} = …` in {other}"
             elif other != relative and other_summary["bindings"].get(name, 0) > 1 and any(
                 project.canonical(imported) == qualname
@@ -1250,6 +1273,7 @@ def _call_evidence(project, callee_qualname, short, function, param, visiting, *
     for relative in naming:
         summary = project.summary(relative)
         if summary is None:
+            unknown.append(f"{relative} names `{names[0]}` but cannot be parsed")
             continue
         for callee, line, klass, self_name, local, record in summary["calls"]:
             if callee.rsplit(".", 1)[-1] not in names:
@@ -1325,7 +1349,7 @@ def _constant_value(project: _Project, qualname: str) -> Optional[tuple]:
         return None
     for other in naming:
         other_summary = project.summary(other)
-        if other_summary is not None and name in other_summary["attr_stores"]:
+        if other_summary is None or name in other_summary["attr_stores"]:
             return None
     return (summary["literals"][name],)
 
@@ -1439,7 +1463,11 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
-    facts = build_facts(root, files, catalog, summaries, facts_key, sources)
+    previous = stored.get("searches")
+    changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
+    facts = build_facts(root, files, catalog, summaries, facts_key, sources,
+                        (previous, changed) if isinstance(previous, dict) else None)
+    searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
     if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):
         _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d.split(":")[0] in kept})
@@ -1447,6 +1475,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         "files_key": files_key,
         "files": {r: [stats[r], files[r]] for r in files},
         "facts": facts.to_json(),
+        "searches": searches,
     })
     return facts
 

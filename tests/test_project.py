@@ -325,3 +325,30 @@ def test_an_internal_error_of_the_index_costs_the_project_analysis_not_the_run(t
     monkeypatch.undo()
     alone = run_cli(["check", "--no-cache", "--no-project-analysis", "."], cwd=folder)
     assert result.stdout == alone.stdout  # each file on its own
+
+
+def test_a_new_file_and_a_removed_caller_between_cached_runs(tmp_path, monkeypatch):
+    """The name searches of the previous run stand for the files whose content it saw; an
+    added file and an edited one are read again."""
+    folder = _copy("callers", tmp_path)
+    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(tmp_path / "cache"))
+
+    def line(number: int) -> dict:
+        result = run_cli(["check", "--output-format", "json", "net/layers.py"], cwd=folder)
+        return next(r for r in json.loads(result.stdout) if r["line"] == number)
+
+    assert line(15)["code"] == "ACF003"  # mixed
+    model = folder / "net" / "model.py"
+    model.write_text(model.read_text().replace('    y = mixed(y, "nearest")\n', ""))
+    assert line(15)["code"] == "ACF001"
+    (folder / "net" / "extra.py").write_text("from net.layers import mixed\n\nmixed(None, 'area')\n")
+    assert line(15)["code"] == "ACF003" and "net/extra.py:3" in line(15)["message"]
+    (folder / "net" / "extra.py").unlink()
+    assert line(15)["code"] == "ACF001"
+
+
+def test_an_unparsable_file_that_names_the_function_leaves_the_site_undecided(tmp_path):
+    folder = _copy("callers", tmp_path)
+    (folder / "net" / "broken.py").write_text("from net.layers import up\nup(None, 'nearest'\n")
+    found = next(r for r in _findings(folder, "net/layers.py") if r["line"] == 7)
+    assert found["code"] == "ACF003" and "net/broken.py" in found["message"] and "cannot be parsed" in found["message"]
