@@ -1528,6 +1528,12 @@ def _save(cache_dir: Optional[Path], name: str, data: dict) -> None:
         return
     temp = None
     try:
+        try:  # the folder ignores itself in git, as the findings cache makes it
+            marker = os.open(".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | runner._NOFOLLOW, 0o644, dir_fd=fd)
+            with os.fdopen(marker, "wb") as handle:
+                handle.write(runner.CACHE_GITIGNORE)
+        except FileExistsError:
+            pass
         payload = json.dumps(data).encode()
         temp = runner._temp_in(fd, name, runner.CACHE_MAGIC + runner._mac(secret, name, payload) + b"\n" + payload)
         os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)

@@ -352,3 +352,10 @@ def test_an_unparsable_file_that_names_the_function_leaves_the_site_undecided(tm
     (folder / "net" / "broken.py").write_text("from net.layers import up\nup(None, 'nearest'\n")
     found = next(r for r in _findings(folder, "net/layers.py") if r["line"] == 7)
     assert found["code"] == "ACF003" and "net/broken.py" in found["message"] and "cannot be parsed" in found["message"]
+
+
+def test_the_project_cache_folder_ignores_itself(tmp_path, monkeypatch):
+    folder = _copy("constants", tmp_path)
+    monkeypatch.delenv("AC_FIXER_CACHE_DIR", raising=False)
+    run_cli(["check", "--fix", "."], cwd=folder)  # every finding fixed: no findings cached
+    assert (folder / ".ac-fixer-cache" / ".gitignore").read_bytes() == b"# Created by ac-fixer.\n*\n"
