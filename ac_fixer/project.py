@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -778,8 +779,8 @@ class _Project:
     def source(self, relative: str) -> bytes:
         if relative not in self.sources:
             try:
-                self.sources[relative] = (self.root / relative).read_bytes()
-            except OSError:
+                self.sources[relative] = read_regular(self.root / relative)[0]
+            except FileError:  # gone, not a regular file (a FIFO never blocks), too large
                 self.sources[relative] = b""
         return self.sources[relative]
 
@@ -1453,8 +1454,8 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             files[relative] = entry[1]
             continue
         try:
-            data = (root / relative).read_bytes()
-        except OSError:
+            data = read_regular(root / relative)[0]
+        except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
         sources[relative] = data
         files[relative] = _digest(data)
