@@ -89,7 +89,7 @@ def test_without_project_analysis_nothing_comes_from_other_modules(name, tmp_pat
     assert not any("forwards mode and align_corners" in r["message"] for r in off)
     assert not any("decided from every call" in r["message"] for r in off)
     config = folder / "pyproject.toml"
-    config.write_text(config.read_text() + "project-analysis = false\n")
+    config.write_text(config.read_text().replace("project-analysis = true", "project-analysis = false"))
     assert _findings(folder, ".") == off
 
 
