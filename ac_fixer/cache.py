@@ -313,6 +313,12 @@ def save_signed(cache_dir: Optional[Path], name: str, data: dict) -> None:
         return
     temp = None
     try:
+        try:  # the folder ignores itself in git, as the findings cache makes it
+            marker = os.open(".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=fd)
+            with os.fdopen(marker, "wb") as handle:
+                handle.write(CACHE_GITIGNORE)
+        except FileExistsError:
+            pass
         payload = json.dumps(data).encode()
         temp = _temp_in(fd, name, CACHE_MAGIC + mac(secret, name, payload) + b"\n" + payload)
         os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)

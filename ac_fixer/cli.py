@@ -110,11 +110,12 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
 @click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
               help="An audit report (JSON of `ac-fixer audit` or `pytest --ac-fixer-audit`): ACF003 sites and "
               "wrapper calls it proves become fixable (align_corners=False).")
-@click.option("--no-project-analysis", is_flag=True,
-              help="Analyze each file on its own: no wrappers, constants or callers from other modules.")
+@click.option("--project-analysis/--no-project-analysis", default=None,
+              help="Analyze the project as a whole: wrappers, constants and callers from other modules "
+              "(default: the `project-analysis` key, else off).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
-          silent, extend_select, force_exclude, cache_dir, device, no_project_analysis, evidence_file):
+          silent, extend_select, force_exclude, cache_dir, device, project_analysis, evidence_file):
     """Check PATHS (default: .) for implicit align_corners; `-` reads one source from stdin."""
     from ac_fixer.config import ConfigError, parse_codes, parse_value
     from ac_fixer import report, runner
@@ -149,7 +150,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
             extend_select=parse_codes(extend_select, "--extend-select"),
             force_exclude=force_exclude,
             cache_dir=cache_dir,
-            project_analysis=False if no_project_analysis else None,
+            project_analysis=project_analysis,
             no_cache=no_cache,
         )
         if from_stdin:  # exits
@@ -373,7 +374,7 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
         force = force_exclude if force_exclude is not None else bool(config.force_exclude)
         items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
         group_cache = cache_dir_for(config, Path(group_paths[0]), cache_dir)
-        if project_analysis is not False and config.project_analysis is not False:
+        if _project_analysis_on(project_analysis, config):
             from ac_fixer.project import analysis_root, with_project
 
             root = analysis_root(config, Path(group_paths[0]))
@@ -438,9 +439,16 @@ class Progress:
             self.bar = None
 
 
+def _project_analysis_on(flag, config) -> bool:
+    """``--project-analysis/--no-project-analysis``, else the `project-analysis` key, else
+    off: on a large tree the project index costs several times the check itself (issue 17
+    is to make it cheap enough to be the default)."""
+    return flag if flag is not None else config.project_analysis is True
+
+
 def _with_project_analysis(settings, config, start):
     """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them."""
-    if config.project_analysis is False:
+    if not _project_analysis_on(None, config):
         return settings
     from ac_fixer.project import analysis_root, with_project
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.files import FileError, read_regular
 
 SUPPORTED_VERSION = 2  # the first audit report format with file digests
 
@@ -90,14 +91,17 @@ def _site_path(recorded: str, report_dir: str) -> Optional[str]:
     return None
 
 
+# An audit report is read with a bound of its own (a long run records many sites).
+REPORT_MAX_BYTES = 256 * 1024 * 1024
+
+
 def load_report(path: str) -> EvidenceReport:
     """Read an audit report (``ac-fixer audit --output-format json`` or
     ``pytest --ac-fixer-audit``). Raises EvidenceError when it cannot be used."""
     try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read())
-    except OSError as error:
-        raise EvidenceError(f"{path}: cannot read the audit report: {error.strerror or error}") from None
+        data = json.loads(read_regular(path, limit=REPORT_MAX_BYTES)[0])
+    except FileError as error:
+        raise EvidenceError(f"{path}: cannot read the audit report: {error.reason}") from None
     except (ValueError, RecursionError) as error:
         raise EvidenceError(f"{path}: not an audit report (not JSON: {error})") from None
     if not isinstance(data, list) or not all(isinstance(site, dict) for site in data):
@@ -151,9 +155,8 @@ def stale_files(report: EvidenceReport, checked: Iterable[str]) -> list:
         if found is None:
             continue
         try:
-            with open(display, "rb") as handle:
-                current = hashlib.sha256(handle.read()).hexdigest()
-        except OSError:
+            current = hashlib.sha256(read_regular(display)[0]).hexdigest()
+        except FileError:
             continue
         if current != found.sha256:
             stale.append(display)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
@@ -160,7 +161,12 @@ def _test_names(test: ast.expr) -> list:
 class _Summarizer(ast.NodeVisitor):
     """One walk over a module: what other modules may need to know about it."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Optional[bytes] = None, needles: Optional[tuple] = None) -> None:
+        self._needles = needles
+        self._line_starts = None
+        if source is not None:
+            self._source = source
+            self._line_starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", source)]
         self.imports: list = []  # [local, kind, level, module, name]  (module level)
         self.bindings: dict = {}  # module-level name -> binding count (global writes included)
         self.literals: dict = {}  # module-level name -> literal value (single plain assignment)
@@ -333,10 +339,18 @@ class _Summarizer(ast.NodeVisitor):
             "forwards": [], "loads": {}, "stores": [], "mode_sites": [],
         }
         self.functions[qualname] = entry
+        if self._line_starts is not None and not self._names_a_needle(node):
+            return  # a light summary: this body names no catalogued API
         self._stack.append(("function", node.name, node, names, set(names), set(), self_name, qualname, entry))
         for statement in node.body:
             self.visit(statement)
         self._stack.pop()
+
+    def _names_a_needle(self, node) -> bool:
+        starts = self._line_starts
+        end = node.end_lineno if node.end_lineno is not None else len(starts)
+        segment = self._source[starts[node.lineno - 1]:starts[end] if end < len(starts) else len(self._source)]
+        return any(needle in segment for needle in self._needles)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -476,13 +490,14 @@ class _Summarizer(ast.NodeVisitor):
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
 
 
-def summarize(source: bytes) -> Optional[dict]:
-    """The summary of one module's source; None when Python cannot parse it."""
+def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
+    """The summary of one module's source; None when Python cannot parse it. With
+    ``needles``, a function body that holds none of them is not read (a light summary)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    summarizer = _Summarizer()
+    summarizer = _Summarizer(source if needles else None, needles)
     try:
         summarizer.visit(tree)
     except RecursionError:
@@ -557,8 +572,11 @@ class ProjectFacts:
     rebound: dict = field(default_factory=dict)  # qualname (aliases too) -> why it is not a constant
     params: dict = field(default_factory=dict)  # "function qualname:param" -> Evidence
     attrs: dict = field(default_factory=dict)  # "class qualname:attr" -> Evidence
-    modules: dict = field(default_factory=dict)  # relative path -> (module, is_package)
+    # relative path -> (module, is_package); empty: for_path() names the module from the
+    # folders (the facts go to every worker process with each batch: kept small).
+    modules: dict = field(default_factory=dict)
     _aliases: Optional[dict] = field(default=None, repr=False)
+    searches: dict = field(default_factory=dict, repr=False)  # for the cache only (see _Project._search)
 
     def targets(self) -> tuple:
         # With the torch API each reaches (verify replays it; audit evidence matches it).
@@ -722,6 +740,13 @@ class _Project:
                 self.module_of[relative] = named
                 self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
+        self.needles = tuple(n.encode() for n in sorted(catalog.short_names()))
+        self.extra_names: dict = {}  # relative path -> the wrapper names its light summary read
+        # Name searches: this run's answers, the previous run's, and the files whose
+        # content changed since (None: no previous run to build on).
+        self.found: dict = {}
+        self.previous: dict = {}
+        self.changed: Optional[set] = None
         self._imports: dict = {}
         self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
         self._canonical: dict = {}
@@ -729,22 +754,61 @@ class _Project:
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
         comments -- a superset of those that refer to it), in path order."""
-        found = []
-        for relative in sorted(self.files):
+
+        def names_it(relative: str) -> bool:
             words = self._words.get(relative)
             if words is None:
                 words = self._words[relative] = frozenset(_IDENTIFIER.findall(self.source(relative)))
-            if name.encode() in words:
-                found.append(relative)
+            return name.encode() in words
+
+        return self._search(name, names_it)
+
+    def _search(self, key: str, holds) -> list:
+        """The files for which ``holds`` is true, in path order. The previous run's answer
+        stands for every file whose content it saw (only the changed files are read)."""
+        found = self.found.get(key)
+        if found is None:
+            previous = self.previous.get(key)
+            if self.changed is not None and isinstance(previous, list):
+                kept = {r for r in previous if r in self.files and r not in self.changed}
+                found = sorted(kept | {r for r in self.changed if r in self.files and holds(r)})
+            else:
+                found = [r for r in sorted(self.files) if holds(r)]
+            self.found[key] = found
         return found
 
     def source(self, relative: str) -> bytes:
         if relative not in self.sources:
             try:
-                self.sources[relative] = (self.root / relative).read_bytes()
-            except OSError:
+                self.sources[relative] = read_regular(self.root / relative)[0]
+            except FileError:  # gone, not a regular file (a FIFO never blocks), too large
                 self.sources[relative] = b""
         return self.sources[relative]
+
+    def light_summary(self, relative: str, extra: frozenset = frozenset()) -> Optional[dict]:
+        """The summary of a file with only the bodies of its functions that name a
+        catalogued API (or one of the ``extra`` names: wrappers) read: enough for wrappers,
+        mode sites and the constants a mode reads. The whole summary when it is at hand;
+        without ``extra``, the widest one made for the file."""
+        digest = self.files.get(relative)
+        if digest is None:
+            return None
+        if digest in self.summaries:
+            return self.summaries[digest]
+        extra = extra or self.extra_names.get(relative, frozenset())
+        needles = self.needles + tuple(sorted(n.encode() for n in extra))
+        key = digest + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else "")
+        self.parsed.add(relative)
+        if key not in self.summaries:
+            self.summaries[key] = summarize(self.source(relative), needles)
+        return self.summaries[key]
+
+    def any_summary(self, relative: str) -> Optional[dict]:
+        """For module-level facts (imports, names bound), which both summaries hold."""
+        digest = self.files.get(relative)
+        if digest is not None and digest not in self.summaries and digest + ":light" in self.summaries:
+            return self.summaries[digest + ":light"]
+        return self.summary(relative)
 
     def summary(self, relative: str) -> Optional[dict]:
         digest = self.files.get(relative)
@@ -770,7 +834,7 @@ class _Project:
         return found
 
     def _read_imports(self, relative: str) -> dict:
-        summary = self.summary(relative)
+        summary = self.any_summary(relative)
         named = self.module_of.get(relative)
         found = {}
         for local, kind, level, module, name in (summary or {}).get("imports", []):
@@ -817,7 +881,7 @@ class _Project:
         imports = self.imports_of(relative)
         if head in imports:
             base = imports[head]
-        elif named is not None and head in (self.summary(relative) or {}).get("bindings", {}):
+        elif named is not None and head in (self.any_summary(relative) or {}).get("bindings", {}):
             base = f"{named[0]}.{head}"
         else:
             return None
@@ -895,7 +959,8 @@ def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -
         names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
         for relative, module, qualname, function in candidates:
             full = f"{module}.{qualname}"
-            if full in wrappers or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
+            # torch's own sources define the catalogued APIs: the catalog's row stands.
+            if full in wrappers or catalog.lookup(full) is not None or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
                 continue
             found = _forwarder(project, relative, full, function, catalog, wrappers, names)
             if found is not None:
@@ -986,7 +1051,10 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
     """Parse the files the index will certainly read in worker processes (one per CPU)."""
     from ac_fixer.runner import worker_count
 
-    missing = [r for r in relatives if project.files[r] not in project.summaries]
+    missing = [
+        r for r in relatives
+        if project.files[r] not in project.summaries and project.files[r] + ":light" not in project.summaries
+    ]
     workers = worker_count(0)
     if workers < 2 or len(missing) < 32 or not hasattr(os, "fork"):
         return
@@ -996,48 +1064,54 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
     sources = [project.source(r) for r in missing]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for relative, summary in zip(missing, pool.map(summarize, sources, chunksize=8)):
-                project.summaries[project.files[relative]] = summary
+            summaries = pool.map(summarize, sources, [project.needles] * len(sources), chunksize=8)
+            for relative, summary in zip(missing, summaries):
+                project.summaries[project.files[relative] + ":light"] = summary
     except Exception:  # a worker that died: the files are parsed here, on demand
         return
 
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
-                sources: Optional[dict] = None) -> ProjectFacts:
+                sources: Optional[dict] = None, previous: Optional[tuple] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest)."""
     project = _Project(root, files, catalog, summaries, dict(sources or {}))
+    if previous is not None:
+        project.previous, project.changed = previous
     needles = [n.encode() for n in catalog.short_names()]
-    triggered = [r for r in sorted(files) if any(n in project.source(r) for n in needles)]
+    triggered = project._search("", lambda r: any(n in project.source(r) for n in needles))
     _summarize_in_workers(project, triggered)
-    candidates = []
-    mode_sites = []  # (relative, module, function qualname, function, param or ("self", attr))
-    for relative in triggered:
-        summary = project.summary(relative)
+    candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
+
+    def add_candidates(relative: str, summary: Optional[dict]) -> None:
         named = project.module_of.get(relative)
         if summary is None or named is None:
-            continue
+            return
         for qualname, function in summary["functions"].items():
-            candidates.append((relative, named[0], qualname, function))
-    # Wrappers may wrap wrappers defined in files that do not name torch: grow the set
-    # with the files that name a wrapper, until nothing new is found.
+            candidates[(relative, qualname)] = (relative, named[0], qualname, function)
+
+    for relative in triggered:
+        add_candidates(relative, project.light_summary(relative))
+    # Wrappers may wrap wrappers: the files that name a wrapper are read again with its
+    # name as a needle too (their functions need not name torch), until nothing new is
+    # found; at the end every body that names a catalogued API or a wrapper was read,
+    # whatever the order the wrappers were found in.
     wrappers: dict = {}
-    seen = set(triggered)
     while True:
-        wrappers = _infer_wrappers(project, candidates, catalog)
-        names = {q.rsplit(".", 1)[-1].encode() for q in wrappers}
-        more = sorted({r for n in names for r in project.files_naming(n.decode())} - seen)
+        wrappers = _infer_wrappers(project, [candidates[k] for k in sorted(candidates)], catalog)
+        # A wrapper named like a catalogued API (`interpolate`) is read already.
+        names = sorted({q.rsplit(".", 1)[-1] for q in wrappers} - set(catalog.short_names()))
+        wanted: dict = {}
+        for name in names:
+            for relative in project.files_naming(name):
+                wanted.setdefault(relative, set()).add(name)
+        more = {r: frozenset(n) | project.extra_names.get(r, frozenset()) for r, n in wanted.items()
+                if not n <= project.extra_names.get(r, frozenset())}
         if not more:
             break
-        for relative in more:
-            seen.add(relative)
-            summary = project.summary(relative)
-            named = project.module_of.get(relative)
-            if summary is None or named is None:
-                continue
-            for qualname, function in summary["functions"].items():
-                candidates.append((relative, named[0], qualname, function))
+        for relative in sorted(more):
+            project.extra_names[relative] = more[relative]
+            add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
-    facts.modules = dict(project.module_of)
     # Re-exports of each wrapper: every module-level import in a file that names it.
     for qualname, wrapper in wrappers.items():
         # A method is named through its class: `from pkg import Resizer` names `pkg.Resizer.resize`.
@@ -1052,10 +1126,12 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             if named is None:
                 continue
             for local, imported in project.imports_of(relative).items():
-                if project.canonical(imported) == owner:
+                # A re-export keeps the last name (`from .ops import resize as rs`).
+                if imported.rsplit(".", 1)[-1] == short and project.canonical(imported) == owner:
                     aliases.add(".".join(filter(None, [named[0], local, method])))
-        aliases.discard(qualname)
+        aliases = {a for a in aliases if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
+    facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
     _collect_evidence(project, triggered, catalog_with, facts)
@@ -1068,7 +1144,7 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
     wanted: dict = {}  # canonical qualname -> (relative of the defining module, name)
     names = catalog.short_names()
     for relative in triggered:
-        summary = project.summary(relative)
+        summary = project.light_summary(relative)
         if summary is None:
             continue
         for callee, line, klass, self_name, local, record in summary["calls"]:
@@ -1102,8 +1178,8 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
                 break
             other_summary = project.summary(other)
             if other_summary is None:
-                continue
-            if name in other_summary["attr_stores"]:
+                rebound = f"{other} names `{name}` but cannot be parsed"
+            elif name in other_summary["attr_stores"]:
                 rebound = f"`{qualname}` may be rebound by an attribute write `….{name} = …` in {other}"
             elif other != relative and other_summary["bindings"].get(name, 0) > 1 and any(
                 project.canonical(imported) == qualname
@@ -1129,7 +1205,7 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     every call in the project passes."""
     names = catalog.short_names()
     for relative in triggered:
-        summary = project.summary(relative)
+        summary = project.light_summary(relative)
         named = project.module_of.get(relative)
         if summary is None or named is None:
             continue
@@ -1200,6 +1276,7 @@ def _call_evidence(project, callee_qualname, short, function, param, visiting, *
     for relative in naming:
         summary = project.summary(relative)
         if summary is None:
+            unknown.append(f"{relative} names `{names[0]}` but cannot be parsed")
             continue
         for callee, line, klass, self_name, local, record in summary["calls"]:
             if callee.rsplit(".", 1)[-1] not in names:
@@ -1275,7 +1352,7 @@ def _constant_value(project: _Project, qualname: str) -> Optional[tuple]:
         return None
     for other in naming:
         other_summary = project.summary(other)
-        if other_summary is not None and name in other_summary["attr_stores"]:
+        if other_summary is None or name in other_summary["attr_stores"]:
             return None
     return (summary["literals"][name],)
 
@@ -1317,7 +1394,11 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
         if other_summary is None or named is None:
             continue
         for name, info in other_summary["classes"].items():
-            bases = [project.resolve_call(other, b, None, None, False) for b in info["bases"] if b]
+            short = klass.rsplit(".", 1)[-1]
+            bases = [
+                project.resolve_call(other, b, None, None, False) for b in info["bases"]
+                if b and b.rsplit(".", 1)[-1] == short
+            ]
             if qualname in bases:
                 if f"{name}.__init__" in other_summary["functions"]:
                     unknown.append(f"subclass `{name}` has its own `__init__` ({_where(other, info['line'])})")
@@ -1375,8 +1456,8 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             files[relative] = entry[1]
             continue
         try:
-            data = (root / relative).read_bytes()
-        except OSError:
+            data = read_regular(root / relative)[0]
+        except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
         sources[relative] = data
         files[relative] = _digest(data)
@@ -1385,14 +1466,19 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
-    facts = build_facts(root, files, catalog, summaries, facts_key, sources)
+    previous = stored.get("searches")
+    changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
+    facts = build_facts(root, files, catalog, summaries, facts_key, sources,
+                        (previous, changed) if isinstance(previous, dict) else None)
+    searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
-    if len(summaries) != before or any(d not in kept for d in summaries):
-        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d in kept})
+    if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):
+        _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d.split(":")[0] in kept})
     _save(cache_dir, _cache_name(config_key, "facts"), {
         "files_key": files_key,
         "files": {r: [stats[r], files[r]] for r in files},
         "facts": facts.to_json(),
+        "searches": searches,
     })
     return facts
 
@@ -1430,5 +1516,18 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path]):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
     analysis of each file."""
-    facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+    try:
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+    except (RecursionError, MemoryError) as error:
+        _warn(f"project-wide analysis skipped: {type(error).__name__}")
+        return settings
+    except Exception as error:  # a bug of ours must not cost the run: each file on its own
+        _warn(f"project-wide analysis skipped (internal error: {type(error).__name__}: {error})")
+        return settings
     return replace(settings, extra_targets=settings.extra_targets + facts.targets(), project=facts)
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    print(f"warning: {message}", file=sys.stderr)

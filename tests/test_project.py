@@ -89,7 +89,7 @@ def test_without_project_analysis_nothing_comes_from_other_modules(name, tmp_pat
     assert not any("forwards mode and align_corners" in r["message"] for r in off)
     assert not any("decided from every call" in r["message"] for r in off)
     config = folder / "pyproject.toml"
-    config.write_text(config.read_text() + "project-analysis = false\n")
+    config.write_text(config.read_text().replace("project-analysis = true", "project-analysis = false"))
     assert _findings(folder, ".") == off
 
 
@@ -287,3 +287,75 @@ def test_worker_processes_see_the_project(tmp_path):
     one = _findings(folder, "--jobs", "1", ".")
     two = _findings(folder, "--jobs", "2", ".")
     assert one == two and len(one) == 18
+
+
+def test_torch_s_own_sources_are_not_wrappers_of_themselves(tmp_path):
+    """A tree that holds torch's sources defines `upsample` as a forwarder of `interpolate`:
+    the catalog's row (deprecated alias, ACF101) stands."""
+    from ac_fixer.project import project_facts
+
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    functional = tmp_path / "torch" / "nn"
+    functional.mkdir(parents=True)
+    (tmp_path / "torch" / "__init__.py").write_text("")
+    (functional / "__init__.py").write_text("")
+    (functional / "functional.py").write_text(
+        "def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None):\n"
+        "    return input\n\n\n"
+        "def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):\n"
+        "    return interpolate(input, size, scale_factor, mode, align_corners)\n"
+    )
+    (tmp_path / "use.py").write_text("import torch.nn.functional as F\n\nF.upsample(None, mode='bilinear')\n")
+    facts = project_facts(tmp_path, (), tmp_path, cat.default_catalog(), None)
+    assert "torch.nn.functional.upsample" not in facts.wrappers
+    codes = sorted(r["code"] for r in _findings(tmp_path, "use.py"))
+    assert codes == ["ACF001", "ACF101"]
+
+
+def test_an_internal_error_of_the_index_costs_the_project_analysis_not_the_run(tmp_path, monkeypatch):
+    import ac_fixer.project as project
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(project, "build_facts", broken)
+    folder = _copy("constants", tmp_path)
+    result = run_cli(["check", "--no-cache", "."], cwd=folder)
+    assert "project-wide analysis skipped" in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.undo()
+    alone = run_cli(["check", "--no-cache", "--no-project-analysis", "."], cwd=folder)
+    assert result.stdout == alone.stdout  # each file on its own
+
+
+def test_a_new_file_and_a_removed_caller_between_cached_runs(tmp_path, monkeypatch):
+    """The name searches of the previous run stand for the files whose content it saw; an
+    added file and an edited one are read again."""
+    folder = _copy("callers", tmp_path)
+    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(tmp_path / "cache"))
+
+    def line(number: int) -> dict:
+        result = run_cli(["check", "--output-format", "json", "net/layers.py"], cwd=folder)
+        return next(r for r in json.loads(result.stdout) if r["line"] == number)
+
+    assert line(15)["code"] == "ACF003"  # mixed
+    model = folder / "net" / "model.py"
+    model.write_text(model.read_text().replace('    y = mixed(y, "nearest")\n', ""))
+    assert line(15)["code"] == "ACF001"
+    (folder / "net" / "extra.py").write_text("from net.layers import mixed\n\nmixed(None, 'area')\n")
+    assert line(15)["code"] == "ACF003" and "net/extra.py:3" in line(15)["message"]
+    (folder / "net" / "extra.py").unlink()
+    assert line(15)["code"] == "ACF001"
+
+
+def test_an_unparsable_file_that_names_the_function_leaves_the_site_undecided(tmp_path):
+    folder = _copy("callers", tmp_path)
+    (folder / "net" / "broken.py").write_text("from net.layers import up\nup(None, 'nearest'\n")
+    found = next(r for r in _findings(folder, "net/layers.py") if r["line"] == 7)
+    assert found["code"] == "ACF003" and "net/broken.py" in found["message"] and "cannot be parsed" in found["message"]
+
+
+def test_the_project_cache_folder_ignores_itself(tmp_path, monkeypatch):
+    folder = _copy("constants", tmp_path)
+    monkeypatch.delenv("AC_FIXER_CACHE_DIR", raising=False)
+    run_cli(["check", "--fix", "."], cwd=folder)  # every finding fixed: no findings cached
+    assert (folder / ".ac-fixer-cache" / ".gitignore").read_bytes() == b"# Created by ac-fixer.\n*\n"
