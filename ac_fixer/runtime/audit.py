@@ -740,6 +740,7 @@ def _torch_loaded(torch) -> None:
     _passthrough = getattr(compiler, "is_compiling", None) or _never
     _dynamo_tracing = getattr(compiler, "is_dynamo_compiling", None) or _passthrough
     _install_warnings_shim(torch)
+    _install_library_hooks()
 
 
 _HOOKS = (
@@ -813,12 +814,24 @@ class _TorchImportWatcher:
 
 
 def _install_hooks() -> None:
-    pending = {}
+    _install(_HOOKS)
+
+
+def _install_library_hooks() -> None:
+    """The hooks on libraries' wrapped functions (catalog rows outside torch), installed once
+    torch is loaded: the catalog is read then, as for torch's own functions (reading it at
+    start would import ac_fixer before pytest can rewrite its plugin), and a library that
+    wraps torch imports torch first."""
     try:
-        hooks = list(_HOOKS[:-1]) + _library_hooks() + [_HOOKS[-1]]
+        hooks = _library_hooks()
     except Exception as exc:
         _recorder.error("reading the catalog's wrapped functions", exc)
-        hooks = list(_HOOKS)
+        return
+    _install(hooks)
+
+
+def _install(hooks) -> None:
+    pending = {}
     for name, callback in hooks:
         module = sys.modules.get(name)
         if module is None:
