@@ -312,7 +312,6 @@ def format_sarif(findings: Sequence[Finding]) -> str:
                     "driver": {
                         "name": "ac-fixer",
                         "version": __version__,
-                        "informationUri": "https://pypi.org/project/ac-fixer/",
                         "rules": _sarif_rules(),
                     }
                 },

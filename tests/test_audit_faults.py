@@ -306,11 +306,19 @@ SLEEPER = textwrap.dedent(
 )
 
 
+def _default_signals() -> None:
+    """The auditor starts with the default SIGHUP/SIGINT handlers, whatever the test run
+    inherited (under `nohup`, SIGHUP is ignored, and the audit rightly keeps it so)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_sleeper(tmp_path, *audit_args, env=None):
     (tmp_path / "sleeper.py").write_text(SLEEPER)
     ready = tmp_path / "ready"
     proc = _ac_fixer(
-        "audit", *audit_args, "--", sys.executable, str(tmp_path / "sleeper.py"), str(ready), cwd=tmp_path, env=env
+        "audit", *audit_args, "--", sys.executable, str(tmp_path / "sleeper.py"), str(ready), cwd=tmp_path, env=env,
+        preexec_fn=_default_signals,
     )
     _wait_for(ready)
     return proc, int(ready.read_text())

@@ -446,7 +446,7 @@ def test_missing_torch_gives_a_one_line_install_hint(monkeypatch):
     with pytest.raises(TorchMissing) as error:
         import_torch()
     message = str(error.value)
-    assert "pip install torch" in message and "pip install '.[runtime]'" in message
+    assert "pip install -c .ci/constraints.txt '.[runtime]'" in message and "whl/cpu" in message
     assert "\n" not in message
     assert isinstance(error.value, RuntimeUnavailable)
 

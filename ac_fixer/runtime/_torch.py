@@ -10,7 +10,12 @@ import warnings
 from typing import Any
 
 # ac-fixer has no package-index release: the extra is installed from a checkout.
-INSTALL_HINT = "pip install torch (or, in an ac-fixer checkout, pip install '.[runtime]')"
+# A plain `pip install torch` takes the newest build, on Linux a multi-GB CUDA one: point at the
+# constraints file of the checkout (the CPU build's version) and at PyTorch's CPU index.
+INSTALL_HINT = (
+    "pip install -c .ci/constraints.txt '.[runtime]' in an ac-fixer checkout, or "
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu (the CPU build)"
+)
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
 
