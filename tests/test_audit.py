@@ -253,6 +253,7 @@ def test_pytest_plugin_merges_the_records_of_xdist_workers(tmp_path):
     _assert_suite_sites(report, calls=1)
 
 
+@pytest.mark.slow  # a nested pytest with xdist workers importing torch (the merge of worker records runs by default)
 def test_pytest_plugin_names_an_xdist_worker_that_died(tmp_path):
     pytest.importorskip("xdist")
     crash = ("test_crash.py", "import os\n\ndef test_crash():\n    os._exit(3)\n")

@@ -71,7 +71,9 @@ def _alive(pid: int) -> bool:
 # ------------------------------------------------------------- 1. no warning added
 
 
-@pytest.mark.parametrize("how", ["ini", "dash-W"])
+@pytest.mark.parametrize(
+    "how", ["ini", pytest.param("dash-W", marks=pytest.mark.slow)]  # one nested pytest with torch by default
+)
 def test_audit_adds_no_warning_to_a_pytest_run_that_errors_on_warnings(tmp_path, how):
     project = tmp_path / "project"
     project.mkdir()

@@ -180,6 +180,7 @@ def test_try_repo_check_hook_fails_with_acf001(hook_repo, precommit_home, user_r
     assert _modified(user_repo) == []
 
 
+@pytest.mark.slow  # builds a pre-commit environment (the README snippet test runs the check hook by default)
 @needs_precommit
 def test_try_repo_fix_hook_rewrites_and_fails(hook_repo, precommit_home, user_repo):
     snapshot, _ = hook_repo
@@ -196,6 +197,7 @@ def test_try_repo_fix_hook_rewrites_and_fails(hook_repo, precommit_home, user_re
     assert _modified(user_repo) == ["analysis.ipynb", "model.py", "tool"]
 
 
+@pytest.mark.slow  # builds pre-commit environments for both hooks
 @needs_precommit
 def test_installed_hooks_share_one_environment_without_torch(hook_repo, precommit_home, user_repo, tmp_path):
     snapshot, rev = hook_repo

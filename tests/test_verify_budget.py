@@ -137,6 +137,7 @@ def test_time_budget_per_site_is_an_option():
     assert unhurried.status == "equal"
 
 
+@pytest.mark.slow  # CLI processes importing torch; the budget itself is tested in-process by default
 def test_budget_options_of_the_verify_command(tmp_path):
     (tmp_path / "m.py").write_text(
         "import torch.nn.functional as F\n\n\ndef f(x):\n"
