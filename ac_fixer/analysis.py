@@ -1,6 +1,6 @@
 """The analysis: one LibCST pass over a module, then the rules, giving findings and edits.
 
-The pass (:class:`_ModuleIndex`) records scopes, bindings, calls and name
+The pass (:class:`ModuleIndex`) records scopes, bindings, calls and name
 references. The rules then resolve each call's callee to a qualified name
 through the module's own imports, look it up in the catalog and decide, from
 the call's arguments, which codes apply and which edits fix them.
@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ac_fixer import catalog as cat
-from ac_fixer.edits import (
+from ac_fixer.fixes import (
     AddImportAlias,
     AddKeyword,
     Edit,
@@ -54,7 +54,7 @@ class _Reference:
     scope: Scope
 
 
-class _ModuleIndex(cst.CSTVisitor):
+class ModuleIndex(cst.CSTVisitor):
     """Scopes, bindings, calls and name references of one module, in one walk."""
 
     def __init__(self, project=None) -> None:
@@ -386,7 +386,7 @@ def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
 
 
 class _Resolver:
-    def __init__(self, index: _ModuleIndex, catalog: cat.Catalog, project=None):
+    def __init__(self, index: ModuleIndex, catalog: cat.Catalog, project=None):
         self.index = index
         self.catalog = catalog
         self.project = project  # project.FileContext, or None
@@ -558,7 +558,7 @@ def _quote(mode: str) -> str:
 class _Rules:
     def __init__(
         self,
-        index: _ModuleIndex,
+        index: ModuleIndex,
         catalog: cat.Catalog,
         value: bool,
         project=None,
@@ -954,7 +954,7 @@ def _terminal_name(node) -> Optional[str]:
     return None
 
 
-def _spans_from_ast(index: _ModuleIndex, text: Optional[str], nodes: list) -> Optional[dict]:
+def spans_from_ast(index: ModuleIndex, text: Optional[str], nodes: list) -> Optional[dict]:
     """Positions of the given calls, read from the stdlib ast (several times cheaper than
     LibCST's PositionProvider, which prints the whole module). The n-th call in source
     order is the same call in both trees; every pair used is checked, and any doubt
@@ -1007,14 +1007,14 @@ def analyze_module(
     project=None,
 ) -> Analysis:
     catalog = catalog or cat.default_catalog()
-    index = _ModuleIndex(project)
+    index = ModuleIndex(project)
     walk(module, index)
     text_of = (lambda: source_text) if source_text is not None else (lambda: module.code)
     rules = _Rules(index, catalog, value, project, path=path, text=text_of, used_names=used_names)
     pending = [p for p in rules.findings() if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})
-    spans = _spans_from_ast(index, source_text, [item.node for item in pending])
+    spans = spans_from_ast(index, source_text, [item.node for item in pending])
     if spans is None:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         spans = {

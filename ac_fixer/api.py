@@ -13,16 +13,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.files import SourceError  # one class with files.FileError
 from ac_fixer.findings import Finding
-
-
-class SourceError(Exception):
-    """A file that cannot be decoded or parsed; ``reason`` says why, for stderr."""
-
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -69,6 +61,7 @@ class Settings:
     def needles(self) -> tuple:
         """Byte strings of which a file must contain one to possibly have a finding."""
         return _needles(self.extra_targets)
+
 
 _CATALOGS: dict = {}
 
@@ -150,15 +143,9 @@ def parse(source: bytes, path: str):
         raise SourceError(path, f"cannot parse: {type(error).__name__}: {error}") from None
 
 
-def _source_text(module, source: bytes) -> Optional[str]:
-    try:
-        return source.decode(module.encoding)
-    except (UnicodeDecodeError, LookupError):
-        return None
-
-
-def _analyze(source: bytes, path: str, settings: Settings):
+def analyze_source(source: bytes, path: str, settings: Settings):
     from ac_fixer.analysis import analyze_module
+    from ac_fixer.fixes import source_text
 
     module = parse(source, path)
     try:
@@ -168,7 +155,7 @@ def _analyze(source: bytes, path: str, settings: Settings):
             catalog=settings.catalog,
             value=settings.value,
             enabled=settings.enabled,
-            source_text=_source_text(module, source),
+            source_text=source_text(module, source),
             respect_noqa=settings.respect_noqa,
             used_names=frozenset(settings.used_names),
             project=settings.project.for_path(path) if settings.project is not None else None,
@@ -193,7 +180,7 @@ def check_source(source: bytes, path: str = "<string>", settings: Settings = DEF
     # Reporting needs only the functions and classes that name a catalogued name: the
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
     sliced = slice_for_check(source, screened)
-    return _analyze(sliced if sliced is not None else source, path, settings).findings
+    return analyze_source(sliced if sliced is not None else source, path, settings).findings
 
 
 def _with_evidence(settings: Settings, path: str, source: bytes) -> Settings:
@@ -229,20 +216,22 @@ def fix_source(
     # stubs that keep every line where it was), and the changed lines are carried over
     # onto the file's own bytes: LibCST never parses or re-prints a large file whole.
     sliced = slice_for_check(source, screened)
-    result = _fix_module(source if sliced is None else sliced, path, settings, accept)
+    result = fix_unscreened(source if sliced is None else sliced, path, settings, accept)
     if not result.applied or sliced is None:
-        return _checked(source, result, path)
+        return checked_fix(source, result, path)
+    from ac_fixer.screen import carry_line_changes
+
     new_source = carry_line_changes(source, sliced, result.source)
     if new_source is None:  # an edit reached a line the slice changed: fix the whole file
-        return _checked(source, _fix_module(source, path, settings, accept), path)
-    return _checked(source, FixResult(new_source, result.applied, result.remaining), path)
+        return checked_fix(source, fix_unscreened(source, path, settings, accept), path)
+    return checked_fix(source, FixResult(new_source, result.applied, result.remaining), path)
 
 
-def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResult:
+def fix_unscreened(source: bytes, path: str, settings: Settings, accept) -> FixResult:
     """Analyze ``source`` with LibCST and apply the accepted fixes to it."""
-    from ac_fixer.edits import apply_edits
+    from ac_fixer.fixes import apply_edits, line_limit, splice_changed_lines
 
-    analysis = _analyze(source, path, settings)
+    analysis = analyze_source(source, path, settings)
     applied, remaining, edits = [], [], []
     for finding in analysis.findings:
         if should_apply(finding, settings) and (accept is None or accept(finding)):
@@ -252,7 +241,7 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
             remaining.append(finding)
     if not applied:
         return FixResult(source, [], remaining)
-    limit = _line_limit(analysis, source, settings.line_length) if settings.line_length else None
+    limit = line_limit(analysis, source, settings.line_length) if settings.line_length else None
     new_source = apply_edits(analysis.module, edits, limit).bytes
     reprinted = analysis.module.bytes
     if reprinted != source:
@@ -261,42 +250,6 @@ def _fix_module(source: bytes, path: str, settings: Settings, accept) -> FixResu
         # the edits changed, onto the original bytes.
         new_source = splice_changed_lines(source, reprinted, new_source, path)
     return FixResult(new_source, applied, remaining)
-
-
-def _line_limit(analysis, source: bytes, length: int):
-    """The layout decision's inputs: the line length; for each call of a finding that stands
-    on one line, that line and the call's columns on it; for one over several lines, its
-    last line."""
-    import re
-
-    from ac_fixer.edits import LineLimit
-
-    text = _source_text(analysis.module, source)
-    if text is None:
-        return None
-    lines = re.split(r"\r\n|\r|\n", text)
-    calls, last_lines = {}, {}
-    for finding in analysis.findings:
-        node = analysis.nodes.get(id(finding))
-        if node is None or not 0 < finding.line <= finding.end_line <= len(lines):
-            continue
-        if finding.line == finding.end_line:
-            calls[id(node)] = (lines[finding.line - 1], finding.column - 1, finding.end_column - 1)
-        else:
-            last_lines[id(node)] = lines[finding.end_line - 1]
-    return LineLimit(length, calls, analysis.module.default_indent, last_lines)
-
-
-@dataclass(frozen=True)
-class NodeRewrite:
-    """A finding's fix as the rewrite of one node (the call), printed with ``indent`` as
-    the enclosing block's indentation: ``old`` as LibCST prints the node, ``new`` with
-    only this finding's edits applied."""
-
-    finding: Finding
-    old: str
-    new: str
-    indent: str
 
 
 def fix_rewrites(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> Optional[list]:
@@ -324,104 +277,33 @@ def check_source_with_rewrites(source: bytes, path: str = "<string>", settings: 
         # The layout of a fix then depends on the whole line (a call may be split one
         # argument per line): the caller computes each region from the whole-file fix.
         return check_source(source, path, settings), None
+    from ac_fixer.fixes import node_rewrite, rewritten_node, source_text
     from ac_fixer.screen import slice_for_check
 
     sliced = slice_for_check(source, screened)
     base = source if sliced is None else sliced
-    analysis = _analyze(base, path, settings)
+    analysis = analyze_source(base, path, settings)
     if not any(should_apply(f, settings) for f in analysis.findings):
         return analysis.findings, []
     if analysis.module.bytes != base:
         return analysis.findings, None
-    text = _source_text(analysis.module, base)
+    text = source_text(analysis.module, base)
     lines = None if text is None else re.split(r"\r\n|\r|\n", text)
     rewrites = []
     for finding in analysis.findings:
         if not should_apply(finding, settings):
             continue
-        node = _rewritten_node(analysis.edits[id(finding)])
+        node = rewritten_node(analysis.edits[id(finding)])
         if node is None or lines is None or not 0 < finding.line <= len(lines):
             rewrites.append((finding, None))
             continue
         line = lines[finding.line - 1]
         indent = line[: len(line) - len(line.lstrip(" \t"))]
-        rewrites.append((finding, _node_rewrite(analysis.module, finding, node, analysis.edits[id(finding)], indent)))
+        rewrites.append((finding, node_rewrite(analysis.module, finding, node, analysis.edits[id(finding)], indent)))
     return analysis.findings, rewrites
 
 
-def _rewritten_node(edits: list):
-    """The one node a finding's edits rewrite (the call; a renamed reference when that is
-    the only edit), None when they reach anything else (an import, or an edit kind this
-    function does not know)."""
-    from ac_fixer.edits import AddKeyword, RemoveArg, RenameReference, SetArgValue
-
-    calls = {id(e.call): e.call for e in edits if isinstance(e, (AddKeyword, RemoveArg))}
-    if len(calls) == 1:
-        (node,) = calls.values()
-    elif not calls and len(edits) == 1 and isinstance(edits[0], RenameReference):
-        return edits[0].node
-    else:
-        return None
-    for edit in edits:
-        if isinstance(edit, AddKeyword):
-            continue
-        if isinstance(edit, RenameReference):
-            inside = _in_callee(edit.node, node.func)
-        elif isinstance(edit, (RemoveArg, SetArgValue)):
-            inside = any(arg is edit.arg for arg in node.args)
-        else:
-            return None
-        if not inside:
-            return None
-    return node
-
-
-def _in_callee(target, func) -> bool:
-    """Whether ``target`` is the callee or a link of its dotted chain (``a.b.c``)."""
-    import libcst as cst
-
-    while True:
-        if target is func:
-            return True
-        if not isinstance(func, cst.Attribute):
-            return False
-        func = func.value
-
-
-def _node_rewrite(module, finding: Finding, node, edits: list, indent: str) -> Optional[NodeRewrite]:
-    from ac_fixer.edits import apply_edits
-
-    new_node = apply_edits(node, edits)  # the edits visit only this node's subtree
-    old, new = _code_for(module, node, indent), _code_for(module, new_node, indent)
-    if old is None or new is None:
-        return None
-    # The indentation is taken from the call's first line, and checked by the caller only
-    # through ``old``: when ``new`` depends on it but ``old`` does not, it is not certain.
-    # (Only a line break prints the indentation: a one-line ``new`` cannot depend on it.)
-    if ("\n" in new or "\r" in new) and (
-        _code_for(module, new_node, indent + "\0") != new and _code_for(module, node, indent + "\0") == old
-    ):
-        return None
-    return NodeRewrite(finding, old, new, indent)
-
-
-def _code_for(module, node, indent: str) -> Optional[str]:
-    """``node``'s code inside a block indented by ``indent``. LibCST's public
-    ``Module.code_for_node`` prints a node as if at column 0 (a multi-line call in a
-    function would lose its indentation), so its CodegenState is built here with the
-    block's indentation; None if that internal class is not there."""
-    try:
-        from libcst._nodes.internal import CodegenState
-    except ImportError:  # pragma: no cover - a LibCST without it: the caller falls back
-        return None
-    state = CodegenState(
-        default_indent=module.default_indent, default_newline=module.default_newline, indent_tokens=[indent]
-    )
-    node._codegen(state)
-    return "".join(state.tokens)
-
-
-def _checked(source: bytes, result: FixResult, path: str) -> FixResult:
+def checked_fix(source: bytes, result: FixResult, path: str) -> FixResult:
     """``result``, or the unchanged source when the fixes change nothing; never a file
     that does not parse."""
     if not result.applied or result.source == source:
@@ -451,119 +333,6 @@ def _newer_syntax_still_parses(source: bytes, fixed: bytes) -> bool:
     except Exception:
         return False
     return True
-
-
-def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
-    """Apply to ``source`` the line changes that turn ``base`` into ``edited``.
-
-    ``base`` has ``source``'s lines, some of them replaced (the slice); every changed
-    line must be one ``base`` kept as it was, else None.
-    """
-    import difflib
-
-    source_lines = source.splitlines(keepends=True)
-    base_lines = base.splitlines(keepends=True)
-    edited_lines = edited.splitlines(keepends=True)
-    if len(source_lines) != len(base_lines):
-        return None
-    # Only the stretch between the first and the last changed line is diffed.
-    head = 0
-    limit = min(len(base_lines), len(edited_lines))
-    while head < limit and base_lines[head] == edited_lines[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and base_lines[-1 - tail] == edited_lines[-1 - tail]:
-        tail += 1
-    base_middle = base_lines[head:len(base_lines) - tail]
-    edited_middle = edited_lines[head:len(edited_lines) - tail]
-    result, cursor = [], 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base_middle, edited_middle).get_opcodes():
-        if tag == "equal":
-            continue
-        start, end = head + i1, head + i2
-        if source_lines[start:end] != base_lines[start:end]:
-            return None
-        if start == end and 0 < start < len(base_lines) and (
-            source_lines[start - 1] != base_lines[start - 1] or source_lines[start] != base_lines[start]
-        ):
-            return None  # an insertion beside a replaced line: where it goes is not certain
-        result.extend(source_lines[cursor:start])
-        result.extend(edited_middle[j1:j2])
-        cursor = end
-    result.extend(source_lines[cursor:])
-    return b"".join(result)
-
-
-def splice_changed_lines(source: bytes, reprinted: bytes, edited: bytes, path: str) -> bytes:
-    """Apply the line changes between ``reprinted`` and ``edited`` to ``source``.
-
-    ``reprinted`` is LibCST's print of the unchanged tree; where it differs from the
-    source, those lines must not be touched by an edit, or the file is refused.
-    """
-    import difflib
-
-    spliced = _splice_around_one_difference(source, reprinted, edited)
-    if spliced is not None:
-        return spliced
-    source_lines = source.splitlines(keepends=True)
-    reprinted_lines = reprinted.splitlines(keepends=True)
-    edited_lines = edited.splitlines(keepends=True)
-    to_source = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, reprinted_lines, source_lines, autojunk=False).get_opcodes():
-        if tag == "equal":
-            for offset in range(i2 - i1):
-                to_source[i1 + offset] = j1 + offset
-    result, cursor = [], 0
-    matcher = difflib.SequenceMatcher(None, reprinted_lines, edited_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        mapped = [to_source.get(i) for i in range(i1, i2)]
-        if None in mapped or (i1 == i2 and i1 not in to_source and i1 != len(reprinted_lines)):
-            raise SourceError(path, "cannot apply the fix byte-exactly here (unusual whitespace); file left unchanged")
-        start = mapped[0] if mapped else (to_source[i1] if i1 < len(reprinted_lines) else len(source_lines))
-        end = mapped[-1] + 1 if mapped else start
-        result.extend(source_lines[cursor:start])
-        result.extend(edited_lines[j1:j2])
-        cursor = end
-    result.extend(source_lines[cursor:])
-    return b"".join(result)
-
-
-def _splice_around_one_difference(source: bytes, reprinted: bytes, edited: bytes) -> Optional[bytes]:
-    """When ``reprinted`` differs from ``source`` in one place (a dropped form feed or
-    final CR), apply the edits by byte offsets around it; None when that is not possible."""
-    import difflib
-
-    if len(reprinted) > 1 << 20:
-        return None  # byte-level matching is quadratic-ish; large files use the line splice
-    prefix = 0
-    limit = min(len(source), len(reprinted))
-    while prefix < limit and source[prefix] == reprinted[prefix]:
-        prefix += 1
-    suffix = 0
-    while (
-        suffix < limit - prefix and source[len(source) - 1 - suffix] == reprinted[len(reprinted) - 1 - suffix]
-    ):
-        suffix += 1
-    lost_start, lost_end = prefix, len(reprinted) - suffix  # the region of `reprinted` that differs
-    shift = len(source) - len(reprinted)
-    pieces, cursor = [], 0
-    matcher = difflib.SequenceMatcher(None, reprinted, edited, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        if i2 <= lost_start and not (i1 == i2 == lost_start and lost_start < lost_end):
-            start, end = i1, i2
-        elif i1 >= lost_end:
-            start, end = i1 + shift, i2 + shift
-        else:
-            return None  # an edit touches the bytes that do not round-trip
-        pieces.append(source[cursor:start])
-        pieces.append(edited[j1:j2])
-        cursor = end
-    pieces.append(source[cursor:])
-    return b"".join(pieces)
 
 
 def check_file(path, settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:

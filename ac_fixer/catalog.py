@@ -1,8 +1,12 @@
-"""The torch API facts as data: ``catalog.toml`` loaded into :class:`Target` rows.
+"""The torch API facts as data: ``catalog.toml`` loaded into :class:`Target` rows
+and :class:`ModeFacts`.
 
 Nothing here knows about syntax trees; the analysis asks the catalog what a
-qualified name is, where its ``mode`` and ``align_corners`` parameters sit and
-which rule applies.
+qualified name is, where its mode and ``align_corners`` parameters sit (by
+position and keyword: kornia's ``resize`` takes its mode as ``interpolation=``)
+and which rule applies. One schema (:class:`Target`) serves the built-in rows,
+the ``extend-targets`` rows of a configuration and wrappers inferred from a
+project. No other module spells a list of modes: each asks the catalog.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 FLAG = "align_corners"
 MODE = "mode"
+# The API a user's wrapper (extend-targets) is checked like when its row says no more.
+INTERPOLATE = "torch.nn.functional.interpolate"
 
 # Rule codes (docs/contract.md §1).
 MISSING_FLAG = "ACF001"
@@ -48,6 +54,30 @@ class Replacement:
 
 
 @dataclass(frozen=True)
+class ModeFacts:
+    """What torch does with one mode (a ``[mode.NAME]`` table of catalog.toml)."""
+
+    name: str
+    uses_flag: bool = False
+    rejects_flag: bool = False
+    rejects_true: bool = False
+    needs_antialias: bool = False
+    rank: int | None = None  # input rank, batch and channels included
+    devices: tuple[str, ...] = ()  # () = every device
+    edge: str = ""  # what the kernel reads past the input's edge ({last}: the last index)
+
+    def runs_on(self, device_type: str) -> bool:
+        return not self.devices or device_type in self.devices
+
+
+# Where a Target row comes from: the package's catalog.toml, a configuration's
+# ``extend-targets`` or a project's own wrappers found by analysis.
+BUILTIN = "builtin"
+CONFIGURED = "config"
+INFERRED = "inferred"
+
+
+@dataclass(frozen=True)
 class Target:
     name: str
     kind: str
@@ -60,6 +90,11 @@ class Target:
     replace_with: Replacement | None = None
     mode_param: Param | None = None
     flag_param: Param | None = None
+    # The modes an every_mode API takes (grid_sample); () for the others.
+    modes: tuple[str, ...] = ()
+    # "wrap": the audit wraps it; "caller": torch calls a wrapped API for it; "": not watched.
+    audit: str = ""
+    origin: str = BUILTIN
     # A wrapper (``extend-targets`` row, inferred forwarding wrapper): the catalogued torch
     # API its mode and align_corners reach unchanged (``verify`` replays that call; runtime
     # evidence recorded there fixes the wrapper's call sites). None: the API itself.
@@ -80,9 +115,19 @@ def _param(params: Iterable[str], keyword: str) -> Param | None:
     return None
 
 
+def _keyword_param(params: tuple[str, ...], keyword: str | None, default: str) -> Param | None:
+    """Where a row's parameter sits: its ``*_keyword`` if the row names one, else ``default``."""
+    if keyword is None:
+        return _param(params, default)
+    return Param(params.index(keyword) if keyword in params else None, keyword)
+
+
 def _target_from_row(row: Mapping) -> Target:
     params = tuple(row.get("params", ()))
     replace = row.get("replace_with")
+    audit = row.get("audit", "")
+    if audit not in ("", "wrap", "caller"):
+        raise ValueError(f"catalog row {row.get('name')!r}: audit must be \"wrap\", \"caller\" or \"\"")
     return Target(
         name=row["name"],
         kind=row.get("kind", "function"),
@@ -95,8 +140,23 @@ def _target_from_row(row: Mapping) -> Target:
         replace_with=Replacement(replace["name"], replace["mode"], replace.get("align_corners"))
         if replace
         else None,
-        mode_param=_param(params, MODE),
-        flag_param=_param(params, FLAG),
+        mode_param=_keyword_param(params, row.get("mode_keyword"), MODE),
+        flag_param=_keyword_param(params, row.get("flag_keyword"), FLAG),
+        modes=tuple(row.get("modes", ())),
+        audit=audit,
+    )
+
+
+def _mode_from_table(name: str, table: Mapping) -> ModeFacts:
+    return ModeFacts(
+        name=name,
+        uses_flag=bool(table.get("uses_flag", False)),
+        rejects_flag=bool(table.get("rejects_flag", False)),
+        rejects_true=bool(table.get("rejects_true", False)),
+        needs_antialias=bool(table.get("needs_antialias", False)),
+        rank=table.get("rank"),
+        devices=tuple(table.get("devices", ())),
+        edge=table.get("edge", ""),
     )
 
 
@@ -110,6 +170,8 @@ class Catalog:
     modes_rejecting_true: frozenset[str] = frozenset()
     # Modes interpolate runs only with antialias=True (lanczos).
     modes_requiring_antialias: frozenset[str] = frozenset()
+    # Every fact per mode, in catalog order.
+    modes: Mapping[str, ModeFacts] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def build(
@@ -119,6 +181,7 @@ class Catalog:
         rejects: Iterable[str],
         rejects_true: Iterable[str] = (),
         requires_antialias: Iterable[str] = (),
+        modes: Mapping[str, ModeFacts] | None = None,
     ) -> Catalog:
         targets = tuple(targets)
         by_name = {name: t for t in targets for name in t.all_names()}
@@ -129,7 +192,36 @@ class Catalog:
             by_name,
             frozenset(rejects_true),
             frozenset(requires_antialias),
+            dict(modes or {}),
         )
+
+    @classmethod
+    def from_modes(cls, targets: Iterable[Target], modes: Iterable[ModeFacts]) -> Catalog:
+        by_mode = {m.name: m for m in modes}
+        facts = by_mode.values()
+        return cls.build(
+            targets,
+            (m.name for m in facts if m.uses_flag),
+            (m.name for m in facts if m.rejects_flag),
+            (m.name for m in facts if m.rejects_true),
+            (m.name for m in facts if m.needs_antialias),
+            by_mode,
+        )
+
+    def mode(self, name: str) -> ModeFacts | None:
+        return self.modes.get(name)
+
+    def known_modes(self) -> frozenset[str]:
+        return self.modes_using_flag | self.modes_rejecting_flag
+
+    def flag_modes_text(self) -> str:
+        """The modes that use the flag, for help texts: ``linear, bilinear, ... or lanczos``."""
+        names = [m for m in self.modes if m in self.modes_using_flag]
+        return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+
+    def audited(self, how: str = "wrap") -> tuple[Target, ...]:
+        """The rows the audit wraps (``"wrap"``) or reports through their callers (``"caller"``)."""
+        return tuple(t for t in self.targets if t.audit == how)
 
     def lookup(self, qualified_name: str) -> Target | None:
         return self.by_name.get(qualified_name)
@@ -148,19 +240,22 @@ class Catalog:
             self.modes_rejecting_flag,
             self.modes_rejecting_true,
             self.modes_requiring_antialias,
+            self.modes,
         )
+
+
+def load_catalog(text: str) -> Catalog:
+    """A catalog from the text of a catalog.toml."""
+    data = tomllib.loads(text)
+    return Catalog.from_modes(
+        (_target_from_row(row) for row in data["target"]),
+        (_mode_from_table(name, table) for name, table in data["mode"].items()),
+    )
 
 
 @lru_cache(maxsize=None)
 def default_catalog() -> Catalog:
-    data = tomllib.loads(resources.files("ac_fixer").joinpath("catalog.toml").read_text("utf-8"))
-    return Catalog.build(
-        (_target_from_row(row) for row in data["target"]),
-        data["modes"]["uses_flag"],
-        data["modes"]["rejects_flag"],
-        data["modes"].get("rejects_true", ()),
-        data["modes"].get("requires_antialias", ()),
-    )
+    return load_catalog(resources.files("ac_fixer").joinpath("catalog.toml").read_text("utf-8"))
 
 
 def user_target(
@@ -173,8 +268,10 @@ def user_target(
     default_mode: str | None,
     every_mode: bool = False,
     reaches: str | None = None,
+    origin: str = CONFIGURED,
 ) -> Target:
-    """A wrapper of the user's own (``extend-targets``), checked like torch's interpolate."""
+    """A wrapper of the user's own (``extend-targets``, or ``origin=INFERRED`` by the
+    project analysis), checked like torch's interpolate: the same Target as a built-in row."""
     positions = [p for p in (mode_position, flag_position) if p is not None]
     params = ["" for _ in range(max(positions) + 1)] if positions else []
     if mode_position is not None:
@@ -188,6 +285,7 @@ def user_target(
         default_mode=default_mode,
         every_mode=every_mode,
         rule=MISSING_FLAG_EVERY_MODE if every_mode else MISSING_FLAG,
+        origin=origin,
         mode_param=Param(mode_position, mode_keyword) if mode_keyword or mode_position is not None else None,
         flag_param=Param(flag_position, flag_keyword),
         reaches=reaches,

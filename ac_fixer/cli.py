@@ -12,6 +12,7 @@ import click
 
 from ac_fixer import __version__
 from ac_fixer.report import FORMATS
+from ac_fixer.catalog import default_catalog
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -171,7 +172,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
     results, missing = [], []
     for settings, items, not_found, group_cache_dir in groups:
         missing.extend(_split_warnings(not_found))
-        with _Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
+        with Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
             result = runner.run(
                 items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
                 cache_dir=group_cache_dir, replacements=output_format == "sarif",
@@ -409,7 +410,7 @@ def _each_file_once(groups, configs):
     ]
 
 
-class _Progress:
+class Progress:
     """click's progress bar on stderr, for long work: only when stderr is a terminal (a CI
     log or a redirected stderr gets nothing, stdout never), and only once ``total`` reaches
     ``min_total``. Use as a context manager; call it with (done, total)."""
@@ -429,7 +430,7 @@ class _Progress:
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos)
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> "Progress":
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -480,7 +481,7 @@ def _verified(result, settings, device):
     try:
         from ac_fixer.runtime.verify import equal_sites, site_key, verify_findings
 
-        with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
+        with Progress("Verifying", PROGRESS_MIN_SITES) as progress:
             checked = verify_findings(
                 result.applied, device=device, value=settings.value, progress=progress, catalog=settings.catalog
             )
@@ -585,7 +586,7 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
 
         budget = {name: given for name, given in (("max_elements", max_elements), ("max_seconds", max_seconds))
                   if given is not None}
-        with _Progress("Verifying", PROGRESS_MIN_SITES) as progress:
+        with Progress("Verifying", PROGRESS_MIN_SITES) as progress:
             results = verify_module.verify_findings(
                 result.findings, device=device, value=settings.value, progress=progress, catalog=settings.catalog,
                 **budget,
@@ -612,7 +613,9 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
 
 
 @main.command()
-@click.option("--mode", default=None, help="linear, bilinear, bicubic or trilinear (default: the worked example).")
+@click.option(
+    "--mode", default=None, help=f"{default_catalog().flag_modes_text()} (default: the worked example)."
+)
 @click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
 @click.option(
     "--plot",
@@ -686,7 +689,7 @@ def audit(output, output_format, no_shadow, follow_symlink, command):
     """
     from ac_fixer.runtime.audit import run_audit
 
-    with _Progress("Building the report", PROGRESS_MIN_SITES) as progress:
+    with Progress("Building the report", PROGRESS_MIN_SITES) as progress:
         exit_code = run_audit(
             list(command), output=output, output_format=output_format, shadow=not no_shadow,
             follow_symlink=follow_symlink, progress=progress,

@@ -257,7 +257,7 @@ def _optional_identifier(row: dict, key: str, where: str) -> Optional[str]:
     return value
 
 
-def _target(row: Any, where: str) -> cat.Target:
+def target_from_row(row: Any, where: str) -> cat.Target:
     if not isinstance(row, dict):
         raise ConfigError(f"{where}: expected a table, got {row!r}")
     for key in row:
@@ -296,7 +296,8 @@ def _target(row: Any, where: str) -> cat.Target:
         mode_keyword=mode_keyword,
         flag_position=_optional_int(row, "align-corners-position", where),
         flag_keyword=flag_keyword,
-        default_mode=default_mode or ("nearest" if not every_mode else None),
+        # Like torch's interpolate when the row names no default (the catalog's default mode).
+        default_mode=default_mode or (cat.default_catalog().lookup(cat.INTERPOLATE).default_mode if not every_mode else None),
         every_mode=every_mode,
         reaches=reaches,
     )
@@ -340,7 +341,7 @@ def config_from_table(table: Any, path: Optional[Path]) -> Config:
         ignore=_codes(table["ignore"], f"{where}.ignore") if "ignore" in table else (),
         exclude=tuple(exclude),
         value=parse_value(table["value"], f"{where}.value") if "value" in table else None,
-        extra_targets=tuple(_target(row, f"{where}.extend-targets[{i}]") for i, row in enumerate(targets)),
+        extra_targets=tuple(target_from_row(row, f"{where}.extend-targets[{i}]") for i, row in enumerate(targets)),
         base=base,
     )
 

@@ -282,7 +282,7 @@ def _flag_edits(call, target: cat.Target, value_text: str) -> Optional[list]:
     analysis writes it for ACF001; None when the call is not there to edit."""
     import libcst as cst
 
-    from ac_fixer.edits import AddKeyword, SetArgValue
+    from ac_fixer.fixes import AddKeyword, SetArgValue
 
     if not isinstance(call, cst.Call):
         return None

@@ -24,10 +24,19 @@ SKIPPED_DIRECTORIES = frozenset(
 
 
 class FileError(Exception):
+    """A file that cannot be read, decoded or parsed; ``reason`` says why, for stderr.
+
+    One class for every such failure; the source API (``check_source``) names it
+    ``SourceError``.
+    """
+
     def __init__(self, path: str, reason: str):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+SourceError = FileError
 
 
 class IgnoreFileProblem(FileError):

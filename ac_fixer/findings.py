@@ -73,6 +73,38 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.path, self.cell if self.cell is not None else -1, self.line, self.column, self.code)
 
+    # The one codec between a Finding and plain data (the cache's records; lossless for
+    # everything but non-JSON argument values, which come back NOT_LITERAL).
+    RECORD_FIELDS = (
+        "line", "column", "end_line", "end_column", "code", "message", "function", "mode",
+        "fixable", "fix", "unsafe", "changes_behavior", "cell", "modes", "rewrite_to", "fix_value",
+    )
+
+    def to_record(self) -> dict:
+        """Every field but the path, as JSON data (:meth:`from_record` reads it back)."""
+        record = {name: getattr(self, name) for name in self.RECORD_FIELDS}
+        record["modes"] = list(self.modes)
+        record["rewrite_keywords"] = [list(pair) for pair in self.rewrite_keywords]
+        record["arguments"] = [
+            [a.keyword, a.source, a.value if _json_literal(a.value) else None, _json_literal(a.value)]
+            for a in self.arguments
+        ]
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict, path: str) -> "Finding":
+        fields = {name: record[name] for name in cls.RECORD_FIELDS}
+        fields["modes"] = tuple(fields["modes"])
+        return cls(
+            path=path,
+            rewrite_keywords=tuple(tuple(pair) for pair in record["rewrite_keywords"]),
+            arguments=tuple(
+                CallArgument(keyword, value if is_literal else NOT_LITERAL, source)
+                for keyword, source, value, is_literal in record["arguments"]
+            ),
+            **fields,
+        )
+
     def to_json(self, unsafe_fixes: bool = False) -> dict:
         applicable = self.fixable and (unsafe_fixes or not self.unsafe)
         record = {
@@ -98,3 +130,11 @@ class Finding:
             record["applicability"] = "evidence"
             record["evidence"] = self.extra["evidence"]
         return record
+
+
+def _json_literal(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_literal(v) for v in value) and isinstance(value, tuple) is False
+    return False

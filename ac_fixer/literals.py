@@ -16,7 +16,7 @@ from ac_fixer.findings import NOT_LITERAL
 _NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 
 
-def _string_value(node: cst.BaseExpression) -> Any:
+def string_value(node: cst.BaseExpression) -> Any:
     if isinstance(node, cst.SimpleString):
         # A single string token, read by the tokenizer's own rules: ast.literal_eval
         # of one token cannot run code (the token is a string literal by grammar).
@@ -26,8 +26,8 @@ def _string_value(node: cst.BaseExpression) -> Any:
             return NOT_LITERAL  # e.g. an unknown \N{...} escape or a NUL: not a usable literal
         return value if isinstance(value, str) else NOT_LITERAL
     if isinstance(node, cst.ConcatenatedString):
-        left = _string_value(node.left)
-        right = _string_value(node.right)
+        left = string_value(node.left)
+        right = string_value(node.right)
         if isinstance(left, str) and isinstance(right, str):
             return left + right
     return NOT_LITERAL
@@ -36,7 +36,7 @@ def _string_value(node: cst.BaseExpression) -> Any:
 def literal_value(node: cst.BaseExpression) -> Any:
     """The value of a literal expression, or NOT_LITERAL."""
     if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        return _string_value(node)
+        return string_value(node)
     if isinstance(node, cst.Name):
         return _NAMED_CONSTANTS.get(node.value, NOT_LITERAL)
     if isinstance(node, cst.Integer):

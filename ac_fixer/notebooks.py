@@ -218,7 +218,7 @@ def _mask_magics(text: str, tag: str, magics: dict) -> str:
     return "\n".join(lines)
 
 
-def _unmask_magics(text: str, magics: dict, tag: str) -> str:
+def unmask_magics(text: str, magics: dict, tag: str) -> str:
     """Each marker back to its magic line, in one pass (a replace per marker copied the
     whole module once per magic: quadratic in a notebook of many magic cells)."""
     pending = dict(magics)
@@ -307,7 +307,7 @@ def fix_notebook(
     if not result.applied:
         return NotebookResult(source, [], remaining).with_malformed(malformed)
 
-    new_module = _unmask_magics(result.source.decode("utf-8"), magics, tag)
+    new_module = unmask_magics(result.source.decode("utf-8"), magics, tag)
     boundary = "\n" + re.escape(_CELL_MARKER.format(tag=tag, index="")) + r"\d+\n"
     new_cells = re.split(boundary, new_module[:-1] if new_module.endswith("\n") else new_module)
     if len(new_cells) != len(cells):

@@ -640,6 +640,7 @@ def _target_from(row: dict) -> cat.Target:
         flag_keyword=row["flag"][1],
         default_mode=row["default_mode"],
         every_mode=row["every_mode"],
+        origin=cat.INFERRED,
     )
     return replace(target, aliases=tuple(row["aliases"]), kind=row.get("kind", "function"))
 
@@ -1038,6 +1039,7 @@ def _forwarder(project: _Project, relative: str, full: str, function: dict, cata
         flag_keyword=flag[1],
         default_mode=default_mode,
         every_mode=every_mode,
+        origin=cat.INFERRED,
     )
     if function["method"]:
         target = replace(target, kind="method")  # called as obj.method (the screen's cue)
@@ -1488,63 +1490,15 @@ def _cache_name(config_key: str, part: str) -> str:
 
 
 def _load(cache_dir: Optional[Path], name: str) -> dict:
-    if cache_dir is None:
-        return {}
-    from ac_fixer import runner
+    from ac_fixer.cache import load_signed
 
-    try:
-        secret = runner.user_key()
-        fd = runner._open_checked_folder(cache_dir, create=False, private=False)
-    except runner.CacheRefused:
-        return {}
-    if fd is None:
-        return {}
-    try:
-        data = runner._read_in(fd, name, runner.MAX_CACHE_BYTES)
-    finally:
-        os.close(fd)
-    if data is None or not data.startswith(runner.CACHE_MAGIC):
-        return {}
-    mac, _, payload = data[len(runner.CACHE_MAGIC):].partition(b"\n")
-    import hmac
-
-    if not hmac.compare_digest(mac, runner._mac(secret, name, payload)):
-        return {}
-    try:
-        parsed = json.loads(payload)
-    except (ValueError, RecursionError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+    return load_signed(cache_dir, name)
 
 
 def _save(cache_dir: Optional[Path], name: str, data: dict) -> None:
-    if cache_dir is None:
-        return
-    from ac_fixer import runner
+    from ac_fixer.cache import save_signed
 
-    try:
-        secret = runner.user_key()
-        fd = runner._open_checked_folder(cache_dir, create=True, private=False)
-    except runner.CacheRefused:
-        return
-    temp = None
-    try:
-        try:  # the folder ignores itself in git, as the findings cache makes it
-            marker = os.open(".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | runner._NOFOLLOW, 0o644, dir_fd=fd)
-            with os.fdopen(marker, "wb") as handle:
-                handle.write(runner.CACHE_GITIGNORE)
-        except FileExistsError:
-            pass
-        payload = json.dumps(data).encode()
-        temp = runner._temp_in(fd, name, runner.CACHE_MAGIC + runner._mac(secret, name, payload) + b"\n" + payload)
-        os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
-        temp = None
-    except (OSError, ValueError, NotImplementedError):
-        pass  # a cache that cannot be written only costs time
-    finally:
-        if temp is not None:
-            runner._unlink_in(fd, temp)
-        os.close(fd)
+    save_signed(cache_dir, name, data)
 
 
 def analysis_root(config, start: Path) -> Optional[Path]:

@@ -14,10 +14,6 @@ from ac_fixer import __version__
 from ac_fixer.findings import Finding
 from ac_fixer.rules import RULES, RULES_BY_CODE
 
-# Every --output-format of `ac-fixer check`, in the order its help lists them.
-FORMATS = ("text", "json", "json-lines", "sarif", "github", "gitlab", "junit")
-
-
 # What must not reach a terminal or a CI log as it is: control characters (C0, DEL, C1),
 # line and paragraph separators, bidi controls, and the GitHub runner's legacy command
 # prefix "##[" (read anywhere in a line of any step's output).
@@ -428,21 +424,28 @@ def _no_legacy_command(json_text: str) -> str:
     return json_text.replace("##[", "#\\u0023[")
 
 
+# Each output format: its renderer, (findings, project_dir, text_options) -> text.
+# FORMATS (every --output-format of `ac-fixer check`, in the order its help lists them) is
+# read from here: a new format is one entry.
+RENDERERS = {
+    "text": lambda findings, project_dir, options: format_text(findings, **options),
+    "json": lambda findings, project_dir, options: _no_legacy_command(
+        format_json(findings, options.get("unsafe_fixes", False))
+    ),
+    "json-lines": lambda findings, project_dir, options: _no_legacy_command(
+        format_json_lines(findings, options.get("unsafe_fixes", False))
+    ),
+    "sarif": lambda findings, project_dir, options: _no_legacy_command(format_sarif(findings)),
+    "github": lambda findings, project_dir, options: format_github(findings),
+    "gitlab": lambda findings, project_dir, options: _no_legacy_command(format_gitlab(findings, project_dir)),
+    "junit": lambda findings, project_dir, options: format_junit(findings),
+}
+FORMATS = tuple(RENDERERS)
+
+
 def render(
     findings: Sequence[Finding], output_format: str, *, project_dir: Optional[str] = None, **text_options
 ) -> str:
     """The report in ``output_format`` (one of FORMATS); ``project_dir``: where GitLab's
     paths are relative to (CI_PROJECT_DIR, passed by the CLI)."""
-    if output_format == "json":
-        return _no_legacy_command(format_json(findings, text_options.get("unsafe_fixes", False)))
-    if output_format == "json-lines":
-        return _no_legacy_command(format_json_lines(findings, text_options.get("unsafe_fixes", False)))
-    if output_format == "gitlab":
-        return _no_legacy_command(format_gitlab(findings, project_dir))
-    if output_format == "junit":
-        return format_junit(findings)
-    if output_format == "sarif":
-        return _no_legacy_command(format_sarif(findings))
-    if output_format == "github":
-        return format_github(findings)
-    return format_text(findings, **text_options)
+    return RENDERERS.get(output_format, RENDERERS["text"])(findings, project_dir, text_options)

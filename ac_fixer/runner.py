@@ -8,19 +8,14 @@ sit between computing fixes and writing them.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import hmac
-import json
 import os
 import re
-import stat
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from ac_fixer import __version__
 from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source, might_have_findings
 from ac_fixer.files import (
     FileError,
@@ -28,11 +23,21 @@ from ac_fixer.files import (
     read_regular,
     read_source,
     read_source_and_signature,
-    signature,
     write_atomic,
     write_target,
 )
-from ac_fixer.findings import CallArgument, Finding
+from ac_fixer.cache import (  # noqa: F401  (the cache's names, as runner offered them)
+    CACHE_MAGIC,
+    Cache,
+    CacheRefused,
+    cache_folders_under,
+    content_digest,
+    default_cache_dir,
+    key_folder,
+    remove_cache_folder,
+    user_key,
+)
+from ac_fixer.findings import Finding
 
 # Below this many files to analyze, worker processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 8
@@ -86,7 +91,7 @@ class RunResult:
 # --------------------------------------------------------------------------- one file
 
 
-def _analyze_file(
+def analyze_file(
     item: SourceFile,
     source: bytes,
     settings: Settings,
@@ -146,7 +151,7 @@ def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: boo
     as a file's would be (a ``.ipynb`` name as a notebook); never cached, nothing written."""
     if not might_have_findings(source, settings):
         return FileOutcome(item)
-    return _analyze_file(item, source, settings, fix)
+    return analyze_file(item, source, settings, fix)
 
 
 def with_project_line_length(settings: Settings, item: SourceFile) -> Settings:
@@ -190,11 +195,7 @@ def _attach_replacements(outcome: FileOutcome, source: bytes, settings: Settings
     outcome.replacements_added = True
 
 
-def content_digest(source: bytes) -> str:
-    return hashlib.blake2b(source, digest_size=16).hexdigest()
-
-
-def _process_file(
+def process_file(
     item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple], replacements: bool = False
 ):
     """Read, screen and analyze one file: (outcome, signature of what was read or None,
@@ -214,7 +215,7 @@ def _process_file(
     digest = content_digest(source) if use_cache else None
     if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
         return FileOutcome(item, findings=known[1]), read_signature, digest
-    return _analyze_file(item, source, settings, fix, replacements=replacements), read_signature, digest
+    return analyze_file(item, source, settings, fix, replacements=replacements), read_signature, digest
 
 
 def _unreadable_reason(source: bytes) -> Optional[str]:
@@ -238,429 +239,12 @@ def _process_batch(task) -> list:
     gc.disable()
     try:
         return [
-            (index, *_process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
+            (index, *process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
         ]
     finally:
         gc.collect(0)
         if was_enabled:
             gc.enable()
-
-
-def _settings_key(settings: Settings) -> str:
-    """The cache file's key: tool version, configuration, and the catalog and code that
-    decide findings (so a changed checkout or a fix of ours never reuses older results)."""
-    text = repr((
-        __version__, _libcst_version(), settings.value, settings.select, settings.ignore, settings.extra_targets,
-        settings.per_file_ignores, getattr(settings.project, "key", None),
-    ))
-    digest = hashlib.sha256(text.encode())
-    for name in _CODE_FILES:
-        try:
-            digest.update(name.encode() + b"\0" + (Path(__file__).parent / name).read_bytes())
-        except OSError:
-            digest.update(name.encode() + b"\0missing")
-    return digest.hexdigest()[:16]
-
-
-def _libcst_version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("libcst")
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
-_CODE_FILES = (
-    "catalog.toml", "catalog.py", "analysis.py", "scopes.py", "literals.py", "screen.py",
-    "api.py", "edits.py", "findings.py", "notebooks.py", "runner.py", "project.py", "project_rules.py",
-)
-
-
-
-def default_cache_dir() -> Path:
-    configured = os.environ.get("AC_FIXER_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    return Path.cwd() / ".ac-fixer-cache"
-
-
-class CacheRefused(Exception):
-    """The cache folder or the user's key cannot be trusted: the run goes on without the
-    cache (the message says why, for one warning on stderr)."""
-
-
-CACHE_MAGIC = b"ac-fixer-cache 2 "  # then the MAC in hex, a newline, the JSON payload
-MAX_CACHE_BYTES = 256 * 1024 * 1024  # a larger cache file is not read (a miss, never a hang)
-_KEY_NAME = "key"
-_KEY_BYTES = 32
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_KEYS: dict = {}  # key file -> key, once per process
-
-
-def _owner_problem(info: os.stat_result) -> Optional[str]:
-    geteuid = getattr(os, "geteuid", None)
-    if geteuid is not None and info.st_uid != geteuid():
-        return f"owned by uid {info.st_uid}, not by this user (uid {geteuid()})"
-    return None
-
-
-def _open_checked_folder(path: Path, *, create: bool, private: bool) -> Optional[int]:
-    """A descriptor of the folder ``path`` once it is known to be a folder (not a symlink)
-    owned by the running user that group and others may not write (``private``: may not
-    reach at all). Files in it are then opened relative to the descriptor, so the folder
-    cannot be swapped for a link after the check. None when it is absent and not ``create``d
-    (created 0700 when private, else 0755 whatever the umask)."""
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
-    for _ in range(3):
-        try:
-            fd = os.open(path, flags)
-            break
-        except FileNotFoundError:
-            if not create:
-                return None
-            try:
-                os.makedirs(path.parent, exist_ok=True)
-                os.mkdir(path, 0o700 if private else 0o755)
-            except FileExistsError:
-                pass
-            except OSError as error:
-                raise CacheRefused(f"{path}: cannot create: {error.strerror or error}") from None
-        except OSError as error:
-            if os.path.islink(path):
-                raise CacheRefused(f"{path} is a symlink (not followed)") from None
-            if os.path.exists(path) and not os.path.isdir(path):
-                raise CacheRefused(f"{path} is not a folder") from None
-            raise CacheRefused(f"{path}: cannot open: {error.strerror or error}") from None
-    else:
-        raise CacheRefused(f"{path}: cannot create")
-    try:
-        info = os.fstat(fd)
-        problem = _owner_problem(info)
-        mode = stat.S_IMODE(info.st_mode)
-        if problem is None and private and mode & 0o077:
-            problem = f"group or others may access it (mode {mode:04o}; must be 0700)"
-        elif problem is None and mode & 0o022:
-            problem = f"writable by group or others (mode {mode:04o}; `chmod go-w` it or `ac-fixer clean`)"
-    except OSError as error:
-        problem = f"cannot check: {error.strerror or error}"
-    if problem is not None:
-        os.close(fd)
-        raise CacheRefused(f"{path}: {problem}")
-    return fd
-
-
-def _read_in(folder_fd: int, name: str, limit: int, *, private: bool = False) -> Optional[bytes]:
-    """The bytes of ``name`` in the folder, or None when it is absent, a symlink, not a
-    regular file of the running user (``private``: not 0600), or larger than ``limit``."""
-    try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW, dir_fd=folder_fd)
-    except (OSError, NotImplementedError):
-        return None
-    try:
-        info = os.fstat(fd)
-        if (not stat.S_ISREG(info.st_mode) or _owner_problem(info) is not None or info.st_size > limit
-                or (private and stat.S_IMODE(info.st_mode) & 0o077)):
-            return None
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks) if size <= limit else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def _temp_in(folder_fd: int, name: str, data: bytes, *, sync: bool = False) -> str:
-    """A new 0600 file in the folder holding ``data``; its name. (Not tempfile.mkstemp:
-    that takes a path, and the file must go in the folder that was checked, by descriptor.)"""
-    import secrets
-
-    temp = f".{name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=folder_fd)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
-    except BaseException:
-        _unlink_in(folder_fd, temp)
-        raise
-    return temp
-
-
-def _unlink_in(folder_fd: int, name: str) -> None:
-    try:
-        os.unlink(name, dir_fd=folder_fd)
-    except OSError:
-        pass
-
-
-def key_folder() -> Path:
-    """Where the user's secret key lives: ``$XDG_CACHE_HOME/ac-fixer`` (an absolute
-    XDG_CACHE_HOME only, as the XDG spec says), else ``~/.cache/ac-fixer``."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if base and os.path.isabs(base):
-        return Path(base) / "ac-fixer"
-    try:
-        return Path.home() / ".cache" / "ac-fixer"
-    except RuntimeError:
-        raise CacheRefused("no home folder for the cache key (set XDG_CACHE_HOME)") from None
-
-
-def user_key() -> bytes:
-    """The running user's secret key for the cache's MAC: a 0600 file in a 0700 folder of
-    the user's own (created atomically on first use: written under a temporary name, then
-    linked to its name, so no run ever reads half a key). Raises CacheRefused."""
-    folder = key_folder()
-    where = str(folder / _KEY_NAME)
-    if where in _KEYS:
-        return _KEYS[where]
-    fd = _open_checked_folder(folder, create=True, private=True)
-    try:
-        text = _read_in(fd, _KEY_NAME, 2 * _KEY_BYTES, private=True)
-        if text is None and not _exists_in(fd, _KEY_NAME):
-            import secrets
-
-            temp = _temp_in(fd, _KEY_NAME, secrets.token_hex(_KEY_BYTES).encode(), sync=True)
-            try:
-                os.link(temp, _KEY_NAME, src_dir_fd=fd, dst_dir_fd=fd)
-            except FileExistsError:
-                pass  # another run created it first: use that one
-            except OSError:
-                os.replace(temp, _KEY_NAME, src_dir_fd=fd, dst_dir_fd=fd)  # no hard links here
-            finally:
-                _unlink_in(fd, temp)
-            text = _read_in(fd, _KEY_NAME, 2 * _KEY_BYTES, private=True)
-    except (OSError, NotImplementedError) as error:  # NotImplementedError: no *at() calls here
-        raise CacheRefused(f"{where}: {getattr(error, 'strerror', None) or error}") from None
-    finally:
-        os.close(fd)
-    try:
-        key = bytes.fromhex((text or b"").decode("ascii"))
-    except (UnicodeDecodeError, ValueError):
-        key = b""
-    if len(key) != _KEY_BYTES:
-        raise CacheRefused(f"{where}: not a private key file of this user (a regular 0600 file of "
-                           f"{2 * _KEY_BYTES} hex digits, not a symlink); remove it to make a new one")
-    _KEYS[where] = key
-    return key
-
-
-def _exists_in(folder_fd: int, name: str) -> bool:
-    try:
-        os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
-        return True
-    except OSError:
-        return False
-
-
-def _mac(key: bytes, name: str, payload: bytes) -> bytes:
-    """The MAC of a cache file's payload, bound to its name (the configuration's key), so
-    entries cannot be moved to another configuration's file either."""
-    return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
-
-
-class Cache:
-    """Findings per file, for one tool version and configuration, keyed by the file's
-    content.
-
-    A file whose size, times and inode are what they were when it was analyzed is not
-    read again (a warm run stats each file and reads none). A file whose signature
-    changed is read, and when its content has the digest stored with the findings (a
-    checkout that rewrote it as it was, a `touch`), the findings stand. One JSON file per
-    configuration, replaced atomically: two runs at once each write a complete file,
-    and the later one wins. JSON, not pickle: a cache file that came with a checked-out
-    tree must never be able to run code. A damaged entry is a miss, never a crash.
-
-    Trust: the folder must be the running user's own, not a symlink, not writable by group
-    or others (else ``refused`` says why and the run goes on without the cache); the file
-    carries an HMAC of its payload with the user's secret key (``user_key``), checked before
-    the JSON is parsed. A file without it, or with another key's, is a miss: no one else
-    can write entries that hide a finding.
-    """
-
-    def __init__(self, directory: Path, settings: Settings):
-        self.directory = directory
-        self.name = f"findings-{_settings_key(settings)}.json"
-        self.file = directory / self.name
-        self.entries: dict = {}
-        self.dirty = False
-        self.refused: Optional[str] = None
-        try:
-            self._secret = user_key()
-            fd = _open_checked_folder(directory, create=False, private=False)
-        except CacheRefused as error:
-            self.refused = str(error)
-            return
-        if fd is None:
-            return  # no cache yet
-        try:
-            data = _read_in(fd, self.name, MAX_CACHE_BYTES)
-        finally:
-            os.close(fd)
-        payload = self._verified(data)
-        try:
-            parsed = json.loads(payload) if payload is not None else None
-            if isinstance(parsed, dict) and parsed.get("version") == __version__:
-                entries = parsed.get("entries", {})
-                self.entries = entries if isinstance(entries, dict) else {}
-        except (ValueError, RecursionError):
-            self.entries = {}  # garbage (even with a good MAC: a miss, never a crash)
-
-    def _verified(self, data: Optional[bytes]) -> Optional[bytes]:
-        """The payload when ``data`` carries this user's MAC for this file, else None."""
-        if data is None or not data.startswith(CACHE_MAGIC):
-            return None
-        mac, _, payload = data[len(CACHE_MAGIC):].partition(b"\n")
-        return payload if hmac.compare_digest(mac, _mac(self._secret, self.name, payload)) else None
-
-    def get(self, item: SourceFile) -> tuple:
-        """(findings, None) when the file's signature is unchanged; else (None, known):
-        known is (content digest, findings) to compare the file's content with, or None."""
-        entry = self.entries.get(os.path.abspath(item.path))
-        if entry is None:
-            return None, None
-        try:
-            stored_signature, records, *rest = entry
-            findings = [_finding_from_cache(record, item.display) for record in records]
-            if stored_signature == signature(os.stat(item.path)):
-                return findings, None
-            digest = rest[0] if rest else None
-            return None, ((digest, findings) if isinstance(digest, str) else None)
-        except (OSError, KeyError, TypeError, ValueError, AttributeError):
-            return None, None  # gone, or a damaged or foreign entry: a miss
-
-    def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding], digest=None) -> None:
-        self.entries[os.path.abspath(item.path)] = [read_signature, [_finding_to_cache(f) for f in findings], digest]
-        self.dirty = True
-
-    def save(self) -> None:
-        if not self.dirty or self.refused is not None:
-            return
-        try:
-            fd = _open_checked_folder(self.directory, create=True, private=False)
-        except CacheRefused as error:
-            self.refused = str(error)  # e.g. replaced by a symlink during the run: not written
-            return
-        temp = None
-        try:
-            try:
-                marker = os.open(".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644, dir_fd=fd)
-                with os.fdopen(marker, "wb") as handle:
-                    handle.write(CACHE_GITIGNORE)
-            except FileExistsError:
-                pass  # already there (even a dangling symlink: never followed)
-            payload = json.dumps({"version": __version__, "entries": self.entries}).encode()
-            temp = _temp_in(fd, self.name, CACHE_MAGIC + _mac(self._secret, self.name, payload) + b"\n" + payload)
-            os.replace(temp, self.name, src_dir_fd=fd, dst_dir_fd=fd)
-            temp = None
-        except (OSError, ValueError, NotImplementedError):
-            pass  # a cache that cannot be written only costs time
-        finally:
-            if temp is not None:
-                _unlink_in(fd, temp)
-            os.close(fd)
-
-
-CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"
-
-
-def _written_by_us(name: str) -> bool:
-    return name == ".gitignore" or name.endswith(".tmp") or (
-        name.startswith(("findings-", "project-")) and name.endswith(".json")
-    )
-
-
-def remove_cache_folder(path: Path) -> tuple:
-    """Remove the cache folder ``path``: the files ac-fixer writes there, then the folder.
-    (removed, why it was left or None). Never follows a symlink: a folder that is one is
-    left as it is; a link inside is removed itself (unlink), never its target. A folder
-    that holds other files keeps them and is left (``--cache-dir`` may name any folder)."""
-    if not os.path.lexists(path):
-        return False, None
-    if os.path.islink(path):
-        return False, f"{path}: a symlink; not followed, not removed"
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
-    except OSError as error:
-        return False, f"{path}: not removed: {error.strerror or error}"
-    try:
-        for name in os.listdir(fd):
-            if _written_by_us(name):
-                try:
-                    os.unlink(name, dir_fd=fd)
-                except OSError:
-                    pass  # a folder of that name: left, and so is the cache folder
-    finally:
-        os.close(fd)
-    try:
-        os.rmdir(path)
-    except OSError as error:
-        left = sorted(os.listdir(path)) if os.path.isdir(path) and not os.path.islink(path) else []
-        if left:
-            return False, f"{path}: not removed: it holds files ac-fixer did not write ({', '.join(left[:3])})"
-        return False, f"{path}: not removed: {error.strerror or error}"
-    return True, None
-
-
-def cache_folders_under(top: str) -> list:
-    """Every ``.ac-fixer-cache`` below the folder ``top`` (symlinked folders are not walked)."""
-    from ac_fixer.config import CACHE_FOLDER
-
-    found = []
-    for directory, dirnames, _ in os.walk(top, followlinks=False):
-        if CACHE_FOLDER in dirnames:
-            found.append(Path(directory, CACHE_FOLDER))
-        dirnames[:] = sorted(d for d in dirnames if d not in (CACHE_FOLDER, ".git"))
-    return found
-
-
-_CACHED_FIELDS = (
-    "line", "column", "end_line", "end_column", "code", "message", "function", "mode",
-    "fixable", "fix", "unsafe", "changes_behavior", "cell", "modes", "rewrite_to", "fix_value",
-)
-
-
-def _finding_to_cache(finding: Finding) -> dict:
-    record = {name: getattr(finding, name) for name in _CACHED_FIELDS}
-    record["modes"] = list(finding.modes)
-    record["rewrite_keywords"] = [list(pair) for pair in finding.rewrite_keywords]
-    record["arguments"] = [
-        [a.keyword, a.source, a.value if _json_literal(a.value) else None, _json_literal(a.value)]
-        for a in finding.arguments
-    ]
-    return record
-
-
-def _json_literal(value) -> bool:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_json_literal(v) for v in value) and isinstance(value, tuple) is False
-    return False
-
-
-def _finding_from_cache(record: dict, path: str) -> Finding:
-    from ac_fixer.findings import NOT_LITERAL
-
-    fields = {name: record[name] for name in _CACHED_FIELDS}
-    fields["modes"] = tuple(fields["modes"])
-    return Finding(
-        path=path,
-        rewrite_keywords=tuple(tuple(pair) for pair in record["rewrite_keywords"]),
-        arguments=tuple(
-            CallArgument(keyword, value if is_literal else NOT_LITERAL, source)
-            for keyword, source, value, is_literal in record["arguments"]
-        ),
-        **fields,
-    )
 
 
 # --------------------------------------------------------------------------- many files
@@ -815,7 +399,7 @@ def _run_in_workers(tasks: list, workers: int, finish) -> None:
 
 def recompute_fixes(outcome: FileOutcome, settings: Settings, accept: Callable[[Finding], bool]) -> FileOutcome:
     """Fix one file again, applying only the fixes ``accept`` approves (``--verify``)."""
-    return _analyze_file(outcome.item, outcome.old_source, settings, True, accept)
+    return analyze_file(outcome.item, outcome.old_source, settings, True, accept)
 
 
 def write_fixes(outcomes: Sequence[FileOutcome]) -> list:
@@ -965,14 +549,14 @@ def _replacements_from(source: bytes, display: str, settings: Settings, findings
         if rewrite is None or start < 0 or text[start:start + len(rewrite.old)] != rewrite.old:
             slow.append(finding)
         elif rewrite.new != rewrite.old:
-            replacements[site] = _replacement_in_window(text, start, start + len(rewrite.old), rewrite.new)
+            replacements[site] = replacement_in_window(text, start, start + len(rewrite.old), rewrite.new)
     if slow:
         replacements.update(replacements_per_finding(source, display, settings, slow))
     return replacements
 
 
-def _replacement_in_window(old: str, start: int, end: int, window: str):
-    """:func:`_replacement` of ``old`` and ``old[:start] + window + old[end:]``, without
+def replacement_in_window(old: str, start: int, end: int, window: str):
+    """:func:`text_replacement` of ``old`` and ``old[:start] + window + old[end:]``, without
     building the new text (the scans stop near the window)."""
     size = len(window)
     new_length = len(old) - (end - start) + size
@@ -1026,7 +610,7 @@ def replacements_per_finding(source: bytes, display: str, settings: Settings, fi
         except SourceError:
             continue
         if single.changed:
-            replacements[_site(finding)] = _replacement(_decode(source), _decode(single.source))
+            replacements[_site(finding)] = text_replacement(_decode(source), _decode(single.source))
     return replacements
 
 
@@ -1034,7 +618,7 @@ def _same_site(a: Finding, b: Finding) -> bool:
     return (a.line, a.column, a.code, a.cell) == (b.line, b.column, b.code, b.cell)
 
 
-def _replacement(old: str, new: str):
+def text_replacement(old: str, new: str):
     """The one region that differs: ((line, col), (end_line, end_col), inserted text), 1-based."""
     start = 0
     limit = min(len(old), len(new))

@@ -21,6 +21,7 @@ declared encoding writes ASCII names with other bytes (``utf-7``, ...).
 from __future__ import annotations
 
 import ast
+import difflib
 import bisect
 import os
 import re
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer import rules
 
 
 def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
@@ -57,37 +59,34 @@ def _argument(call: ast.Call, param: Optional[cat.Param], first_star: Optional[i
     return None, from_star or from_double_star
 
 
-def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool:
-    """True when this call cannot produce any finding if its callee is ``target``."""
-    if target.rename_to or target.replace_with:
-        return False
-    if target.flag_param is None or target.rule is None:
-        return True
+def call_shape(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> rules.CallShape:
+    """How ``call`` passes the flag and the mode of ``target``: what the rules' predicates read."""
     first_star = next((i for i, a in enumerate(call.args) if isinstance(a, ast.Starred)), None)
     flag, flag_dynamic = _argument(call, target.flag_param, first_star)
     mode, mode_dynamic = _argument(call, target.mode_param, first_star)
+    if flag is None:
+        flag_kind = rules.FLAG_DYNAMIC if flag_dynamic else rules.FLAG_ABSENT
+    elif _is_none(flag):
+        flag_kind = rules.FLAG_NONE
+    elif _may_equal_a_bool(flag):
+        flag_kind = rules.FLAG_BOOLISH
+    else:
+        flag_kind = rules.FLAG_OTHER
     mode_text = _literal_string(mode)
-    if flag is not None and not _is_none(flag):
-        # Only ACF004 remains possible: a literal True/False with a mode that may resolve
-        # to one rejecting the flag (the analysis resolves literals, names and conditionals).
-        # A mode that uses the flag but rejects a true one (lanczos) may give ACF004 too.
-        if target.every_mode or not _may_equal_a_bool(flag):
-            return True
-        accepting = catalog.modes_using_flag - catalog.modes_rejecting_true
-        if mode is None:
-            return not mode_dynamic and target.default_mode in accepting
-        if mode_text is not None:
-            return mode_text in accepting
-        return not isinstance(mode, (ast.Name, ast.IfExp))
-    if flag is None and flag_dynamic:
-        return True  # *args/**kwargs may carry the flag: never reported
-    if target.every_mode:
-        return False
-    if mode is None and not mode_dynamic:
-        return target.default_mode not in catalog.modes_using_flag
-    if mode_text is not None:
-        return mode_text not in catalog.modes_using_flag
-    return False
+    if mode is None:
+        mode_kind = rules.MODE_DYNAMIC if mode_dynamic else rules.MODE_ABSENT
+    elif mode_text is not None:
+        mode_kind = rules.MODE_LITERAL
+    elif isinstance(mode, (ast.Name, ast.IfExp)):
+        mode_kind = rules.MODE_RESOLVABLE
+    else:
+        mode_kind = rules.MODE_OTHER
+    return rules.CallShape(target, flag_kind, mode_kind, mode_text, catalog)
+
+
+def _clean_for(call: ast.Call, target: cat.Target, catalog: cat.Catalog) -> bool:
+    """True when no rule may report this call if its callee is ``target`` (the rules say)."""
+    return not rules.may_fire(call_shape(call, target, catalog))
 
 
 def _may_equal_a_bool(node: ast.expr) -> bool:
@@ -129,7 +128,7 @@ def _statements(body: list) -> list:
     return found
 
 
-class _Bindings:
+class Bindings:
     """What the imports and assignments of a module bind, from one walk of its statements."""
 
     def __init__(self, tree: ast.Module):
@@ -230,7 +229,7 @@ def _declared_encoding(source: bytes) -> Optional[str]:
     return encoding
 
 
-def _decoded(source: bytes) -> Optional[str]:
+def decoded_source(source: bytes) -> Optional[str]:
     """``source`` as Python decodes it, None when it cannot."""
     encoding = _declared_encoding(source)
     try:
@@ -245,7 +244,7 @@ def _ascii_names_written_otherwise(source: bytes) -> bool:
     written otherwise in the bytes."""
     import unicodedata
 
-    text = _decoded(source)
+    text = decoded_source(source)
     if text is None:
         return True
     return any(
@@ -277,7 +276,7 @@ def _nodes_on_lines(tree: ast.AST, lines: Optional[list]) -> Iterator[ast.AST]:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _whole_word_pattern(names: Iterable[str]):
+def whole_word_pattern(names: Iterable[str]):
     key = tuple(sorted(names))
     if key not in _WORD_PATTERNS:
         _WORD_PATTERNS[key] = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in key) + rb")\b")
@@ -329,7 +328,7 @@ def _too_many_calls(source: bytes, catalog: cat.Catalog) -> Optional[str]:
     """Why ``source`` names catalogued APIs too often to analyze within the bound, or None."""
     calls_limit = _bound("AC_FIXER_MAX_CALLS", MAX_NAMED_CALLS)
     calls = 0
-    for _ in _whole_word_pattern(catalog.short_names()).finditer(source):
+    for _ in whole_word_pattern(catalog.short_names()).finditer(source):
         calls += 1
         if calls > calls_limit:
             return (f"too large to analyze: more than {calls_limit} uses of catalogued names "
@@ -427,12 +426,12 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     # A catalogued name must occur as a whole identifier (`interpolate_pos_encoding` and
     # `upsampler` don't count); the analysis matches identifiers by their exact text.
     otherwise = spells_identifiers_otherwise(source)
-    if not otherwise and not _whole_word_pattern(catalog.short_names()).search(source):
+    if not otherwise and not whole_word_pattern(catalog.short_names()).search(source):
         return None
     too_many_calls = _too_many_calls(source, catalog)
     if too_many_calls is not None:
         return Screened(None, None, too_many_calls)
-    if not otherwise and len(source) >= LARGE_FILE_BYTES and _large_file_is_clean(source, catalog):
+    if not otherwise and len(source) >= LARGE_FILE_BYTES and large_file_is_clean(source, catalog):
         return None
     too_many_nodes = _too_many_nodes(source)  # what the whole-file parses would hold
     if too_many_nodes is not None:
@@ -440,7 +439,7 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
-        if _libcst_parses(source, error):
+        if libcst_parses(source, error):
             # Syntax newer than this interpreter (3.12 type parameters, nested f-string
             # quotes, ...) that LibCST reads: no stdlib ast, so the whole file is analyzed.
             return Screened(None, None)
@@ -453,8 +452,8 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
         return Screened(None, None, "too large to parse: out of memory")
     if otherwise:
         return Screened(tree, None)  # no line numbers, no slice: the whole file is analyzed
-    bindings = _Bindings(tree)
-    watched, aliased = _watched_names(bindings, _targets_by_short(catalog))
+    bindings = Bindings(tree)
+    watched, aliased = watched_names(bindings, catalog_targets_by_short(catalog))
     lines = _match_lines(source, watched, aliased)
     if _may_have_finding(tree, lines, catalog, watched, _partial_names(bindings), bindings.resolvable(), source):
         return Screened(tree, lines)
@@ -468,7 +467,7 @@ _NOT_GRAMMAR = (
 )
 
 
-def _libcst_parses(source: bytes, error: SyntaxError) -> bool:
+def libcst_parses(source: bytes, error: SyntaxError) -> bool:
     """Whether LibCST parses a file Python's own parser rejected with ``error``: the
     grammar of a newer Python than the running one. Only the files Python rejects pay for
     this parse. Never asked when Python rejected the nesting (LibCST's native parser can
@@ -487,7 +486,7 @@ def _libcst_parses(source: bytes, error: SyntaxError) -> bool:
     return True
 
 
-def _targets_by_short(catalog: cat.Catalog) -> dict:
+def catalog_targets_by_short(catalog: cat.Catalog) -> dict:
     targets_by_short: dict = {}
     for target in catalog.targets:
         for name in target.all_names():
@@ -495,7 +494,7 @@ def _targets_by_short(catalog: cat.Catalog) -> dict:
     return targets_by_short
 
 
-def _watched_names(bindings: _Bindings, targets_by_short: dict):
+def watched_names(bindings: Bindings, targets_by_short: dict):
     """(watched, aliased): the names whose calls may be catalogued APIs (with the targets
     they may be), and whether any watched name is bound to another name (``import … as``,
     ``a = F.interpolate``)."""
@@ -504,7 +503,7 @@ def _watched_names(bindings: _Bindings, targets_by_short: dict):
     return watched, aliased
 
 
-def _partial_names(bindings: _Bindings) -> set:
+def _partial_names(bindings: Bindings) -> set:
     """Names that may be ``functools.partial``: ``partial`` and its aliases."""
     names: dict = {"partial": []}
     bindings.aliases_of(names)
@@ -563,16 +562,16 @@ def _may_have_finding(tree, lines, catalog, watched: dict, partial_names: Option
 # groups that name a watched identifier get an ast. Every group is compiled on its own
 # first: the syntax check the whole-file parse would have made.
 LARGE_FILE_BYTES = 256 * 1024
-_GROUP_CHARS = 4096  # measured: smaller groups mean less text to parse where a name occurs
+GROUP_CHARS = 4096  # measured: smaller groups mean less text to parse where a name occurs
 _CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
 _STAR_IMPORT = re.compile(r"\bimport[\s\\]*\*")
 _F_STRING_PREFIX = re.compile(r"[A-Za-z]*[fF]")
 _WORD = re.compile(r"[^\W\d]\w*")
 
 
-def _top_level_groups(text: str, size: Optional[int] = None) -> Optional[list]:
+def top_level_groups(text: str, size: Optional[int] = None) -> Optional[list]:
     """[(first line, text, identifiers)] of consecutive runs of whole top-level statements
-    of ``text``, each of at least ``size`` characters (default ``_GROUP_CHARS``; 0: one
+    of ``text``, each of at least ``size`` characters (default ``GROUP_CHARS``; 0: one
     statement each). The identifiers are the NAME tokens of the run (and the words of its
     f-strings, one token before Python 3.12). None when the tokenizer fails or an
     identifier is not ASCII (``ast`` and the analysis would then spell it otherwise).
@@ -580,7 +579,7 @@ def _top_level_groups(text: str, size: Optional[int] = None) -> Optional[list]:
     import io
     import tokenize
 
-    size = _GROUP_CHARS if size is None else size
+    size = GROUP_CHARS if size is None else size
     line_starts = [0]
     line_starts.extend(match.end() for match in re.finditer("\n", text))
     firsts, names = [1], [set()]
@@ -639,24 +638,24 @@ def _compiles(text: str) -> bool:
     return True
 
 
-def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
+def large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
     """True only when no call in ``source`` can produce a finding, decided group by group;
     False when it is not certain (the caller then screens the whole file)."""
-    text = _decoded(source)
+    text = decoded_source(source)
     if text is None:
         return False
     if "\r" in text.replace("\r\n", "") or "\x00" in text:
         return False  # lines counted otherwise than by "\n": leave it to the whole parse
-    tokenized = _top_level_groups(text)
+    tokenized = top_level_groups(text)
     if tokenized is None:
         return False
     groups = [(first_line, group_text) for first_line, group_text, _ in tokenized]
     identifiers = [names for _, _, names in tokenized]
-    targets_by_short = _targets_by_short(catalog)
+    targets_by_short = catalog_targets_by_short(catalog)
     parsed = [False] * len(groups)
     body: list = []
     tree = ast.Module(body=body, type_ignores=[])
-    watched, aliased = _watched_names(_Bindings(tree), targets_by_short)
+    watched, aliased = watched_names(Bindings(tree), targets_by_short)
     triggers = set(watched)
     while True:
         to_parse = [i for i, names in enumerate(identifiers) if not parsed[i] and names & triggers]
@@ -673,7 +672,7 @@ def _large_file_is_clean(source: bytes, catalog: cat.Catalog) -> bool:
             ast.increment_lineno(group_tree, first_line - 1)
             body.extend(group_tree.body)
             parsed[number] = True
-        watched, aliased = _watched_names(_Bindings(tree), targets_by_short)  # tree.body is body
+        watched, aliased = watched_names(Bindings(tree), targets_by_short)  # tree.body is body
         if set(watched) <= triggers:
             break
         triggers |= set(watched)
@@ -724,7 +723,7 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     cannot hold a finding or bind a module-level name (no global/nonlocal) go.
 
     Fixes are made on the slice too, their changed lines carried back onto the file
-    (api.carry_line_changes). None when nothing is cut.
+    (carry_line_changes). None when nothing is cut.
     """
     if screened.tree is None or screened.lines is None:
         return None
@@ -763,3 +762,42 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     if not replaced:
         return None
     return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1))
+
+
+def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
+    """Apply to ``source`` the line changes that turn ``base`` into ``edited``.
+
+    ``base`` has ``source``'s lines, some of them replaced (the slice); every changed
+    line must be one ``base`` kept as it was, else None.
+    """
+    source_lines = source.splitlines(keepends=True)
+    base_lines = base.splitlines(keepends=True)
+    edited_lines = edited.splitlines(keepends=True)
+    if len(source_lines) != len(base_lines):
+        return None
+    # Only the stretch between the first and the last changed line is diffed.
+    head = 0
+    limit = min(len(base_lines), len(edited_lines))
+    while head < limit and base_lines[head] == edited_lines[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and base_lines[-1 - tail] == edited_lines[-1 - tail]:
+        tail += 1
+    base_middle = base_lines[head:len(base_lines) - tail]
+    edited_middle = edited_lines[head:len(edited_lines) - tail]
+    result, cursor = [], 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base_middle, edited_middle).get_opcodes():
+        if tag == "equal":
+            continue
+        start, end = head + i1, head + i2
+        if source_lines[start:end] != base_lines[start:end]:
+            return None
+        if start == end and 0 < start < len(base_lines) and (
+            source_lines[start - 1] != base_lines[start - 1] or source_lines[start] != base_lines[start]
+        ):
+            return None  # an insertion beside a replaced line: where it goes is not certain
+        result.extend(source_lines[cursor:start])
+        result.extend(edited_middle[j1:j2])
+        cursor = end
+    result.extend(source_lines[cursor:])
+    return b"".join(result)

@@ -21,8 +21,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-MODES = ("bilinear", "bicubic", "linear", "trilinear")
+from ac_fixer.catalog import default_catalog  # noqa: E402
+
+# The modes that use the flag and take it either way (from the catalog, in its order).
+MODES = tuple(
+    m for m in default_catalog().modes if m in default_catalog().modes_using_flag - default_catalog().modes_rejecting_true
+)
 
 
 def generate_source(findings: int) -> str:

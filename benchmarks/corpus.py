@@ -32,6 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+
+from ac_fixer.catalog import default_catalog  # noqa: E402
+
 CORPUS_DIR = HERE / "corpus"
 WORK_DIR = HERE / ".work"
 DOWNLOAD_DIR = WORK_DIR / "downloads"
@@ -43,17 +48,7 @@ DEFAULT_TORCH_WHEEL = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2
 # The names of the APIs in ac_fixer/catalog.toml, as they appear in source. A file that
 # contains none of them cannot hold a finding: this is the "candidate" test that grep and the
 # plain Python scan of bench_check.py perform.
-CATALOG_NAMES = (
-    "interpolate",
-    "upsample",
-    "Upsample",
-    "grid_sample",
-    "affine_grid",
-    "UpsamplingBilinear2d",
-    "UpsamplingNearest2d",
-    "upsample_bilinear",
-    "upsample_nearest",
-)
+CATALOG_NAMES = tuple(sorted(default_catalog().short_names(), key=lambda n: (n.lower(), n)))
 CATALOG_REGEX = "|".join(CATALOG_NAMES)  # POSIX ERE and Python re alike
 CATALOG_NAMES_BYTES = tuple(n.encode() for n in CATALOG_NAMES)
 

@@ -201,7 +201,7 @@ def verify_sites(torch, device, paths: list, table: Table, value: bool = False) 
             site = f"{finding.path}:{finding.line} {finding.code} {finding.function.rsplit('.', 1)[-1]}"
             try:
                 plan = V.plan_site(finding, value, catalog)
-                if device.type != "cpu" and V.CPU_ONLY_MODES.intersection(plan.modes):
+                if V.off_device_modes(plan.modes, device.type, catalog):
                     raise V.CannotReplay("mode runs on CPU only")
             except V.CannotReplay as reason:
                 table.add("verify", site, status=SKIPPED, detail=str(reason))
@@ -338,22 +338,23 @@ def audit_training(device_name: str, layouts: tuple, table: Table, work: Path) -
 
 def explain_on_device(torch, device, table: Table) -> None:
     from ac_fixer.runtime import explain as E
+    from ac_fixer.catalog import default_catalog
 
     tolerance, atol = (BITWISE, 0.0) if device.type == "cpu" else (CROSS_DEVICE_TOLERANCE, CROSS_DEVICE_ATOL)
-    for mode in E.SPATIAL_DIMS:
+    for mode in E.explained_modes():
         reference = E.explain_example(mode)  # on the CPU: the values `ac-fixer explain` prints
-        if device.type != "cpu" and mode in ("lanczos",):
+        if not default_catalog().modes[mode].runs_on(device.type):
             table.add("explain", f"mode={mode}", "float32", status=SKIPPED, detail="CPU only in torch")
             continue
         tensor = E.example_input(torch, mode).to(device)
         worst, status, detail = 0.0, OK, ""
         for align, expected in ((True, reference.output_true), (False, reference.output_false)):
-            got = E._interpolate(torch, tensor, mode, reference.scale, align)
+            got = E.interpolate_example(torch, tensor, mode, reference.scale, align)
             if isinstance(got, str) or isinstance(expected, str):
                 if isinstance(got, str) != isinstance(expected, str):
                     status, detail = ERROR, f"align_corners={align}: device {got!r:.80} vs CPU {expected!r:.80}"
                 continue
-            diff = float((got.cpu().double()[0 if E.SPATIAL_DIMS[mode] == 1 else (0, 0)]
+            diff = float((got.cpu().double()[0 if E.spatial_dims(mode) == 1 else (0, 0)]
                           - torch.tensor(expected, dtype=torch.float64)).abs().max())
             worst = max(worst, diff)
             if diff > atol:

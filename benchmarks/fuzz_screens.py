@@ -5,7 +5,7 @@ Every finding the analysis (LibCST, the whole file) reports must survive each ch
 
 - the byte pre-filter (``api.might_have_findings``);
 - the whole-file ``ast`` screen (``screen.screen``);
-- the large-file group screen (``screen._large_file_is_clean``) with groups of 0, 10 and 4096
+- the large-file group screen (``screen.large_file_is_clean``) with groups of 0, 10 and 4096
   characters, as if every program were a large file;
 - the slice: ``api.check_source`` reports what the whole-file analysis reports, and
   ``api.fix_source`` writes what a whole-file fix writes.
@@ -36,20 +36,20 @@ from ac_fixer import screen  # noqa: E402
 from ac_fixer.api import (  # noqa: E402
     Settings,
     SourceError,
-    _analyze,
-    _checked,
-    _fix_module,
+    analyze_source,
+    checked_fix,
+    fix_unscreened,
     check_source,
     fix_source,
     might_have_findings,
 )
-from ac_fixer.config import _target  # noqa: E402
+from ac_fixer.config import target_from_row  # noqa: E402
 
 GROUP_SIZES = (0, 10, 4096)
 
 
 def settings_by_name() -> dict:
-    wrapper = _target({"name": "mypkg.ops.resize", "mode-position": 1, "mode-keyword": "how",
+    wrapper = target_from_row({"name": "mypkg.ops.resize", "mode-position": 1, "mode-keyword": "how",
                        "align-corners-position": 2, "align-corners-keyword": "corners"}, "fuzz")
     return {
         "default": Settings(),
@@ -69,12 +69,12 @@ def disagreements(source: bytes, settings: Settings) -> tuple:
     """(list of (step, detail) where a step disagrees with the analysis, reference findings
     or None when the analysis rejects the source)."""
     try:
-        reference = _json(_analyze(source, "<fuzz>", settings).findings)
+        reference = _json(analyze_source(source, "<fuzz>", settings).findings)
     except SourceError:
         return [], None
     failures = []
     catalog = settings.catalog
-    saved = screen.LARGE_FILE_BYTES, screen._GROUP_CHARS
+    saved = screen.LARGE_FILE_BYTES, screen.GROUP_CHARS
     try:
         screen.LARGE_FILE_BYTES = 1 << 60  # the whole-file screen and slice, whatever the size
         if reference:
@@ -83,10 +83,10 @@ def disagreements(source: bytes, settings: Settings) -> tuple:
             if screen.screen(source, catalog) is None:
                 failures.append(("ast-screen", reference))
             for size in GROUP_SIZES:
-                screen._GROUP_CHARS = size
-                if screen._large_file_is_clean(source, catalog):
+                screen.GROUP_CHARS = size
+                if screen.large_file_is_clean(source, catalog):
                     failures.append((f"group-screen[{size}]", reference))
-            screen._GROUP_CHARS = saved[1]
+            screen.GROUP_CHARS = saved[1]
         try:
             sliced = _json(check_source(source, "<fuzz>", settings))
         except SourceError as error:
@@ -95,7 +95,7 @@ def disagreements(source: bytes, settings: Settings) -> tuple:
             failures.append(("slice-check", (reference, sliced)))
         fixed = []
         for fix in (lambda: fix_source(source, "<fuzz>", settings),
-                    lambda: _checked(source, _fix_module(source, "<fuzz>", settings, None), "<fuzz>")):
+                    lambda: checked_fix(source, fix_unscreened(source, "<fuzz>", settings, None), "<fuzz>")):
             try:
                 fixed.append(fix().source)
             except SourceError as error:
@@ -103,7 +103,7 @@ def disagreements(source: bytes, settings: Settings) -> tuple:
         if fixed[0] != fixed[1]:
             failures.append(("slice-fix", tuple(fixed)))
     finally:
-        screen.LARGE_FILE_BYTES, screen._GROUP_CHARS = saved
+        screen.LARGE_FILE_BYTES, screen.GROUP_CHARS = saved
     return failures, reference
 
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ac_fixer.api import DEFAULT_SETTINGS, might_have_findings
 from ac_fixer import screen as scr
 root = sys.argv[1]
-word = scr._whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
+word = scr.whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
 srcs = []
 for d, _, fs in os.walk(root):
     for f in fs:
@@ -45,8 +45,8 @@ import re  # noqa: E402
 short = set(DEFAULT_SETTINGS.catalog.short_names())
 total = selected = 0
 for s in srcs:
-    text = scr._decoded(s)
-    groups = scr._top_level_groups(text) if text is not None else None
+    text = scr.decoded_source(s)
+    groups = scr.top_level_groups(text) if text is not None else None
     if groups is None:
         total += len(s)
         selected += len(s)  # not splittable: parsed whole

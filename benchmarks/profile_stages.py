@@ -77,7 +77,8 @@ def main(argv=None) -> int:
         print(f"- {k}: {v * 1000:.0f} ms")
 
     from ac_fixer import runner
-    from ac_fixer.api import DEFAULT_SETTINGS, _source_text, might_have_findings, parse
+    from ac_fixer.api import DEFAULT_SETTINGS, might_have_findings, parse
+    from ac_fixer.fixes import source_text
     from ac_fixer.analysis import analyze_module
     from ac_fixer.files import discover, read_source_and_signature
     from ac_fixer import screen as scr
@@ -98,7 +99,7 @@ def main(argv=None) -> int:
     counts = {"files": len(items), "prefilter pass": 0, "word pass": 0, "large-path tried": 0,
               "large-path clean": 0, "whole stdlib parse": 0, "screen pass": 0,
               "libcst parsed": 0}
-    word = scr._whole_word_pattern(catalog.short_names())
+    word = scr.whole_word_pattern(catalog.short_names())
     for item in items:
         t0 = time.perf_counter()
         source, _sig = read_source_and_signature(item)
@@ -122,7 +123,7 @@ def main(argv=None) -> int:
             if len(source) >= scr.LARGE_FILE_BYTES:
                 counts["large-path tried"] += 1
                 t0 = time.perf_counter()
-                large_clean = scr._large_file_is_clean(source, catalog)
+                large_clean = scr.large_file_is_clean(source, catalog)
                 clock("  screen: large-file group path", t0)
                 counts["large-path clean"] += large_clean
             if not large_clean:
@@ -150,7 +151,7 @@ def main(argv=None) -> int:
         counts["libcst parsed"] += 1
         t0 = time.perf_counter()
         analyze_module(module, item.display, catalog=catalog, value=settings.value,
-                       enabled=settings.enabled, source_text=_source_text(module, src),
+                       enabled=settings.enabled, source_text=source_text(module, src),
                        respect_noqa=settings.respect_noqa)
         clock("analysis (scopes, rules)", t0)
     gc.enable()

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ac_fixer.api import DEFAULT_SETTINGS as S, might_have_findings
 from ac_fixer import screen as scr
 short = set(S.catalog.short_names())
-word = scr._whole_word_pattern(short)
+word = scr.whole_word_pattern(short)
 wpat = re.compile(r"\b(" + "|".join(sorted(short)) + r")\b")
 tot = top = meth = 0
 sl_src = sl_out = sl_nb_src = sl_nb_out = 0; nsl = 0

@@ -383,10 +383,10 @@ def test_stale_folder_cleanup_keeps_folders_of_live_auditors_and_of_others(tmp_p
     mine = audit.make_audit_folder()
     dead = tmp_path / "ac-fixer-audit-999999-dead"
     dead.mkdir()
-    (dead / "auditor").write_text(f"999999 1 {audit._pid_namespace()}\n")
+    (dead / "auditor").write_text(f"999999 1 {audit.pid_namespace()}\n")
     foreign = tmp_path / "ac-fixer-audit-999998-foreign"
     foreign.mkdir()
-    (foreign / "auditor").write_text(f"999998 1 {audit._pid_namespace()}\n")
+    (foreign / "auditor").write_text(f"999998 1 {audit.pid_namespace()}\n")
     linked = tmp_path / "ac-fixer-audit-999997-link"
     linked.symlink_to(dead)
     unmarked = tmp_path / "ac-fixer-audit-unmarked"
@@ -409,7 +409,7 @@ def test_stale_folder_of_a_reused_pid_is_removed(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     reused = tmp_path / f"ac-fixer-audit-{os.getpid()}-old"
     reused.mkdir()
-    (reused / "auditor").write_text(f"{os.getpid()} 1 {audit._pid_namespace()}\n")  # another start time
+    (reused / "auditor").write_text(f"{os.getpid()} 1 {audit.pid_namespace()}\n")  # another start time
     audit.remove_stale_audit_folders()
     if sys.platform.startswith("linux"):
         assert not reused.exists()

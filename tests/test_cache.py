@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ac_fixer import runner
+from ac_fixer import cache, runner
 from ac_fixer.api import Settings
 from ac_fixer.files import SourceFile
 
@@ -23,8 +23,8 @@ def tree(tmp_path, monkeypatch):
     path = tmp_path / "a.py"
     path.write_bytes(SOURCE)
     analyzed = []
-    real = runner._analyze_file
-    monkeypatch.setattr(runner, "_analyze_file", lambda item, *a, **k: analyzed.append(item.display) or real(item, *a, **k))
+    real = runner.analyze_file
+    monkeypatch.setattr(runner, "analyze_file", lambda item, *a, **k: analyzed.append(item.display) or real(item, *a, **k))
 
     def check(fix: bool = False, settings: Settings = Settings()):
         items = [SourceFile(str(path), path, explicit=True)]
@@ -48,7 +48,7 @@ def _write_cache(cache_file: Path, data: dict) -> None:
     """Write ``data`` as this user's run would (signed with the user's key): the entries'
     own logic is under test here, not the MAC (tests/test_cache_trust.py)."""
     payload = json.dumps(data).encode()
-    mac = runner._mac(runner.user_key(), cache_file.name, payload)
+    mac = cache.mac(runner.user_key(), cache_file.name, payload)
     cache_file.write_bytes(runner.CACHE_MAGIC + mac + b"\n" + payload)
 
 
@@ -139,7 +139,7 @@ def test_the_content_shortcut_works_in_worker_processes(tmp_path, monkeypatch):
     for item in files:
         _bump_times(item.path)
     # Forked workers inherit this: an analysis would show as an error.
-    monkeypatch.setattr(runner, "_analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
+    monkeypatch.setattr(runner, "analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
     second = runner.run(files, Settings(), jobs=2, cache_dir=tmp_path / "cache")
     assert second.errors == []
     assert [f.to_json() for f in second.findings] == [f.to_json() for f in first.findings]
@@ -168,9 +168,21 @@ def test_a_file_saved_while_it_is_read_is_not_cached(tree, monkeypatch):
     assert _codes(check()) == [(2, "ACF001", "bilinear")]
 
 
-def test_the_cache_key_covers_the_code_that_decides_findings(monkeypatch):
-    key = runner._settings_key(Settings())
-    assert key == runner._settings_key(Settings())
-    assert key != runner._settings_key(Settings(value=True))
-    monkeypatch.setattr(runner, "_CODE_FILES", runner._CODE_FILES + ("cli.py",))
-    assert key != runner._settings_key(Settings())
+def test_the_cache_key_covers_the_code_that_decides_findings(tmp_path):
+    key = cache.settings_key(Settings())
+    assert key == cache.settings_key(Settings())
+    assert key != cache.settings_key(Settings(value=True))
+    # Every file of the package counts, listed by nobody: a copy keys alike, a changed or
+    # an added module does not.
+    import shutil
+
+    copy = tmp_path / "ac_fixer"
+    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cache.settings_key(Settings(), copy) == key
+    (copy / "new_rule.py").write_text("# a new module\n")
+    added = cache.settings_key(Settings(), copy)
+    assert added != key
+    with open(copy / "catalog.toml", "a") as catalog:
+        catalog.write("\n# a new row\n")
+    assert cache.settings_key(Settings(), copy) not in (key, added)
+    assert "catalog.toml" in cache.package_files() and "runtime/verify.py" in cache.package_files()

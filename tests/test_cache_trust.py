@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ac_fixer import __version__, runner
+from ac_fixer import __version__, cache, runner
 from ac_fixer.api import Settings
 from ac_fixer.files import SourceFile, signature
 
@@ -50,7 +50,7 @@ def _hiding_entries(path: Path) -> dict:
 
 
 def _cache_name(settings: Settings = Settings()) -> str:
-    return f"findings-{runner._settings_key(settings)}.json"
+    return f"findings-{cache.settings_key(settings)}.json"
 
 
 def _plant(folder: Path, content: bytes, settings: Settings = Settings()) -> Path:
@@ -116,7 +116,7 @@ def test_the_users_own_signed_entries_are_used(tree, tmp_path):
 def test_a_warm_run_uses_what_a_cold_run_wrote(tree, tmp_path, monkeypatch):
     path, check = tree
     assert _codes(check(tmp_path / "cache")) == EXPECTED
-    monkeypatch.setattr(runner, "_analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
+    monkeypatch.setattr(runner, "analyze_file", lambda item, *a, **k: runner.FileOutcome(item, error="analyzed"))
     assert _codes(check(tmp_path / "cache")) == EXPECTED
 
 

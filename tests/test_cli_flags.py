@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, isolate_in
 
-from ac_fixer.cli import PROGRESS_MIN_FILES, _Progress, main
+from ac_fixer.cli import PROGRESS_MIN_FILES, Progress, main
 
 HEADER = "import torch.nn.functional as F\n"
 FIXABLE = HEADER + 'y = F.interpolate(x, scale_factor=2, mode="bilinear")\nz = F.grid_sample(y, g)\n'
@@ -198,7 +198,7 @@ class FakeTerminal(io.StringIO):
 
 def test_progress_renders_on_a_terminal_once_the_work_is_long():
     stream = FakeTerminal()
-    with _Progress("Checking", 10, stream=stream) as progress:
+    with Progress("Checking", 10, stream=stream) as progress:
         for done in range(1, 13):
             progress(done, 12)
     text = stream.getvalue()
@@ -207,14 +207,14 @@ def test_progress_renders_on_a_terminal_once_the_work_is_long():
 
 def test_progress_is_silent_for_short_work_off_a_terminal_and_when_disabled():
     short = FakeTerminal()
-    with _Progress("Checking", 10, stream=short) as progress:
+    with Progress("Checking", 10, stream=short) as progress:
         progress(1, 3)
     not_a_terminal = io.StringIO()
-    with _Progress("Checking", 10, stream=not_a_terminal) as progress:
+    with Progress("Checking", 10, stream=not_a_terminal) as progress:
         for done in range(1, 13):
             progress(done, 12)
     disabled = FakeTerminal()
-    with _Progress("Checking", 10, stream=disabled, enabled=False) as progress:
+    with Progress("Checking", 10, stream=disabled, enabled=False) as progress:
         progress(12, 12)
     assert (short.getvalue(), not_a_terminal.getvalue(), disabled.getvalue()) == ("", "", "")
 

@@ -410,11 +410,11 @@ def test_fix_of_an_escaped_ascii_notebook_is_linear_in_the_cells():
 
 
 def test_many_magic_lines_unmask_in_one_pass():
-    from ac_fixer.notebooks import _unmask_magics
+    from ac_fixer.notebooks import unmask_magics
 
     magics = {f"# ac-fixer-magic-line {i}:": f"%time {i}" for i in range(12)}
     text = "\n".join(magics) + "\n# ac-fixer-magic-line 1: again\n"
-    unmasked = _unmask_magics(text, magics, "ac-fixer")
+    unmasked = unmask_magics(text, magics, "ac-fixer")
     assert unmasked.splitlines()[:12] == [f"%time {i}" for i in range(12)]
     assert unmasked.splitlines()[12] == "# ac-fixer-magic-line 1: again"  # each marker once
 

@@ -104,8 +104,8 @@ def test_valid_files_do_not_pay_for_a_libcst_attempt_in_the_screen(monkeypatch):
     from ac_fixer import screen
 
     calls = []
-    original = screen._libcst_parses
-    monkeypatch.setattr(screen, "_libcst_parses", lambda *a: calls.append(a) or original(*a))
+    original = screen.libcst_parses
+    monkeypatch.setattr(screen, "libcst_parses", lambda *a: calls.append(a) or original(*a))
     check_source((HEADER + CALL).encode(), "m.py")
     assert calls == []
 

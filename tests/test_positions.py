@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ac_fixer.analysis import _ModuleIndex, _spans_from_ast, walk
+from ac_fixer.analysis import ModuleIndex, spans_from_ast, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "fixtures").glob("*.py")) + sorted((ROOT / "tests" / "realworld").rglob("*.py"))
@@ -38,10 +38,10 @@ x = f"{F.interpolate(é, mode='bilinear')}" + t()
 
 def _all_spans(source: bytes):
     module = cst.parse_module(source)
-    index = _ModuleIndex()
+    index = ModuleIndex()
     walk(module, index)
     nodes = [site.node for site in index.calls]
-    from_ast = _spans_from_ast(index, source.decode(module.encoding), nodes)
+    from_ast = spans_from_ast(index, source.decode(module.encoding), nodes)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     expected = {
         id(n): (positions[n].start.line, positions[n].start.column, positions[n].end.line, positions[n].end.column)

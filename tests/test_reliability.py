@@ -197,7 +197,7 @@ SEGFAULT = (
     "before LibCST crashes"
 )
 LITERAL_EVAL = (
-    "BUG: literals._string_value calls ast.literal_eval on a string token LibCST accepted but "
+    "BUG: literals.string_value calls ast.literal_eval on a string token LibCST accepted but "
     "CPython rejects; the SyntaxError escapes api.check_source/fix_source and the CLI reports "
     "'internal error, file skipped: SyntaxError'. Fix: catch (SyntaxError, ValueError) there, or "
     "screen with ast.parse in api.parse (see the SIGSEGV bug)"
@@ -1091,7 +1091,7 @@ def test_a_planted_cache_is_not_trusted(tmp_path, cache_seed):
     MAC of this user's key (tests/test_cache_trust.py) it is a miss. The same entries
     signed with the user's key are used (this also shows the tests above really load the
     cache file)."""
-    from ac_fixer import runner
+    from ac_fixer import cache, runner
 
     cache_file, reference = _seed_cache(tmp_path, cache_seed)
     key, sig = _cache_key_and_signature(tmp_path)
@@ -1103,7 +1103,7 @@ def test_a_planted_cache_is_not_trusted(tmp_path, cache_seed):
     cache_file.write_bytes(planted)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 1 and json.loads(run.stdout) == json.loads(reference.stdout)
-    cache_file.write_bytes(runner.CACHE_MAGIC + runner._mac(runner.user_key(), cache_file.name, planted)
+    cache_file.write_bytes(runner.CACHE_MAGIC + cache.mac(runner.user_key(), cache_file.name, planted)
                            + b"\n" + planted)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 0 and json.loads(run.stdout) == []

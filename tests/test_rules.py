@@ -1,4 +1,4 @@
-"""Every rule's VALID/INVALID examples (ac_fixer/rules.py) are tests, Fixit-style."""
+"""Every rule's VALID/INVALID examples (ac_fixer/rules/) are tests, Fixit-style."""
 
 from __future__ import annotations
 

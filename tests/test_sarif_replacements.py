@@ -122,6 +122,6 @@ def test_replacement_in_window_equals_the_whole_text_comparison():
         new = old[:start] + window + old[end:]
         if new == old:
             return
-        assert runner._replacement_in_window(old, start, end, window) == runner._replacement(old, new)
+        assert runner.replacement_in_window(old, start, end, window) == runner.text_replacement(old, new)
 
     check()

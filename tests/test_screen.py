@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ac_fixer.api import DEFAULT_SETTINGS, Settings, SourceError, _analyze, fix_source, might_have_findings
+from ac_fixer.api import DEFAULT_SETTINGS, Settings, SourceError, analyze_source, fix_source, might_have_findings
 from ac_fixer.rules import RULES, example_module
 from ac_fixer.screen import needs_analysis
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _findings(source: bytes):
     try:
-        return _analyze(source, "<test>", DEFAULT_SETTINGS).findings
+        return analyze_source(source, "<test>", DEFAULT_SETTINGS).findings
     except SourceError:
         return None
 
@@ -213,9 +213,9 @@ FIX_SETTINGS = [
 
 def _fixed_whole_and_sliced(source: bytes, settings):
     """``--fix`` as made (on the slice, lines carried back) and on the whole file."""
-    from ac_fixer.api import _checked, _fix_module, fix_source
+    from ac_fixer.api import checked_fix, fix_unscreened, fix_source
 
-    whole = _checked(source, _fix_module(source, "<test>", settings, None), "<test>")
+    whole = checked_fix(source, fix_unscreened(source, "<test>", settings, None), "<test>")
     sliced = fix_source(source, "<test>", settings)
     return whole, sliced
 
@@ -247,7 +247,7 @@ def test_fix_on_the_slice_keeps_cut_functions_byte_for_byte():
 
 
 def test_carry_line_changes_refuses_a_change_on_a_line_the_slice_replaced():
-    from ac_fixer.api import carry_line_changes
+    from ac_fixer.screen import carry_line_changes
 
     source = b"a\nb\nc\nd\n"
     base = b"a\n\nc\nd\n"  # line 2 replaced
@@ -259,15 +259,15 @@ def test_carry_line_changes_refuses_a_change_on_a_line_the_slice_replaced():
 
 
 def test_fix_falls_back_to_the_whole_file_when_lines_cannot_be_carried(monkeypatch):
-    from ac_fixer import api
+    from ac_fixer import api, screen
 
     source = b"import torch.nn.functional as F\n\ndef other():\n    return 1\n\ndef f(x):\n    return F.interpolate(x, mode='bilinear')\n"
     expected = source.replace(b"'bilinear')", b"'bilinear', align_corners=False)")
     assert fix_source(source).source == expected
-    monkeypatch.setattr(api, "carry_line_changes", lambda *args: None)
+    monkeypatch.setattr(screen, "carry_line_changes", lambda *args: None)
     parsed = []
-    real_analyze = api._analyze
-    monkeypatch.setattr(api, "_analyze", lambda s, *a: parsed.append(s) or real_analyze(s, *a))
+    real_analyze = api.analyze_source
+    monkeypatch.setattr(api, "analyze_source", lambda s, *a: parsed.append(s) or real_analyze(s, *a))
     assert fix_source(source).source == expected
     assert parsed[-1] == source and b"def other(): pass" in parsed[0]
 
@@ -277,12 +277,12 @@ def test_fix_falls_back_to_the_whole_file_when_lines_cannot_be_carried(monkeypat
 def _large_path_says_clean(source: bytes, group_chars: int) -> bool:
     from ac_fixer import screen as screen_module
 
-    saved = screen_module._GROUP_CHARS
-    screen_module._GROUP_CHARS = group_chars
+    saved = screen_module.GROUP_CHARS
+    screen_module.GROUP_CHARS = group_chars
     try:
-        return screen_module._large_file_is_clean(source, DEFAULT_SETTINGS.catalog)
+        return screen_module.large_file_is_clean(source, DEFAULT_SETTINGS.catalog)
     finally:
-        screen_module._GROUP_CHARS = saved
+        screen_module.GROUP_CHARS = saved
 
 
 def _whole_file_screen(source: bytes):
@@ -376,7 +376,7 @@ def test_large_file_screen_is_sound_on_the_benchmark_corpus():
         pytest.skip("no benchmarks/corpus: run python benchmarks/corpus.py")
     from ac_fixer import screen as screen_module
 
-    pattern = screen_module._whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
+    pattern = screen_module.whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
     checked = 0
     for path in sorted(corpus.rglob("*.py")):
         source = path.read_bytes()
@@ -384,7 +384,7 @@ def test_large_file_screen_is_sound_on_the_benchmark_corpus():
             continue
         checked += 1
         whole = _whole_file_screen(source)
-        for group_chars in (0, screen_module._GROUP_CHARS):
+        for group_chars in (0, screen_module.GROUP_CHARS):
             if _large_path_says_clean(source, group_chars):
                 assert whole is None, (group_chars, path)
     assert checked > 100
@@ -530,11 +530,11 @@ def test_repeated_identity_re_exports_do_not_multiply_targets():
     # `import x as x` twenty times once made 2**20 entries (exponential in the repeats).
     import ast as stdlib_ast
 
-    from ac_fixer.screen import _Bindings, _targets_by_short, _watched_names
+    from ac_fixer.screen import Bindings, catalog_targets_by_short, watched_names
 
     source = "from torch.nn.functional import interpolate as interpolate\n" * 20 + "y = interpolate(x, mode='nearest')\n"
-    targets_by_short = _targets_by_short(DEFAULT_SETTINGS.catalog)
-    watched, aliased = _watched_names(_Bindings(stdlib_ast.parse(source)), targets_by_short)
+    targets_by_short = catalog_targets_by_short(DEFAULT_SETTINGS.catalog)
+    watched, aliased = watched_names(Bindings(stdlib_ast.parse(source)), targets_by_short)
     assert len(watched["interpolate"]) == len(targets_by_short["interpolate"]) and not aliased
     assert _whole_file_screen(source.encode()) is None
 

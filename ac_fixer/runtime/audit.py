@@ -93,11 +93,9 @@ MAX_DISTINCT = 64
 MAX_ERRORS = 50
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_WRAPPED_FUNCTIONS = (
-    "torch.nn.functional.interpolate",
-    "torch.nn.functional.grid_sample",
-    "torch.nn.functional.affine_grid",
-)
+# The functions wrapped are the catalog rows with audit = "wrap"; those with
+# audit = "caller" are reported through the wrapped function torch calls for them.
+_FUNCTIONAL = "torch.nn.functional."
 _UPSAMPLE = "torch.nn.Upsample"
 
 
@@ -395,15 +393,15 @@ def _forwarding_callers(frame, spec: "_CallSpec", args: tuple, kwargs: dict) -> 
         if _walk_path(frame.f_code) is None:
             return ()  # torch's or ac-fixer's own code calls torch
         position = spec.flag_position
-        passed = (position is not None and len(args) > position) or FLAG in kwargs
+        passed = (position is not None and len(args) > position) or spec.flag_keyword in kwargs
         if not passed:
             return ()  # the flag is left out: a fix at a caller could not reach torch
         mode = None
         if not spec.every_mode and spec.mode_position is not None:
             if len(args) > spec.mode_position:
                 mode = args[spec.mode_position]
-            elif "mode" in kwargs:
-                mode = kwargs["mode"]
+            elif spec.mode_keyword in kwargs:
+                mode = kwargs[spec.mode_keyword]
             else:
                 return ()  # torch's default mode: no caller passed it
         sites = []
@@ -480,7 +478,7 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
         if position is not None and len(args) > position:
             args = args[:position] + (False,) + args[position + 1 :]
         else:
-            kwargs = {**kwargs, FLAG: False}
+            kwargs = {**kwargs, spec.flag_keyword: False}
         _state.shadowing = True
         try:
             with _torch.no_grad():
@@ -499,12 +497,17 @@ def _shadow(recorded: tuple, original, args: tuple, kwargs: dict, spec: "_CallSp
 class _CallSpec:
     """Where a wrapped function takes its arguments (from the catalog)."""
 
-    __slots__ = ("name", "flag_position", "mode_position", "default_mode", "every_mode", "first_param")
+    __slots__ = (
+        "name", "flag_position", "mode_position", "default_mode", "every_mode", "first_param",
+        "flag_keyword", "mode_keyword",
+    )
 
     def __init__(self, target) -> None:
         self.name = target.name
         self.flag_position = target.flag_param.position if target.flag_param else None
         self.mode_position = target.mode_param.position if target.mode_param else None
+        self.flag_keyword = target.flag_param.keyword if target.flag_param else FLAG
+        self.mode_keyword = target.mode_param.keyword if target.mode_param else "mode"
         self.default_mode = target.default_mode
         self.every_mode = target.every_mode
         self.first_param = target.params[0] if target.params else ""
@@ -513,7 +516,7 @@ class _CallSpec:
         position = self.flag_position
         if position is not None and len(args) > position:
             return args[position]
-        return kwargs.get(FLAG)
+        return kwargs.get(self.flag_keyword)
 
     def mode(self, args: tuple, kwargs: dict) -> str | None:
         if self.mode_position is None:
@@ -521,7 +524,7 @@ class _CallSpec:
         if len(args) > self.mode_position:
             mode = args[self.mode_position]
         else:
-            mode = kwargs.get("mode", self.default_mode)
+            mode = kwargs.get(self.mode_keyword, self.default_mode)
         if mode is None or isinstance(mode, str):
             return mode
         return str(mode)
@@ -674,18 +677,39 @@ def _patch_functional(functional) -> None:
     files = (functional.__file__, os.path.abspath(functional.__file__))
     torch_dirs = {os.path.dirname(os.path.dirname(path)) + os.sep for path in files}
     _internal_prefixes = tuple(sorted({_PACKAGE_DIR + os.sep} | torch_dirs))
-    prefix = "torch.nn.functional."
+    prefix = _FUNCTIONAL
     for target in catalog.targets:
         if target.kind != "function" or not target.name.startswith(prefix):
             continue
         original = getattr(functional, target.name[len(prefix) :], None)
         if original is None or not hasattr(original, "__code__"):
             continue
-        if target.name in _WRAPPED_FUNCTIONS:
+        if target.audit == "wrap":
             setattr(functional, target.name[len(prefix) :], _wrap_function(original, _CallSpec(target)))
         else:
             # upsample, upsample_nearest, ...: torch calls interpolate for them.
             _caller_names[original.__code__] = target.name
+
+
+def _library_hooks() -> list:
+    """(module, callback) for the wrapped rows outside torch.nn.functional (a library's own
+    resize: kornia's, ...): the callback wraps the row's functions once the module is loaded."""
+    by_module: dict = {}
+    for target in _default_catalog().audited("wrap"):
+        if target.kind == "function" and not target.name.startswith(_FUNCTIONAL):
+            module, _, attribute = target.name.rpartition(".")
+            by_module.setdefault(module, []).append((attribute, target))
+
+    def hook(rows):
+        def patch(module) -> None:
+            for attribute, target in rows:
+                original = getattr(module, attribute, None)
+                if original is not None and hasattr(original, "__code__"):
+                    setattr(module, attribute, _wrap_function(original, _CallSpec(target)))
+
+        return patch
+
+    return [(module, hook(rows)) for module, rows in by_module.items()]
 
 
 def _patch_upsampling(upsampling) -> None:
@@ -716,6 +740,7 @@ def _torch_loaded(torch) -> None:
     _passthrough = getattr(compiler, "is_compiling", None) or _never
     _dynamo_tracing = getattr(compiler, "is_dynamo_compiling", None) or _passthrough
     _install_warnings_shim(torch)
+    _install_library_hooks()
 
 
 _HOOKS = (
@@ -789,8 +814,25 @@ class _TorchImportWatcher:
 
 
 def _install_hooks() -> None:
+    _install(_HOOKS)
+
+
+def _install_library_hooks() -> None:
+    """The hooks on libraries' wrapped functions (catalog rows outside torch), installed once
+    torch is loaded: the catalog is read then, as for torch's own functions (reading it at
+    start would import ac_fixer before pytest can rewrite its plugin), and a library that
+    wraps torch imports torch first."""
+    try:
+        hooks = _library_hooks()
+    except Exception as exc:
+        _recorder.error("reading the catalog's wrapped functions", exc)
+        return
+    _install(hooks)
+
+
+def _install(hooks) -> None:
     pending = {}
-    for name, callback in _HOOKS:
+    for name, callback in hooks:
         module = sys.modules.get(name)
         if module is None:
             pending[name] = callback
@@ -1257,7 +1299,7 @@ AUDIT_FOLDER_PREFIX = "ac-fixer-audit-"
 _AUDITOR_FILE = "auditor"
 
 
-def _pid_namespace() -> str:
+def pid_namespace() -> str:
     try:
         return os.readlink("/proc/self/ns/pid").replace(" ", "")
     except (OSError, AttributeError):
@@ -1280,7 +1322,7 @@ def make_audit_folder() -> str:
     pid = os.getpid()
     directory = tempfile.mkdtemp(prefix=f"{AUDIT_FOLDER_PREFIX}{pid}-")
     with open(os.path.join(directory, _AUDITOR_FILE), "w", encoding="ascii") as handle:
-        handle.write(f"{pid} {_process_start(pid)} {_pid_namespace()}\n")
+        handle.write(f"{pid} {_process_start(pid)} {pid_namespace()}\n")
     return directory
 
 
@@ -1327,7 +1369,7 @@ def remove_stale_audit_folders() -> list[str]:
             pid = int(pid_text)
         except (OSError, ValueError, UnicodeDecodeError):
             continue  # not marked (yet): not ours to judge
-        if namespace != _pid_namespace() or _auditor_alive(pid, start):
+        if namespace != pid_namespace() or _auditor_alive(pid, start):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(entry.path)

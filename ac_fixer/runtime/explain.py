@@ -26,19 +26,25 @@ SMALL_VOLUME = (((1.0, 2.0), (3.0, 4.0)), ((5.0, 6.0), (7.0, 8.0)))
 DEFAULT_MODE = "linear"
 DEFAULT_SCALE = 2.0
 MAX_SCALE = 4.0
-SPATIAL_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "lanczos": 2, "trilinear": 3}
 PICTURE_LIMIT = 40  # output samples per axis beyond which the picture is left out
 MARKS = "0123456789abcdefghijklmnopqrstuvwxyz"
 ROW_TITLE = 22  # width of the row titles in the table and the picture
-# What a mode reads at a source coordinate outside the input.
-_LINEAR_OUTSIDE = "reads sample 0 below 0 and sample {last} past {last}"
-OUTSIDE = {
-    "linear": _LINEAR_OUTSIDE,
-    "bilinear": _LINEAR_OUTSIDE,
-    "trilinear": _LINEAR_OUTSIDE,
-    "bicubic": "the cubic kernel's neighbours there repeat the edge sample",
-    "lanczos": "the kernel's taps past the edge are left out (antialias)",
-}
+
+
+def explained_modes() -> tuple[str, ...]:
+    """The modes explain can show: those that use the flag and have an input rank (catalog)."""
+    catalog = default_catalog()
+    return tuple(m for m, facts in catalog.modes.items() if facts.uses_flag and facts.rank)
+
+
+def spatial_dims(mode: str) -> int:
+    """Spatial dimensions of a mode's input (its catalog rank less batch and channels)."""
+    return default_catalog().modes[mode].rank - 2
+
+
+def outside_text(mode: str) -> str:
+    """What ``mode`` reads at a source coordinate outside the input ({last}: last index)."""
+    return default_catalog().modes[mode].edge
 
 
 class ExplainError(ValueError):
@@ -95,14 +101,14 @@ def check_request(mode: str, scale: float) -> None:
             f"(even False), so there is nothing to choose; modes that use the flag: "
             f"{', '.join(sorted(catalog.modes_using_flag))}"
         )
-    if mode not in SPATIAL_DIMS:
-        raise ExplainError(f"unknown mode {mode!r}; choose one of {', '.join(SPATIAL_DIMS)}")
+    if mode not in explained_modes():
+        raise ExplainError(f"unknown mode {mode!r}; choose one of {', '.join(explained_modes())}")
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and 0 < scale <= MAX_SCALE):
         raise ExplainError(f"scale must be a number in (0, {MAX_SCALE:g}], got {scale!r}")
 
 
 def example_input(torch: Any, mode: str) -> Any:
-    dims = SPATIAL_DIMS[mode]
+    dims = spatial_dims(mode)
     if dims == 1:
         return torch.tensor([WORKED_INPUT])  # 1x3x3: three 1-D signals of length 3
     if dims == 2:
@@ -110,7 +116,7 @@ def example_input(torch: Any, mode: str) -> Any:
     return torch.tensor([[SMALL_VOLUME]])  # 1x1x2x2x2
 
 
-def _interpolate(torch: Any, tensor: Any, mode: str, scale: float, align_corners: bool) -> Any:
+def interpolate_example(torch: Any, tensor: Any, mode: str, scale: float, align_corners: bool) -> Any:
     options = {"antialias": True} if mode in default_catalog().modes_requiring_antialias else {}
     try:
         return torch.nn.functional.interpolate(
@@ -122,7 +128,7 @@ def _interpolate(torch: Any, tensor: Any, mode: str, scale: float, align_corners
 
 def _strip(tensor: Any, mode: str) -> Any:
     """Nested lists without the batch (and, for 2-D/3-D, the single channel) dimension."""
-    value = tensor[0] if SPATIAL_DIMS[mode] == 1 else tensor[0, 0]
+    value = tensor[0] if spatial_dims(mode) == 1 else tensor[0, 0]
     return value.tolist()
 
 
@@ -136,8 +142,8 @@ def explain_example(mode: str | None = None, scale: float | None = None) -> Exam
     in_size = tensor.shape[-1]
     if math.floor(in_size * scale) < 1:
         raise ExplainError(f"scale {scale:g} leaves no output sample from {in_size} input samples")
-    with_true = _interpolate(torch, tensor, mode, scale, True)
-    with_false = _interpolate(torch, tensor, mode, scale, False)
+    with_true = interpolate_example(torch, tensor, mode, scale, True)
+    with_false = interpolate_example(torch, tensor, mode, scale, False)
     change = None
     if not isinstance(with_true, str) and not isinstance(with_false, str):
         change = float((with_true.double() - with_false.double()).abs().max())
@@ -221,7 +227,7 @@ def coordinate_table(axis: Axis, mode: str, *, with_true: bool = True) -> list[s
         lines.append(row("x_src, True", [fmt(x) for x in axis.source_true]))
     lines.append(row("x_src, False", marked))
     if any(cell.endswith("*") for cell in marked):
-        lines.append(f"  * outside the input (0 to {last}): {OUTSIDE[mode].format(last=last)}")
+        lines.append(f"  * outside the input (0 to {last}): {outside_text(mode).format(last=last)}")
     return lines
 
 
@@ -241,7 +247,7 @@ def advice(example: Example) -> str:
 
 
 def _shape_words(example: Example) -> str:
-    dims = SPATIAL_DIMS[example.mode]
+    dims = spatial_dims(example.mode)
     return {
         1: "as a 1x3x3 tensor: 3 channels, each a 1-D signal of 3 samples",
         2: "as a 1x1x3x3 tensor: one 3x3 image",
@@ -252,7 +258,7 @@ def _shape_words(example: Example) -> str:
 def render_example(example: Example) -> str:
     axis = example.axis
     with_true = not isinstance(example.output_true, str)
-    every_axis = "" if SPATIAL_DIMS[example.mode] == 1 else " (the same along every spatial axis)"
+    every_axis = "" if spatial_dims(example.mode) == 1 else " (the same along every spatial axis)"
     lines = [
         f'mode="{example.mode}", scale_factor={fmt(example.scale)}: '
         f"{axis.in_size} input samples -> {axis.out_size} output samples per axis",
@@ -322,7 +328,7 @@ def plot_example(example: Example, path: str) -> None:
     reads the input (its index, marker and value). matplotlib is imported only here.
     """
     output_format = plot_format(path)
-    if SPATIAL_DIMS[example.mode] != 1 or isinstance(example.output_true, str):
+    if spatial_dims(example.mode) != 1 or isinstance(example.output_true, str):
         raise ExplainError(
             f"--plot draws the 1-D worked example (mode linear); mode {example.mode!r} is shown as text only"
         )

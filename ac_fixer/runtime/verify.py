@@ -13,6 +13,7 @@ argument's ``source`` text is not read at all.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import time
@@ -30,6 +31,7 @@ from ac_fixer.catalog import (
     MODE,
     REJECTED_FLAG,
     UNKNOWN_MODE,
+    BUILTIN,
     Catalog,
     Target,
     default_catalog,
@@ -65,11 +67,9 @@ SKIPPED = "skipped"
 FLAG_CODES = frozenset({MISSING_FLAG, MISSING_FLAG_EVERY_MODE})
 REWRITE_CODES = frozenset({DEPRECATED_ALIAS, DEPRECATED_FIXED_MODE})
 
-# Input rank (batch and channel dimensions included) each interpolate mode takes.
-MODE_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "lanczos": 4, "trilinear": 5}
-GRID_SAMPLE_MODES = ("bilinear", "nearest", "bicubic")
+# The input rank each mode takes, the modes grid_sample takes and the devices a mode
+# runs on are catalog facts (catalog.toml's [mode.*] tables and rows).
 PADDING_MODES = ("zeros", "border", "reflection")
-CPU_ONLY_MODES = frozenset({"lanczos"})
 SYNTHESIZED_SCALE = 2
 
 # Synthesized input shapes: (batch, channels, spatial sizes, channels_last).
@@ -219,6 +219,8 @@ class Plan:
     expected_change: bool
     change: str  # what the patch does, for messages: "align_corners=False", "the rewrite to ..."
     pass_mode: bool  # the original API takes a mode argument (pass the mode explicitly)
+    mode_keyword: str = MODE  # the keyword the API takes its mode as (kornia: interpolation)
+    flag_keyword: str = FLAG
 
 
 def _call_text(call: Call) -> str:
@@ -259,9 +261,9 @@ def family_of(target: Target) -> str:
 
 def site_modes(finding: Finding, target: Target, arguments: Mapping[str, Any], family: str) -> tuple:
     """The modes to replay: the literal mode, else those the analysis resolved."""
-    if target.mode_param is None or MODE not in arguments:
+    if target.mode_param is None or target.mode_param.keyword not in arguments:
         return (target.default_mode,)
-    written = arguments[MODE]
+    written = arguments[target.mode_param.keyword]
     if written is not NOT_LITERAL:
         return (written,)
     if finding.modes:
@@ -269,16 +271,12 @@ def site_modes(finding: Finding, target: Target, arguments: Mapping[str, Any], f
     if finding.mode is not None:
         return (finding.mode,)
     if family == "grid_sample":
-        return GRID_SAMPLE_MODES  # ACF002 holds for every mode: try them all
+        return target.modes  # ACF002 holds for every mode: try them all
     raise CannotReplay("mode unknown: not a literal and not resolved statically")
 
 
-def check_modes(modes: Sequence[Any], family: str, catalog: Catalog) -> None:
-    known = (
-        set(GRID_SAMPLE_MODES)
-        if family == "grid_sample"
-        else catalog.modes_using_flag | catalog.modes_rejecting_flag
-    )
+def check_modes(modes: Sequence[Any], family: str, catalog: Catalog, target: Target | None = None) -> None:
+    known = set(target.modes) if family == "grid_sample" and target is not None else catalog.known_modes()
     for mode in modes:
         if family == "affine_grid" and mode is None:
             continue
@@ -328,18 +326,19 @@ def plan_wrapper_site(finding: Finding, wrapper: Target, value: bool, catalog: C
     elif finding.mode is not None:
         modes = (finding.mode,)
     elif family == "grid_sample":
-        modes = GRID_SAMPLE_MODES  # the wrapper picks grid_sample's mode: try them all
+        modes = reached.modes  # the wrapper picks grid_sample's mode: try them all
     elif wrapper.every_mode or wrapper.mode_param is None:
         modes = (reached.default_mode,)
     else:
         raise CannotReplay("mode unknown: not resolved statically")
-    check_modes(modes, family, catalog)
+    check_modes(modes, family, catalog, reached)
+    flag_keyword = reached.flag_param.keyword if reached.flag_param else FLAG
     original = Call(reached.name, reached.kind)
-    patched = Call(reached.name, reached.kind, ((FLAG, value),))
+    patched = Call(reached.name, reached.kind, ((flag_keyword, value),))
     short = wrapper.name.rsplit(".", 1)[-1]
     return Plan(
         family, original, patched, {}, modes, value is True, f"align_corners={value} (through `{short}`)",
-        reached.mode_param is not None,
+        reached.mode_param is not None, reached.mode_param.keyword if reached.mode_param else MODE, flag_keyword,
     )
 
 
@@ -349,18 +348,19 @@ def plan_site(finding: Finding, value: bool, catalog: Catalog) -> Plan:
         raise CannotReplay(f"{finding.function} is not a catalogued torch API")
     if target.reaches is not None:
         return plan_wrapper_site(finding, target, value, catalog)
-    if not target.name.startswith("torch."):
+    if target.origin != BUILTIN:
         raise CannotReplay(
             f"{target.name} is a wrapper whose torch API is not known (`reaches` in its extend-targets row names it)"
         )
+    flag_keyword = target.flag_param.keyword if target.flag_param else FLAG
     arguments = bind_arguments(finding.arguments, target.params)
     family = family_of(target)
     original = Call(target.name, target.kind)
     if finding.code in FLAG_CODES or rests_on_evidence(finding):
-        if arguments.get(FLAG, None) is not None:
+        if arguments.get(flag_keyword, None) is not None:
             raise CannotReplay("align_corners is already passed at this site")
-        arguments.pop(FLAG, None)  # an explicit None is the same as leaving it out
-        patched = Call(target.name, target.kind, ((FLAG, value),))
+        arguments.pop(flag_keyword, None)  # an explicit None is the same as leaving it out
+        patched = Call(target.name, target.kind, ((flag_keyword, value),))
         expected_change = value is True
         change = f"align_corners={value}"
     elif finding.code in REWRITE_CODES:
@@ -372,9 +372,12 @@ def plan_site(finding: Finding, value: bool, catalog: Catalog) -> Plan:
     else:
         raise CannotReplay(NOT_REPLAYED.get(finding.code, f"{finding.code} has no fix to replay"))
     modes = site_modes(finding, target, arguments, family)
-    check_modes(modes, family, catalog)
+    check_modes(modes, family, catalog, target)
     pass_mode = target.mode_param is not None
-    return Plan(family, original, patched, arguments, modes, expected_change, change, pass_mode)
+    mode_keyword = target.mode_param.keyword if target.mode_param else MODE
+    return Plan(
+        family, original, patched, arguments, modes, expected_change, change, pass_mode, mode_keyword, flag_keyword
+    )
 
 
 # --------------------------------------------------------------------------- synthesis
@@ -405,10 +408,13 @@ def resample_rank(mode: str | None, arguments: Mapping[str, Any]) -> int:
         shape = _as_shape(literal(arguments, name))
         if shape:
             return len(shape) + 2
-    return MODE_RANK.get(mode or "", 4)
+    facts = default_catalog().mode(mode or "")
+    return facts.rank if facts is not None and facts.rank else 4
 
 
-def resample_options(mode: str | None, arguments: Mapping[str, Any], has_mode: bool) -> dict[str, Any]:
+def resample_options(
+    mode: str | None, arguments: Mapping[str, Any], has_mode: bool, mode_keyword: str = MODE, flag_keyword: str = FLAG
+) -> dict[str, Any]:
     """Keyword options for interpolate-like calls (size/scale_factor, mode, flags)."""
     options: dict[str, Any] = {}
     size, scale = literal(arguments, "size"), literal(arguments, "scale_factor")
@@ -419,8 +425,8 @@ def resample_options(mode: str | None, arguments: Mapping[str, Any], has_mode: b
     if size is None and scale is None:
         options["scale_factor"] = SYNTHESIZED_SCALE
     if has_mode:
-        options[MODE] = mode
-    for name in ("recompute_scale_factor", "antialias", FLAG):
+        options[mode_keyword] = mode
+    for name in ("recompute_scale_factor", "antialias", flag_keyword):
         if name in arguments and arguments[name] is not NOT_LITERAL:
             options[name] = arguments[name]
     if mode in default_catalog().modes_requiring_antialias and "antialias" not in options:
@@ -489,7 +495,7 @@ def _options_label(options: Mapping[str, Any]) -> str:
 
 
 def resample_cases(torch, plan: Plan, mode, device, dtype, generator, budget: Budget = Budget()) -> list[Case]:
-    options = resample_options(mode, plan.arguments, plan.pass_mode)
+    options = resample_options(mode, plan.arguments, plan.pass_mode, plan.mode_keyword, plan.flag_keyword)
     rank = resample_rank(mode, plan.arguments)
     cases = []
     shapes = RESAMPLE_SHAPES.get(rank) or _unusual_rank_shapes(rank)
@@ -523,7 +529,7 @@ def grid_sample_cases(torch, plan: Plan, mode, device, dtype, generator, budget:
                 if channels_last:
                     tensor = tensor.contiguous(memory_format=_memory_format(torch, rank))
                 grid = synthesize_grid(torch, generator, input_shape[0], grid_spatial, device, dtype)
-                options = {MODE: mode, "padding_mode": padding_mode}
+                options = {plan.mode_keyword: mode, "padding_mode": padding_mode}
                 layout = _layout(torch, tensor)
                 label = f"input {_dims(input_shape)}{layout} grid {_dims(grid.shape)} {_options_label(options)}"
                 cases.append(Case(label, {"input": tensor, "grid": grid}, options))
@@ -568,11 +574,26 @@ CASE_BUILDERS: dict[str, Callable[..., list[Case]]] = {
 
 
 def resolve(torch: Any, qualified_name: str) -> Any:
-    """The torch object of a catalogued qualified name (``torch.nn.functional.interpolate``)."""
-    obj = torch
-    for part in qualified_name.split(".")[1:]:
-        obj = getattr(obj, part)
-    return obj
+    """The object of a catalogued qualified name (``torch.nn.functional.interpolate``).
+
+    A built-in row names a library (torch, or one a catalog row adds such as kornia): its
+    module is imported; a project's own wrapper never reaches here (plan_site skips it).
+    """
+    parts = qualified_name.split(".")
+    if parts[0] == "torch":
+        obj = torch
+        for part in parts[1:]:
+            obj = getattr(obj, part)
+        return obj
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for part in parts[split:]:
+            obj = getattr(obj, part)
+        return obj
+    raise CannotReplay(f"cannot import {qualified_name}")
 
 
 def is_align_corners_warning(caught: warnings.WarningMessage) -> bool:
@@ -734,14 +755,22 @@ def _failure(finding: Finding, device: Any, dtype: str | None, error: Exception)
     return _result(finding, device, status=ERROR, max_abs_diff=None, dtype=dtype, detail=detail)
 
 
+def off_device_modes(modes: Iterable[Any], device_type: str, catalog: Catalog) -> list[str]:
+    """The modes of ``modes`` the catalog says do not run on ``device_type`` (lanczos off CPU)."""
+    return sorted(
+        m for m in modes if isinstance(m, str) and catalog.mode(m) is not None and not catalog.mode(m).runs_on(device_type)
+    )
+
+
 def verify_finding(
     torch: Any, finding: Finding, device: Any, value: bool, catalog: Catalog, budget: Budget = Budget()
 ) -> list[VerifyResult]:
     deadline = time.monotonic() + budget.max_seconds
     try:
         plan = plan_site(finding, value, catalog)
-        if device.type != "cpu" and CPU_ONLY_MODES.intersection(plan.modes):
-            raise CannotReplay(f"mode {sorted(CPU_ONLY_MODES.intersection(plan.modes))[0]} runs on CPU only")
+        elsewhere = off_device_modes(plan.modes, device.type, catalog)
+        if elsewhere:
+            raise CannotReplay(f"mode {elsewhere[0]} runs on {' and '.join(catalog.mode(elsewhere[0]).devices).upper()} only")
     except CannotReplay as reason:
         return [_result(finding, device, status=SKIPPED, max_abs_diff=None, dtype=None, detail=str(reason))]
     except Exception as error:  # never let one site stop the others

@@ -1,17 +1,25 @@
-"""The edits a fix is made of, and the code that applies them to a LibCST tree.
+"""Every byte-level edit a fix makes: the edits, applying them to a LibCST tree, the
+layout of an added argument, splicing the changed lines back onto the file's own bytes,
+and the one-node rewrites SARIF's replacements are printed from.
 
 Edits point at nodes of the tree the analysis walked; :func:`apply_edits`
 rebuilds only those nodes, so every byte outside them is printed back as read.
 The layout rules (one argument per line, trailing commas, comments) live in
-:func:`append_keyword`.
+:func:`append_keyword`. Where LibCST re-prints some bytes otherwise than it read
+them, :func:`splice_changed_lines` carries only the edited lines onto the source.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Union
 
 import libcst as cst
+
+from ac_fixer.files import SourceError
+from ac_fixer.findings import Finding
 
 # --------------------------------------------------------------------------- edits
 
@@ -451,3 +459,183 @@ def apply_edits(module: cst.Module, edits: Iterable[Edit], limit: Optional[LineL
     if not edits:
         return module
     return module.visit(_EditApplier(edits, limit, module))
+
+
+# --------------------------------------------------------------------------- bytes
+
+
+def source_text(module, source: bytes) -> Optional[str]:
+    """The source decoded as LibCST read it (its declared encoding), None if it cannot be."""
+    try:
+        return source.decode(module.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def line_limit(analysis, source: bytes, length: int):
+    """The layout decision's inputs: the line length; for each call of a finding that stands
+    on one line, that line and the call's columns on it; for one over several lines, its
+    last line."""
+    text = source_text(analysis.module, source)
+    if text is None:
+        return None
+    lines = re.split(r"\r\n|\r|\n", text)
+    calls, last_lines = {}, {}
+    for finding in analysis.findings:
+        node = analysis.nodes.get(id(finding))
+        if node is None or not 0 < finding.line <= finding.end_line <= len(lines):
+            continue
+        if finding.line == finding.end_line:
+            calls[id(node)] = (lines[finding.line - 1], finding.column - 1, finding.end_column - 1)
+        else:
+            last_lines[id(node)] = lines[finding.end_line - 1]
+    return LineLimit(length, calls, analysis.module.default_indent, last_lines)
+
+
+def splice_changed_lines(source: bytes, reprinted: bytes, edited: bytes, path: str) -> bytes:
+    """Apply the line changes between ``reprinted`` and ``edited`` to ``source``.
+
+    ``reprinted`` is LibCST's print of the unchanged tree; where it differs from the
+    source, those lines must not be touched by an edit, or the file is refused.
+    """
+    spliced = _splice_around_one_difference(source, reprinted, edited)
+    if spliced is not None:
+        return spliced
+    source_lines = source.splitlines(keepends=True)
+    reprinted_lines = reprinted.splitlines(keepends=True)
+    edited_lines = edited.splitlines(keepends=True)
+    to_source = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, reprinted_lines, source_lines, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                to_source[i1 + offset] = j1 + offset
+    result, cursor = [], 0
+    matcher = difflib.SequenceMatcher(None, reprinted_lines, edited_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        mapped = [to_source.get(i) for i in range(i1, i2)]
+        if None in mapped or (i1 == i2 and i1 not in to_source and i1 != len(reprinted_lines)):
+            raise SourceError(path, "cannot apply the fix byte-exactly here (unusual whitespace); file left unchanged")
+        start = mapped[0] if mapped else (to_source[i1] if i1 < len(reprinted_lines) else len(source_lines))
+        end = mapped[-1] + 1 if mapped else start
+        result.extend(source_lines[cursor:start])
+        result.extend(edited_lines[j1:j2])
+        cursor = end
+    result.extend(source_lines[cursor:])
+    return b"".join(result)
+
+
+def _splice_around_one_difference(source: bytes, reprinted: bytes, edited: bytes) -> Optional[bytes]:
+    """When ``reprinted`` differs from ``source`` in one place (a dropped form feed or
+    final CR), apply the edits by byte offsets around it; None when that is not possible."""
+    if len(reprinted) > 1 << 20:
+        return None  # byte-level matching is quadratic-ish; large files use the line splice
+    prefix = 0
+    limit = min(len(source), len(reprinted))
+    while prefix < limit and source[prefix] == reprinted[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < limit - prefix and source[len(source) - 1 - suffix] == reprinted[len(reprinted) - 1 - suffix]
+    ):
+        suffix += 1
+    lost_start, lost_end = prefix, len(reprinted) - suffix  # the region of `reprinted` that differs
+    shift = len(source) - len(reprinted)
+    pieces, cursor = [], 0
+    matcher = difflib.SequenceMatcher(None, reprinted, edited, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i2 <= lost_start and not (i1 == i2 == lost_start and lost_start < lost_end):
+            start, end = i1, i2
+        elif i1 >= lost_end:
+            start, end = i1 + shift, i2 + shift
+        else:
+            return None  # an edit touches the bytes that do not round-trip
+        pieces.append(source[cursor:start])
+        pieces.append(edited[j1:j2])
+        cursor = end
+    pieces.append(source[cursor:])
+    return b"".join(pieces)
+
+
+# --------------------------------------------------------------------------- one-node rewrites
+
+
+@dataclass(frozen=True)
+class NodeRewrite:
+    """A finding's fix as the rewrite of one node (the call), printed with ``indent`` as
+    the enclosing block's indentation: ``old`` as LibCST prints the node, ``new`` with
+    only this finding's edits applied."""
+
+    finding: Finding
+    old: str
+    new: str
+    indent: str
+
+
+def rewritten_node(edits: list):
+    """The one node a finding's edits rewrite (the call; a renamed reference when that is
+    the only edit), None when they reach anything else (an import, or an edit kind this
+    function does not know)."""
+    calls = {id(e.call): e.call for e in edits if isinstance(e, (AddKeyword, RemoveArg))}
+    if len(calls) == 1:
+        (node,) = calls.values()
+    elif not calls and len(edits) == 1 and isinstance(edits[0], RenameReference):
+        return edits[0].node
+    else:
+        return None
+    for edit in edits:
+        if isinstance(edit, AddKeyword):
+            continue
+        if isinstance(edit, RenameReference):
+            inside = _in_callee(edit.node, node.func)
+        elif isinstance(edit, (RemoveArg, SetArgValue)):
+            inside = any(arg is edit.arg for arg in node.args)
+        else:
+            return None
+        if not inside:
+            return None
+    return node
+
+
+def _in_callee(target, func) -> bool:
+    """Whether ``target`` is the callee or a link of its dotted chain (``a.b.c``)."""
+    while True:
+        if target is func:
+            return True
+        if not isinstance(func, cst.Attribute):
+            return False
+        func = func.value
+
+
+def node_rewrite(module, finding: Finding, node, edits: list, indent: str) -> Optional[NodeRewrite]:
+    new_node = apply_edits(node, edits)  # the edits visit only this node's subtree
+    old, new = _code_for(module, node, indent), _code_for(module, new_node, indent)
+    if old is None or new is None:
+        return None
+    # The indentation is taken from the call's first line, and checked by the caller only
+    # through ``old``: when ``new`` depends on it but ``old`` does not, it is not certain.
+    # (Only a line break prints the indentation: a one-line ``new`` cannot depend on it.)
+    if ("\n" in new or "\r" in new) and (
+        _code_for(module, new_node, indent + "\0") != new and _code_for(module, node, indent + "\0") == old
+    ):
+        return None
+    return NodeRewrite(finding, old, new, indent)
+
+
+def _code_for(module, node, indent: str) -> Optional[str]:
+    """``node``'s code inside a block indented by ``indent``. LibCST's public
+    ``Module.code_for_node`` prints a node as if at column 0 (a multi-line call in a
+    function would lose its indentation), so its CodegenState is built here with the
+    block's indentation; None if that internal class is not there."""
+    try:
+        from libcst._nodes.internal import CodegenState
+    except ImportError:  # pragma: no cover - a LibCST without it: the caller falls back
+        return None
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline, indent_tokens=[indent]
+    )
+    node._codegen(state)
+    return "".join(state.tokens)
