@@ -187,6 +187,7 @@ def test_lazy_hooks_and_existing_sitecustomize(tmp_path, monkeypatch):
     assert seen == {"torch_imported": False, "user_sitecustomize": "user sitecustomize ran"}
 
 
+@pytest.mark.slow  # torch.compile in a child process
 def test_torchscript_and_compile_still_work(tmp_path, capfd):
     code, report = audit_run(tmp_path, PROGRAMS / "scripted_and_compiled.py")
     assert code == 0

@@ -332,6 +332,7 @@ def test_audit_follows_forwarding_wrappers_only(tmp_path):
     assert f"Calls through forwarding wrappers: w.py:{line['return forwards(']} (to w.py:" in text
 
 
+@pytest.mark.slow  # a nested pytest with torch (the audit report of ac-fixer audit drives the same fixes by default)
 def test_the_pytest_plugins_report_drives_the_same_fixes(project):
     import os
     import subprocess

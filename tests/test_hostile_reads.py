@@ -335,6 +335,7 @@ def test_the_node_bound_spares_a_large_file_the_tokenizer_screen_clears(tree, mo
     assert result.exit_code == 2 and "too large to analyze: about" in result.stderr
 
 
+@pytest.mark.slow  # large generated files through the CLI
 def test_the_default_bounds_pass_ordinary_large_files():
     source = HEADER + b"".join(b"def f%d(x):\n    return g(x, %d)\n\n" % (i, i) for i in range(5000)) + CALL
     assert len(check_source(source, "a.py")) == 1
@@ -387,6 +388,7 @@ def _code(source) -> dict:
     return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
 
 
+@pytest.mark.slow  # a timing comparison on 800 cells; benchmarks, not the default run, time things
 def test_fix_of_an_escaped_ascii_notebook_is_linear_in_the_cells():
     from ac_fixer.notebooks import fix_notebook
 

@@ -833,6 +833,7 @@ def _check_final(tmp_path: Path, expected: dict) -> None:
     assert all(path.read_bytes() == new for path, (_, new) in expected.items())
 
 
+@pytest.mark.slow  # 300 files and a series of kills: ~10 s
 def test_kill_9_during_the_writes_leaves_every_file_old_or_new(tmp_path):
     expected = _kill_tree(tmp_path / "tree", 120)
     seen = [_kill_trial(tmp_path, expected, _during_writes(extra), "2") for extra in (0.0, 0.02)]
