@@ -108,3 +108,16 @@ def _private_cache_key_folder(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+def check_in_process(*args: str):
+    """``ac-fixer check ARGS`` in-process (click's CliRunner; stdout and stderr apart)."""
+    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+
+
+def write_text(name: str, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``name`` relative to the current folder, folders made."""
+    path = Path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

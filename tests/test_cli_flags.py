@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, isolate_in
+from conftest import REPO, check_in_process, isolate_in, write_text
 
 from ac_fixer.cli import PROGRESS_MIN_FILES, Progress, main
 
@@ -28,15 +28,8 @@ def _isolated(tmp_path, monkeypatch):
     return isolate_in(tmp_path / "work", tmp_path / "cache", monkeypatch)
 
 
-def check(*args: str):
-    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
-
-
-def write(name: str, text: str) -> Path:
-    path = Path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+check = check_in_process
+write = write_text
 
 
 # --------------------------------------------------------------------------- --show-fixes

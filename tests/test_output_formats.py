@@ -13,12 +13,10 @@ from xml.etree import ElementTree as ET
 
 import click
 import pytest
-from click.testing import CliRunner
-from conftest import isolate_in
+from conftest import check_in_process, isolate_in, write_text
 
 from ac_fixer import report
 from ac_fixer.cli import check as check_command
-from ac_fixer.cli import main
 from ac_fixer.findings import Finding
 
 HEADER = "import torch.nn.functional as F\n"
@@ -37,15 +35,8 @@ def _isolated(tmp_path, monkeypatch):
     return isolate_in(tmp_path / "work", tmp_path / "cache", monkeypatch)
 
 
-def check(*args: str):
-    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
-
-
-def write(name: str, text: str) -> Path:
-    path = Path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+check = check_in_process
+write = write_text
 
 
 def finding(path="m.py", line=2, code="ACF001", message="implicit", cell=None) -> Finding:
