@@ -1267,7 +1267,6 @@ def _parameter_evidence(project: _Project, function_qualname: str, param: str, v
 def _call_evidence(project, callee_qualname, short, function, param, visiting, *, method, constructed=None) -> Evidence:
     values, unknown = [], []
     params = function["params"]
-    class_name = function["class"]
     names = [short] if constructed is None else [constructed.rsplit(".", 1)[-1]]
     naming = project.files_naming(names[0])
     if len(naming) > MAX_EVIDENCE_FILES:
