@@ -246,6 +246,7 @@ def test_pytest_plugin_writes_the_report(tmp_path):
     _assert_suite_sites(report)
 
 
+@pytest.mark.slow  # a nested pytest with xdist workers importing torch
 def test_pytest_plugin_merges_the_records_of_xdist_workers(tmp_path):
     pytest.importorskip("xdist")
     result, report = _run_plugin_suite(tmp_path, "-p", "xdist.plugin", "-n", "2")

@@ -212,6 +212,7 @@ def test_a_lost_child_record_is_named_next_to_the_sites(tmp_path, capfd):
     assert "1 of 2 audited Python processes" in capfd.readouterr().err
 
 
+@pytest.mark.slow  # waits out a 4-second child
 def test_a_process_still_running_when_the_command_ends_is_waited_for_then_named(tmp_path):
     report = tmp_path / "r.txt"
     ready = tmp_path / "child-started"
@@ -355,6 +356,7 @@ def test_signals_ignored_by_the_caller_stay_ignored_for_the_program(tmp_path):
     assert out.strip() == "[True, True]"
 
 
+@pytest.mark.slow  # waits for a killed process tree
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
 def test_sigkill_of_the_auditor_takes_the_program_along_and_the_next_run_cleans_up(tmp_path):
     temp = tmp_path / "tmp"
