@@ -314,6 +314,7 @@ def _default_signals() -> None:
     inherited (under `nohup`, SIGHUP is ignored, and the audit rightly keeps it so)."""
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP, signal.SIGINT})
 
 
 def _start_sleeper(tmp_path, *audit_args, env=None):
@@ -460,6 +461,7 @@ def test_interactive_program_keeps_the_terminal(tmp_path):
     pid, fd = pty.fork()
     if pid == 0:  # the child: a new session whose controlling terminal is the pty
         try:
+            _default_signals()  # a shell's defaults, whatever the test runner ignores (xdist: SIGINT)
             os.chdir(tmp_path)
             env = _env()
             argv = [sys.executable, "-m", "ac_fixer", "audit", "--", sys.executable, str(script)]
@@ -506,6 +508,7 @@ def test_ctrl_z_stops_the_job_and_it_continues(tmp_path):
     pid, fd = pty.fork()
     if pid == 0:
         try:
+            _default_signals()  # a shell's defaults, whatever the test runner ignores (xdist: SIGINT)
             os.chdir(tmp_path)
             argv = [sys.executable, "-m", "ac_fixer", "audit", "--", sys.executable, str(script)]
             os.execve(sys.executable, argv, _env())

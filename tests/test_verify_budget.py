@@ -158,10 +158,11 @@ def test_twenty_sites_at_the_largest_accepted_sizes_stay_within_budget():
         for n, mode in enumerate(["bicubic", "bilinear"] * 10, start=1)
     ]
     started = time.perf_counter()
-    results = verify_findings(sites, device="cpu", max_elements=1 << 24, max_seconds=0.5)
+    # a budget every site crosses with its first case, however fast the machine
+    results = verify_findings(sites, device="cpu", max_elements=1 << 24, max_seconds=0.001)
     elapsed = time.perf_counter() - started
     assert len(results) == 20
-    # each site stops after the case that crossed its 0.5 s budget
+    # each site stops after the case that crossed its budget
     assert all(r.status in ("equal", "skipped") for r in results)
     assert any("time budget" in r.detail for r in results)
     assert elapsed < 20 * 3
