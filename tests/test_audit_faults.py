@@ -180,21 +180,24 @@ def test_command_not_found_says_nothing_was_recorded(tmp_path, capfd):
     assert "Nothing was recorded" in text and "could not be started" in text
 
 
-def test_killed_program_says_nothing_was_recorded(tmp_path):
+def _text_report(tmp_path, command: list) -> tuple:
+    """(exit code, text report) of an audit of ``command``."""
     report = tmp_path / "r.txt"
+    code = run_audit(command, output=str(report), output_format="text", shadow=True)
+    return code, report.read_text()
+
+
+def test_killed_program_says_nothing_was_recorded(tmp_path):
     program = INTERPOLATE + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
-    code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
-    text = report.read_text()
+    code, text = _text_report(tmp_path, [sys.executable, "-c", program])
     assert code == 128 + 9
     assert "No call reached torch" not in text
     assert "Nothing was recorded" in text and "signal 9" in text
 
 
 def test_os_exit_from_a_timeout_thread_says_nothing_was_recorded(tmp_path):
-    report = tmp_path / "r.txt"
     program = INTERPOLATE + "import os, threading, time\nthreading.Timer(0.1, os._exit, (1,)).start()\ntime.sleep(30)\n"
-    code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
-    text = report.read_text()
+    code, text = _text_report(tmp_path, [sys.executable, "-c", program])
     assert code == 1
     assert "No call reached torch" not in text
     assert "Nothing was recorded" in text and "os._exit" in text
