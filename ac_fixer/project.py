@@ -458,6 +458,17 @@ class _Summarizer(ast.NodeVisitor):
             if name.id in function[3] and loads.get(name.id, [0, 0])[0] > 0:
                 loads[name.id][0] -= 1
                 loads[name.id][1] += 1
+        # A body that runs only when a parameter is truthy (mmseg's `if size is not None
+        # and align_corners:` warning) runs for neither None nor False: its reads of that
+        # parameter cannot tell the two apart.
+        terms = node.test.values if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And) else [node.test]
+        for term in terms:
+            if isinstance(term, ast.Name) and term.id in function[3] and term.id in loads:
+                reads = sum(isinstance(n, ast.Name) and n.id == term.id and isinstance(n.ctx, ast.Load)
+                            for statement in node.body for n in ast.walk(statement))
+                moved = min(reads, loads[term.id][0])
+                loads[term.id][0] -= moved
+                loads[term.id][1] += moved
 
     def _leaves(self, node) -> None:
         if self._ifs:
