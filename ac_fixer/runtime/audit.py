@@ -1178,8 +1178,12 @@ def format_audit_text(sites: Sequence[dict], *, nothing_recorded: str | None = N
     def where(selected: list[dict]) -> str:
         return ", ".join(f"{site['path']}:{site['line']}" for site in selected) or "none"
 
-    safe = [site for site in sites if site["fixable"]]
-    rejecting = [site for site in sites if _rejecting_modes(site)]
+    # A wrapper's own torch call, every call of which came through the wrapper's callers,
+    # is fixed at those callers (below), never inside the wrapper: there it would override
+    # the value each caller passes.
+    direct = [site for site in sites if sum(c["calls"] for c in site.get("call_sites", ())) < site["calls"]]
+    safe = [site for site in direct if site["fixable"]]
+    rejecting = [site for site in direct if _rejecting_modes(site)]
     differs = [site for site in sites if site["equal"] is False]
     unchecked = [site for site in sites if site["equal"] is None and not _rejecting_modes(site)]
     lines.append("")
