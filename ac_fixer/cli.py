@@ -446,9 +446,9 @@ def _project_analysis_on(flag, config) -> bool:
     return flag if flag is not None else config.project_analysis is True
 
 
-def _with_project_analysis(settings, config, start):
+def _with_project_analysis(settings, config, start, flag=None):
     """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them."""
-    if not _project_analysis_on(None, config):
+    if not _project_analysis_on(flag, config):
         return settings
     from ac_fixer.project import analysis_root, with_project
 
@@ -560,7 +560,11 @@ def clean(paths, cache_dir, config_file):
 )
 @click.option("--evidence", "evidence_file", type=click.Path(dir_okay=False), default=None,
               help="An audit report: also replay the ACF003 sites and wrapper calls it proves, with the modes it saw.")
-def verify(paths, device, value, output_format, config_file, max_elements, max_seconds, evidence_file):
+@click.option("--project-analysis/--no-project-analysis", default=None,
+              help="Replay what `check --project-analysis` reports too: calls of the project's own wrappers and "
+              "modes decided from other modules (default: the `project-analysis` key, else off).")
+def verify(paths, device, value, output_format, config_file, max_elements, max_seconds, evidence_file,
+           project_analysis):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""
     from ac_fixer.api import Settings
     from ac_fixer.config import ConfigError, find_config, load_file
@@ -575,7 +579,7 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
         _error(str(error))
         sys.exit(EXIT_ERROR)
     settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
-    settings = _with_project_analysis(settings, config, paths[0])
+    settings = _with_project_analysis(settings, config, paths[0], project_analysis)
     items, missing = discover(paths, config.exclude, config.base)
     missing = _split_warnings(missing)
     if evidence_file is not None:
