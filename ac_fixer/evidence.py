@@ -308,7 +308,8 @@ def evidence_summary(findings, *, applied: bool) -> Optional[str]:
     reports = sorted({f.extra["evidence"]["report"] for f in resting})
     calls = sum(f.extra["evidence"]["calls"] for f in resting)
     modes = sorted({mode for f in resting for mode in f.extra["evidence"]["modes"]})
-    what = (f"{len(resting)} of them rest" if applied else f"{len(resting)} of the fixes would rest")
+    what = (f"{len(resting)} of them rest{'s' if len(resting) == 1 else ''}" if applied
+            else f"{len(resting)} of the fixes would rest")
     return (
         f"{what} on runtime evidence ({', '.join(reports)}: {calls} recorded "
         f"call{'s' if calls != 1 else ''}, mode{'s' if len(modes) != 1 else ''} {', '.join(modes)}), "

@@ -489,7 +489,8 @@ def test_text_without_results_still_names_device_and_torch():
     assert text.splitlines() == [
         f"ac-fixer verify: torch {torch.__version__}, device cpu, dtype -; "
         "align_corners=False must reproduce each call bitwise",
-        "no ACF001/ACF002/ACF101/ACF102 sites to verify",
+        "no ACF001/ACF002/ACF101/ACF102 sites to verify (a call that passes align_corners is not one: "
+        "verify a fix before it is written, with `ac-fixer verify` or `check --fix --verify`)",
     ]
 
 

@@ -879,7 +879,12 @@ def summary_line(results: Sequence[VerifyResult]) -> str:
         counts[_status_word(result)] = counts.get(_status_word(result), 0) + 1
     parts = ", ".join(f"{n} {word}" for word, n in counts.items())
     noun = "result" if len(results) == 1 else "results"
-    return f"{len(results)} {noun}: {parts}" if results else "no ACF001/ACF002/ACF101/ACF102 sites to verify"
+    if results:
+        return f"{len(results)} {noun}: {parts}"
+    return (
+        "no ACF001/ACF002/ACF101/ACF102 sites to verify (a call that passes align_corners is not one: "
+        "verify a fix before it is written, with `ac-fixer verify` or `check --fix --verify`)"
+    )
 
 
 def format_verify_text(results: Sequence[VerifyResult], *, value: bool, device: str | None = None) -> str:
