@@ -493,6 +493,16 @@ def _verified(result, settings, device):
         if r.key() not in confirmed and r.status != "equal":
             line = f"{r.path}:{r.line}: {r.code} not fixed: runtime check {r.status} ({r.detail})"
             click.echo(report.printable(line), err=True)
+    if checked:
+        sites = {r.key() for r in checked}  # a site replayed in several dtypes is one fix
+        equal = len(sites & confirmed)
+        devices = ", ".join(sorted({r.device for r in checked if r.device})) or device
+        click.echo(
+            f"Runtime check on {devices}: {equal} of {len(sites)} fix{'es' if len(sites) != 1 else ''} "
+            f"reproduce{'s' if equal == 1 else ''} {'its call' if equal == 1 else 'their calls'} bitwise with "
+            f"align_corners={settings.value}; only confirmed fixes are written.",
+            err=True,
+        )
 
     def accept(finding) -> bool:
         return site_key(finding) in confirmed

@@ -26,3 +26,21 @@ def test_nothing_to_verify_says_why_a_fixed_call_is_not_replayed():
     line = summary_line([])
     assert line.startswith("no ACF001/ACF002/ACF101/ACF102 sites to verify")
     assert "check --fix --verify" in line
+
+
+def test_fix_with_verify_says_what_the_runtime_check_confirmed(tmp_path):
+    """``check --fix --verify`` names what it confirmed, not only what it refused: the
+    walk-through's last step shows that every written fix was replayed."""
+    import pytest
+
+    pytest.importorskip("torch")
+    from conftest import run_cli
+
+    (tmp_path / "m.py").write_text(
+        "import torch.nn.functional as F\n\n\ndef up(x):\n    return F.interpolate(x, scale_factor=2, mode=\"bilinear\")\n"
+    )
+    result = run_cli(["check", "--no-cache", "--fix", "--verify", "--device", "cpu", "m.py"], cwd=tmp_path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "align_corners=False" in (tmp_path / "m.py").read_text()
+    assert ("Runtime check on cpu: 1 of 1 fix reproduces its call bitwise with align_corners=False; "
+            "only confirmed fixes are written.") in result.stderr
