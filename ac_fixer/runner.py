@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source, might_have_findings
+from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.files import (
     FileError,
     SourceFile,
@@ -219,7 +220,7 @@ def process_file(
 
 
 def _unreadable_reason(source: bytes) -> Optional[str]:
-    from ac_fixer.screen import unreadable_reason
+    from ac_fixer.fast.screen import unreadable_reason
 
     return unreadable_reason(source)
 

@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
-from ac_fixer import rules, screen
-from ac_fixer.api import Settings, check_source, might_have_findings
+from ac_fixer import rules
+from ac_fixer.api import Settings, check_source
+from ac_fixer.fast import screen
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.rules import RULES
 
 
