@@ -27,17 +27,7 @@ from ac_fixer.files import (
     write_atomic,
     write_target,
 )
-from ac_fixer.cache import (  # noqa: F401  (the cache's names, as runner offered them)
-    CACHE_MAGIC,
-    Cache,
-    CacheRefused,
-    cache_folders_under,
-    content_digest,
-    default_cache_dir,
-    key_folder,
-    remove_cache_folder,
-    user_key,
-)
+from ac_fixer.cache import Cache, content_digest, default_cache_dir
 from ac_fixer.findings import Finding
 
 # Below this many files to analyze, worker processes cost more than they save.
