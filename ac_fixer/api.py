@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.files import SourceError  # one class with files.FileError
 from ac_fixer.findings import Finding
 
@@ -58,10 +59,6 @@ class Settings:
         ignored = any(code.startswith(prefix) for prefix in self.ignore)
         return selected and not ignored
 
-    def needles(self) -> tuple:
-        """Byte strings of which a file must contain one to possibly have a finding."""
-        return _needles(self.extra_targets)
-
 
 _CATALOGS: dict = {}
 
@@ -70,18 +67,6 @@ def _catalog_with(extra_targets: tuple) -> cat.Catalog:
     if extra_targets not in _CATALOGS:
         _CATALOGS[extra_targets] = cat.default_catalog().with_targets(extra_targets)
     return _CATALOGS[extra_targets]
-
-
-_NEEDLES: dict = {}
-
-
-def _needles(extra_targets: tuple) -> tuple:
-    if extra_targets not in _NEEDLES:
-        names = _catalog_with(extra_targets).short_names()
-        # A name that contains another needle adds nothing (upsample_bilinear ⊃ upsample).
-        minimal = {n for n in names if not any(other != n and other in n for other in names)}
-        _NEEDLES[extra_targets] = tuple(sorted(name.encode() for name in minimal))
-    return _NEEDLES[extra_targets]
 
 
 DEFAULT_SETTINGS = Settings()
@@ -98,26 +83,15 @@ class FixResult:
         return bool(self.applied)
 
 
-def might_have_findings(source: bytes, settings: Settings = DEFAULT_SETTINGS) -> bool:
-    """The cheap pre-filter: no catalogued name in the bytes means nothing to report
-    (unless the file's declared encoding may write names with other bytes)."""
-    # Several `in` scans (fast two-way search in C) beat one regex alternation here.
-    if any(needle in source for needle in settings.needles()):
-        return True
-    from ac_fixer.screen import spells_identifiers_otherwise
-
-    return spells_identifiers_otherwise(source)
-
-
 def _screened(source: bytes, settings: Settings, path: str):
-    """Both screens: the byte pre-filter, then the stdlib-ast screen (see screen.py).
+    """Both screens: the byte pre-filter, then the stdlib-ast screen (see fast/).
 
     A file Python itself cannot parse is a SourceError here, before LibCST sees it:
     LibCST's native parser can crash the process on pathological nesting.
     """
     if not might_have_findings(source, settings):
         return None
-    from ac_fixer.screen import screen
+    from ac_fixer.fast.screen import screen
 
     screened = screen(source, settings.catalog)
     if screened is not None and screened.error is not None:
@@ -175,7 +149,7 @@ def check_source(source: bytes, path: str = "<string>", settings: Settings = DEF
     screened = _screened(source, settings, path)
     if screened is None:
         return []
-    from ac_fixer.screen import slice_for_check
+    from ac_fixer.fast.screen import slice_for_check
 
     # Reporting needs only the functions and classes that name a catalogued name: the
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
@@ -210,7 +184,7 @@ def fix_source(
     screened = _screened(source, settings, path)
     if screened is None:
         return FixResult(source, [], [])
-    from ac_fixer.screen import slice_for_check
+    from ac_fixer.fast.screen import slice_for_check
 
     # The fixes are made on the slice the check analyzes (unrelated functions cut to
     # stubs that keep every line where it was), and the changed lines are carried over
@@ -219,7 +193,7 @@ def fix_source(
     result = fix_unscreened(source if sliced is None else sliced, path, settings, accept)
     if not result.applied or sliced is None:
         return checked_fix(source, result, path)
-    from ac_fixer.screen import carry_line_changes
+    from ac_fixer.fast.screen import carry_line_changes
 
     new_source = carry_line_changes(source, sliced, result.source)
     if new_source is None:  # an edit reached a line the slice changed: fix the whole file
@@ -278,7 +252,7 @@ def check_source_with_rewrites(source: bytes, path: str = "<string>", settings: 
         # argument per line): the caller computes each region from the whole-file fix.
         return check_source(source, path, settings), None
     from ac_fixer.fixes import node_rewrite, rewritten_node, source_text
-    from ac_fixer.screen import slice_for_check
+    from ac_fixer.fast.screen import slice_for_check
 
     sliced = slice_for_check(source, screened)
     base = source if sliced is None else sliced

@@ -525,7 +525,7 @@ def _verified(result, settings, device):
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 def clean(paths, cache_dir, config_file):
     """Remove the cache: the folder PATHS (default: .) use, and every .ac-fixer-cache below them."""
-    from ac_fixer import runner
+    from ac_fixer import cache
     from ac_fixer.config import ConfigError, cache_dir_for, find_config, load_file
 
     paths = paths or (".",)
@@ -539,10 +539,10 @@ def clean(paths, cache_dir, config_file):
         sys.exit(EXIT_ERROR)
     for path in paths:
         if os.path.isdir(path) and not os.path.islink(path):
-            folders.extend(runner.cache_folders_under(path))
+            folders.extend(cache.cache_folders_under(path))
     problems = False
     for folder in {os.path.abspath(folder): folder for folder in reversed(folders)}.values():
-        removed, problem = runner.remove_cache_folder(folder)
+        removed, problem = cache.remove_cache_folder(folder)
         if removed:
             click.echo(f"Removed {folder}")
         if problem:

@@ -305,7 +305,7 @@ def _expression(code: str) -> cst.BaseExpression:
 def _names_bound_earlier(module: cst.Module, renamed: dict, removed: set) -> dict:
     """id(ImportFrom standing directly in the module) -> the plain names that the module's
     earlier such imports of the same module bind once the edits are made."""
-    from ac_fixer.scopes import import_module_name
+    from ac_fixer.engine.scopes import import_module_name
 
     bound: dict = {}  # module name -> names
     earlier: dict = {}

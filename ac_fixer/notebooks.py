@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from json.decoder import scanstring
 from typing import Callable, Optional
 
-from ac_fixer.api import FixResult, Settings, SourceError, fix_source, might_have_findings
+from ac_fixer.api import FixResult, Settings, SourceError, fix_source
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.findings import Finding
 
 # Cell magics that run their body as Python (the first line is masked like a line magic).

@@ -11,11 +11,11 @@ from typing import Optional
 
 import libcst as cst
 
-from ac_fixer.scopes import IMPORT, PARAM, dotted_name
+from ac_fixer.engine.scopes import IMPORT, PARAM, dotted_name
 
 
 def _modes(values, why, evidence=(), closed_world=False):
-    from ac_fixer.analysis import _Modes
+    from ac_fixer.engine.resolve import Modes as _Modes
 
     return _Modes(values, why, evidence, closed_world)
 

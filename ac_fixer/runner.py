@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source, might_have_findings
+from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.files import (
     FileError,
     SourceFile,
@@ -26,17 +27,7 @@ from ac_fixer.files import (
     write_atomic,
     write_target,
 )
-from ac_fixer.cache import (  # noqa: F401  (the cache's names, as runner offered them)
-    CACHE_MAGIC,
-    Cache,
-    CacheRefused,
-    cache_folders_under,
-    content_digest,
-    default_cache_dir,
-    key_folder,
-    remove_cache_folder,
-    user_key,
-)
+from ac_fixer.cache import Cache, content_digest, default_cache_dir
 from ac_fixer.findings import Finding
 
 # Below this many files to analyze, worker processes cost more than they save.
@@ -219,7 +210,7 @@ def process_file(
 
 
 def _unreadable_reason(source: bytes) -> Optional[str]:
-    from ac_fixer.screen import unreadable_reason
+    from ac_fixer.fast.screen import unreadable_reason
 
     return unreadable_reason(source)
 

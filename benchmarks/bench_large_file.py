@@ -35,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ac_fixer.screen import MAX_NAMED_CALLS, MAX_SYNTAX_MARKS  # noqa: E402
+from ac_fixer.fast.screen import MAX_NAMED_CALLS, MAX_SYNTAX_MARKS  # noqa: E402
 
 HEADER = b"import torch.nn.functional as F\n"
 TARGET = b'F.interpolate(x, size=(2, 2), mode="bilinear"); '  # 10 syntax marks, 51 bytes

@@ -3,7 +3,7 @@
 
 Every finding the analysis (LibCST, the whole file) reports must survive each cheaper step:
 
-- the byte pre-filter (``api.might_have_findings``);
+- the byte pre-filter (``fast.prefilter.might_have_findings``);
 - the whole-file ``ast`` screen (``screen.screen``);
 - the large-file group screen (``screen.large_file_is_clean``) with groups of 0, 10 and 4096
   characters, as if every program were a large file;
@@ -32,7 +32,8 @@ sys.path.insert(0, str(HERE))
 
 from fuzz_programs import Gen  # noqa: E402
 
-from ac_fixer import screen  # noqa: E402
+from ac_fixer.fast import screen  # noqa: E402
+from ac_fixer.fast.prefilter import might_have_findings  # noqa: E402
 from ac_fixer.api import (  # noqa: E402
     Settings,
     SourceError,
@@ -41,7 +42,6 @@ from ac_fixer.api import (  # noqa: E402
     fix_unscreened,
     check_source,
     fix_source,
-    might_have_findings,
 )
 from ac_fixer.config import target_from_row  # noqa: E402
 

@@ -9,8 +9,9 @@ below the large-file threshold (what the screen parses whole). Best of 3, CPU se
 import ast, os, sys, time, symtable, warnings, gc
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ac_fixer.api import DEFAULT_SETTINGS, might_have_findings
-from ac_fixer import screen as scr
+from ac_fixer.api import DEFAULT_SETTINGS
+from ac_fixer.fast import screen as scr
+from ac_fixer.fast.prefilter import might_have_findings
 root = sys.argv[1]
 word = scr.whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
 srcs = []

@@ -77,11 +77,12 @@ def main(argv=None) -> int:
         print(f"- {k}: {v * 1000:.0f} ms")
 
     from ac_fixer import runner
-    from ac_fixer.api import DEFAULT_SETTINGS, might_have_findings, parse
+    from ac_fixer.api import DEFAULT_SETTINGS, parse
+    from ac_fixer.fast.prefilter import might_have_findings
     from ac_fixer.fixes import source_text
     from ac_fixer.analysis import analyze_module
     from ac_fixer.files import discover, read_source_and_signature
-    from ac_fixer import screen as scr
+    from ac_fixer.fast import screen as scr
 
     settings = DEFAULT_SETTINGS
     catalog = settings.catalog

@@ -12,8 +12,9 @@ bytes of `slice_for_check`'s output against the file's.
 import ast, os, sys, re
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ac_fixer.api import DEFAULT_SETTINGS as S, might_have_findings
-from ac_fixer import screen as scr
+from ac_fixer.api import DEFAULT_SETTINGS as S
+from ac_fixer.fast import screen as scr
+from ac_fixer.fast.prefilter import might_have_findings
 short = set(S.catalog.short_names())
 word = scr.whole_word_pattern(short)
 wpat = re.compile(r"\b(" + "|".join(sorted(short)) + r")\b")

@@ -40,7 +40,7 @@ def _codes(result) -> list:
 def _read_cache(cache_file: Path) -> dict:
     """The JSON payload of a cache file (after its MAC line)."""
     data = cache_file.read_bytes()
-    assert data.startswith(runner.CACHE_MAGIC)
+    assert data.startswith(cache.CACHE_MAGIC)
     return json.loads(data.partition(b"\n")[2])
 
 
@@ -48,8 +48,8 @@ def _write_cache(cache_file: Path, data: dict) -> None:
     """Write ``data`` as this user's run would (signed with the user's key): the entries'
     own logic is under test here, not the MAC (tests/test_cache_trust.py)."""
     payload = json.dumps(data).encode()
-    mac = cache.mac(runner.user_key(), cache_file.name, payload)
-    cache_file.write_bytes(runner.CACHE_MAGIC + mac + b"\n" + payload)
+    mac = cache.mac(cache.user_key(), cache_file.name, payload)
+    cache_file.write_bytes(cache.CACHE_MAGIC + mac + b"\n" + payload)
 
 
 def _bump_times(path: Path) -> None:
@@ -105,7 +105,7 @@ def test_the_content_digest_is_stored_and_an_entry_without_one_still_loads(tree,
     (cache_file,) = (tmp_path / "cache").glob("findings-*.json")
     data = _read_cache(cache_file)
     (entry,) = data["entries"].values()
-    assert entry[2] == runner.content_digest(SOURCE)
+    assert entry[2] == cache.content_digest(SOURCE)
     # An entry of the earlier [signature, findings] shape: a signature hit still counts...
     data["entries"] = {k: v[:2] for k, v in data["entries"].items()}
     _write_cache(cache_file, data)
@@ -123,7 +123,7 @@ def test_a_foreign_digest_is_a_miss(tree, tmp_path):
     data = _read_cache(cache_file)
     for entry in data["entries"].values():
         entry[1] = []  # findings that do not belong to this content
-        entry[2] = runner.content_digest(OTHER)
+        entry[2] = cache.content_digest(OTHER)
     _write_cache(cache_file, data)
     _bump_times(path)
     assert _codes(check()) == [(2, "ACF001", "bilinear")] and len(analyzed) == 2

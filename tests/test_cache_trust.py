@@ -46,7 +46,7 @@ def _codes(result) -> list:
 def _hiding_entries(path: Path) -> dict:
     """Entries that claim the file, with its current signature and content digest, has
     no finding."""
-    return {os.path.abspath(path): [signature(os.stat(path)), [], runner.content_digest(path.read_bytes())]}
+    return {os.path.abspath(path): [signature(os.stat(path)), [], cache.content_digest(path.read_bytes())]}
 
 
 def _cache_name(settings: Settings = Settings()) -> str:
@@ -68,7 +68,7 @@ def _plain_json(path: Path) -> bytes:
 def _signed(path: Path, key: bytes, name: str) -> bytes:
     payload = json.dumps({"version": __version__, "entries": _hiding_entries(path)}).encode()
     mac = hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
-    return runner.CACHE_MAGIC + mac.encode() + b"\n" + payload
+    return cache.CACHE_MAGIC + mac.encode() + b"\n" + payload
 
 
 # --------------------------------------------------------------------------- entries
@@ -89,9 +89,9 @@ def test_planted_entries_with_a_wrong_mac_do_not_hide_findings(tree, tmp_path):
 def test_entries_signed_with_another_users_key_do_not_hide_findings(tree, tmp_path, monkeypatch):
     path, check = tree
     check(tmp_path / "cache")  # this user's key exists now
-    key = runner.user_key()
+    key = cache.user_key()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-user"))
-    other_key = runner.user_key()
+    other_key = cache.user_key()
     assert other_key != key
     _plant(tmp_path / "cache", _signed(path, other_key, _cache_name()))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
@@ -101,7 +101,7 @@ def test_entries_signed_with_another_users_key_do_not_hide_findings(tree, tmp_pa
 def test_an_entry_moved_to_another_configurations_file_is_a_miss(tree, tmp_path):
     path, check = tree
     other = Settings(value=True)
-    _plant(tmp_path / "cache", _signed(path, runner.user_key(), _cache_name(Settings())), other)
+    _plant(tmp_path / "cache", _signed(path, cache.user_key(), _cache_name(Settings())), other)
     assert _codes(check(tmp_path / "cache", other)) == EXPECTED
 
 
@@ -109,7 +109,7 @@ def test_the_users_own_signed_entries_are_used(tree, tmp_path):
     """The control of the tests above: the same entries with this user's MAC are trusted
     (so the tests above really reach the entries)."""
     path, check = tree
-    _plant(tmp_path / "cache", _signed(path, runner.user_key(), _cache_name()))
+    _plant(tmp_path / "cache", _signed(path, cache.user_key(), _cache_name()))
     assert _codes(check(tmp_path / "cache")) == []
 
 
@@ -130,14 +130,14 @@ def test_the_key_is_a_private_file_in_a_private_folder(tree, tmp_path):
     key = folder / "key"
     assert stat.S_IMODE(os.lstat(folder).st_mode) == 0o700
     assert stat.S_IMODE(os.lstat(key).st_mode) == 0o600 and stat.S_ISREG(os.lstat(key).st_mode)
-    assert len(runner.user_key()) == 32
+    assert len(cache.user_key()) == 32
     assert [p.name for p in folder.iterdir()] == ["key"]  # no temporary file left
 
 
 def test_home_cache_is_used_without_xdg_cache_home(tmp_path, monkeypatch):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    runner.user_key()
+    cache.user_key()
     assert (tmp_path / "home" / ".cache" / "ac-fixer" / "key").is_file()
 
 
@@ -181,7 +181,7 @@ def test_a_cache_folder_that_is_a_symlink_is_refused(tree, tmp_path):
 def test_a_symlinked_cache_folder_with_planted_entries_is_not_read(tree, tmp_path):
     path, check = tree
     outside = tmp_path / "outside"
-    _plant(outside, _signed(path, runner.user_key(), _cache_name()))
+    _plant(outside, _signed(path, cache.user_key(), _cache_name()))
     (tmp_path / "cache").symlink_to(outside)
     assert _codes(check(tmp_path / "cache")) == EXPECTED
 
@@ -189,7 +189,7 @@ def test_a_symlinked_cache_folder_with_planted_entries_is_not_read(tree, tmp_pat
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
 def test_a_cache_folder_others_may_write_is_refused(tree, tmp_path, mode):
     path, check = tree
-    cache_file = _plant(tmp_path / "cache", _signed(path, runner.user_key(), _cache_name()))
+    cache_file = _plant(tmp_path / "cache", _signed(path, cache.user_key(), _cache_name()))
     (tmp_path / "cache").chmod(mode)
     before = cache_file.read_bytes()
     result = check(tmp_path / "cache")
@@ -201,7 +201,7 @@ def test_a_cache_folder_others_may_write_is_refused(tree, tmp_path, mode):
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown to another uid needs root")
 def test_a_cache_folder_of_another_user_is_refused(tree, tmp_path):
     path, check = tree
-    cache_file = _plant(tmp_path / "cache", _signed(path, runner.user_key(), _cache_name()))
+    cache_file = _plant(tmp_path / "cache", _signed(path, cache.user_key(), _cache_name()))
     os.chown(tmp_path / "cache", 4321, 4321)
     result = check(tmp_path / "cache")
     assert _codes(result) == EXPECTED
@@ -212,7 +212,7 @@ def test_a_cache_folder_of_another_user_is_refused(tree, tmp_path):
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown to another uid needs root")
 def test_a_cache_file_of_another_user_is_a_miss(tree, tmp_path):
     path, check = tree
-    cache_file = _plant(tmp_path / "cache", _signed(path, runner.user_key(), _cache_name()))
+    cache_file = _plant(tmp_path / "cache", _signed(path, cache.user_key(), _cache_name()))
     os.chown(cache_file, 4321, 4321)
     assert _codes(check(tmp_path / "cache")) == EXPECTED
 
@@ -220,7 +220,7 @@ def test_a_cache_file_of_another_user_is_a_miss(tree, tmp_path):
 def test_a_cache_file_that_is_a_symlink_is_a_miss_and_not_written_through(tree, tmp_path):
     path, check = tree
     target = tmp_path / "elsewhere.json"
-    target.write_bytes(_signed(path, runner.user_key(), _cache_name()))
+    target.write_bytes(_signed(path, cache.user_key(), _cache_name()))
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / _cache_name()).symlink_to(target)
     before = target.read_bytes()

@@ -75,7 +75,7 @@ def test_source_linked_to_proc_pagemap_is_refused_without_reading_it(tree, jobs)
 
 @pytest.mark.skipif(not PAGEMAP.exists(), reason="needs Linux /proc")
 def test_cache_file_linked_to_proc_pagemap_is_ignored(tree):
-    from ac_fixer.runner import Cache
+    from ac_fixer.cache import Cache
 
     cache_dir = tree / "cache"
     cache_dir.mkdir()

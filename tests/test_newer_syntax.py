@@ -101,7 +101,7 @@ def test_too_deep_nesting_is_never_handed_to_libcst(monkeypatch):
 
 
 def test_valid_files_do_not_pay_for_a_libcst_attempt_in_the_screen(monkeypatch):
-    from ac_fixer import screen
+    from ac_fixer.fast import screen
 
     calls = []
     original = screen.libcst_parses

@@ -8,7 +8,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ac_fixer.analysis import ModuleIndex, spans_from_ast, walk
+from ac_fixer.engine.index import ModuleIndex, walk
+from ac_fixer.engine.positions import spans_from_ast
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "fixtures").glob("*.py")) + sorted((ROOT / "tests" / "realworld").rglob("*.py"))

@@ -1092,7 +1092,7 @@ def test_a_planted_cache_is_not_trusted(tmp_path, cache_seed):
     MAC of this user's key (tests/test_cache_trust.py) it is a miss. The same entries
     signed with the user's key are used (this also shows the tests above really load the
     cache file)."""
-    from ac_fixer import cache, runner
+    from ac_fixer import cache
 
     cache_file, reference = _seed_cache(tmp_path, cache_seed)
     key, sig = _cache_key_and_signature(tmp_path)
@@ -1104,7 +1104,7 @@ def test_a_planted_cache_is_not_trusted(tmp_path, cache_seed):
     cache_file.write_bytes(planted)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 1 and json.loads(run.stdout) == json.loads(reference.stdout)
-    cache_file.write_bytes(runner.CACHE_MAGIC + cache.mac(runner.user_key(), cache_file.name, planted)
+    cache_file.write_bytes(cache.CACHE_MAGIC + cache.mac(cache.user_key(), cache_file.name, planted)
                            + b"\n" + planted)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 0 and json.loads(run.stdout) == []

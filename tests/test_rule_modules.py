@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
-from ac_fixer import rules, screen
-from ac_fixer.api import Settings, check_source, might_have_findings
+from ac_fixer import rules
+from ac_fixer.api import Settings, check_source
+from ac_fixer.fast import screen
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.rules import RULES
 
 
@@ -54,3 +56,32 @@ def test_the_screen_asks_the_rules(monkeypatch):
     monkeypatch.setattr(rules, "RULES", RULES + (extra,))
     assert screen.needs_analysis(source, default_catalog())
     assert check_source(source, "<string>", Settings()) == []  # the analysis still decides
+
+
+def test_every_rule_family_module_defines_its_check():
+    """Each family module carries its check next to its docs, examples and predicates, and
+    every rule comes from a family the analysis asks."""
+    from ac_fixer.rules import FAMILIES
+
+    for family in FAMILIES:
+        assert callable(getattr(family, "check", None)), f"{family.__name__} has no check(calls, context)"
+        assert family.RULES, f"{family.__name__} lists no rules"
+    assert [r.code for r in RULES] == [r.code for family in FAMILIES for r in family.RULES]
+
+
+@pytest.mark.parametrize("family_name, snippet, code", [
+    ("missing_flag", 'F.interpolate(x, scale_factor=2, mode="bilinear")', "ACF001"),
+    ("rejected_flag", 'F.interpolate(x, mode="nearest", align_corners=False)', "ACF004"),
+    ("deprecated", "F.upsample(x, scale_factor=2)", "ACF101"),
+])
+def test_the_family_check_decides(monkeypatch, family_name, snippet, code):
+    """The finding comes from the family module's check: silenced there, it is gone."""
+    import importlib
+
+    from ac_fixer.rules import example_module
+
+    family = importlib.import_module(f"ac_fixer.rules.{family_name}")
+    source = example_module(snippet).encode()
+    assert [f.code for f in check_source(source, "<string>", Settings())] == [code]
+    monkeypatch.setattr(family, "check", lambda calls, context: [])
+    assert check_source(source, "<string>", Settings()) == []

@@ -7,7 +7,8 @@ import ast
 import pytest
 
 from ac_fixer.api import Settings, check_source, fix_source
-from ac_fixer.rules import RULES, RULES_BY_CODE, Invalid, example_module
+from ac_fixer.rules import RULES, RULES_BY_CODE, example_module
+from ac_fixer.rules.base import Invalid
 
 DESIGN_CODES = ("ACF001", "ACF002", "ACF003", "ACF004", "ACF101", "ACF102")
 UNSAFE = Settings(unsafe_fixes=True)

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ac_fixer.api import DEFAULT_SETTINGS, Settings, SourceError, analyze_source, fix_source, might_have_findings
+from ac_fixer.api import DEFAULT_SETTINGS, Settings, SourceError, analyze_source, fix_source
+from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.rules import RULES, example_module
-from ac_fixer.screen import needs_analysis
+from ac_fixer.fast.screen import needs_analysis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +26,7 @@ def _findings(source: bytes):
 def _assert_sound(source: bytes) -> None:
     findings = _findings(source)
     if findings:
-        assert might_have_findings(source), "byte pre-filter dropped a file with findings"
+        assert might_have_findings(source, DEFAULT_SETTINGS), "byte pre-filter dropped a file with findings"
         assert needs_analysis(source, DEFAULT_SETTINGS.catalog), "ast screen dropped a file with findings"
     # The slice the check analyzes (unrelated functions cut to stubs) reports the same.
     full, checked = _full_and_sliced(source)
@@ -168,7 +169,7 @@ def MODE2():
 def uses(x):
     return F.interpolate(x, mode=MODE) + F.interpolate(x, mode="bicubic")
 '''
-    from ac_fixer.screen import screen, slice_for_check
+    from ac_fixer.fast.screen import screen, slice_for_check
 
     sliced = slice_for_check(source, screen(source, DEFAULT_SETTINGS.catalog))
     assert sliced is not None and b"interpolate_like" not in sliced and b"def MODE2(): pass" in sliced
@@ -194,7 +195,7 @@ def g(x):
 def h(x):
     return x
 '''
-    from ac_fixer.screen import screen, slice_for_check
+    from ac_fixer.fast.screen import screen, slice_for_check
 
     sliced = slice_for_check(source, screen(source, DEFAULT_SETTINGS.catalog))
     assert sliced is not None and b"def h(): pass" in sliced and b"return resize(" in sliced
@@ -238,7 +239,7 @@ def test_fix_on_the_slice_keeps_cut_functions_byte_for_byte():
         + "def up(x):\r\n    return F.interpolate(\r\n        x,\r\n        scale_factor=2,\r\n"
         "        mode='bilinear',\r\n    )\r\n\r\n" + unrelated.replace("helper", "other")
     ).encode()
-    from ac_fixer.screen import screen, slice_for_check
+    from ac_fixer.fast.screen import screen, slice_for_check
 
     assert b"def helper(): pass" in slice_for_check(source, screen(source, DEFAULT_SETTINGS.catalog))
     result = fix_source(source, "<test>")
@@ -247,7 +248,7 @@ def test_fix_on_the_slice_keeps_cut_functions_byte_for_byte():
 
 
 def test_carry_line_changes_refuses_a_change_on_a_line_the_slice_replaced():
-    from ac_fixer.screen import carry_line_changes
+    from ac_fixer.fast.screen import carry_line_changes
 
     source = b"a\nb\nc\nd\n"
     base = b"a\n\nc\nd\n"  # line 2 replaced
@@ -259,7 +260,8 @@ def test_carry_line_changes_refuses_a_change_on_a_line_the_slice_replaced():
 
 
 def test_fix_falls_back_to_the_whole_file_when_lines_cannot_be_carried(monkeypatch):
-    from ac_fixer import api, screen
+    from ac_fixer import api
+    from ac_fixer.fast import screen
 
     source = b"import torch.nn.functional as F\n\ndef other():\n    return 1\n\ndef f(x):\n    return F.interpolate(x, mode='bilinear')\n"
     expected = source.replace(b"'bilinear')", b"'bilinear', align_corners=False)")
@@ -275,7 +277,7 @@ def test_fix_falls_back_to_the_whole_file_when_lines_cannot_be_carried(monkeypat
 # --------------------------------------------------------------------------- large files, group by group
 
 def _large_path_says_clean(source: bytes, group_chars: int) -> bool:
-    from ac_fixer import screen as screen_module
+    from ac_fixer.fast import screen as screen_module
 
     saved = screen_module.GROUP_CHARS
     screen_module.GROUP_CHARS = group_chars
@@ -286,7 +288,7 @@ def _large_path_says_clean(source: bytes, group_chars: int) -> bool:
 
 
 def _whole_file_screen(source: bytes):
-    from ac_fixer import screen as screen_module
+    from ac_fixer.fast import screen as screen_module
 
     saved = screen_module.LARGE_FILE_BYTES
     screen_module.LARGE_FILE_BYTES = 1 << 60
@@ -356,7 +358,7 @@ def test_large_file_screen_drops_names_in_strings_without_an_ast_of_them():
 
 
 def test_large_file_screen_defers_to_the_whole_parse_on_errors():
-    from ac_fixer import screen as screen_module
+    from ac_fixer.fast import screen as screen_module
 
     broken = b"import torch.nn.functional as F\nx = (\n1)\nF.interpolate(x, mode='nearest'\n"
     assert not _large_path_says_clean(broken, 0)
@@ -374,7 +376,7 @@ def test_large_file_screen_is_sound_on_the_benchmark_corpus():
     corpus = ROOT / "benchmarks" / "corpus"
     if not corpus.is_dir():
         pytest.skip("no benchmarks/corpus: run python benchmarks/corpus.py")
-    from ac_fixer import screen as screen_module
+    from ac_fixer.fast import screen as screen_module
 
     pattern = screen_module.whole_word_pattern(DEFAULT_SETTINGS.catalog.short_names())
     checked = 0
@@ -487,7 +489,7 @@ ESCAPING_ENCODINGS = {
 @pytest.mark.parametrize("name", sorted(ESCAPING_ENCODINGS))
 def test_files_whose_encoding_spells_names_otherwise_skip_the_byte_screens(name):
     from ac_fixer.api import check_source
-    from ac_fixer.screen import spells_identifiers_otherwise
+    from ac_fixer.fast.screen import spells_identifiers_otherwise
 
     source = ESCAPING_ENCODINGS[name]
     assert spells_identifiers_otherwise(source)
@@ -498,7 +500,7 @@ def test_files_whose_encoding_spells_names_otherwise_skip_the_byte_screens(name)
 
 @pytest.mark.parametrize("cookie", [b"", b"# -*- coding: utf-8 -*-\n", b"# coding: latin-1\n", b"# vim: set fileencoding=cp1252 :\n", b"# coding: shift_jis\n"])
 def test_plain_encodings_keep_the_byte_screens(cookie):
-    from ac_fixer.screen import spells_identifiers_otherwise
+    from ac_fixer.fast.screen import spells_identifiers_otherwise
 
     assert not spells_identifiers_otherwise(cookie + b"import torch\n")
 
@@ -530,7 +532,7 @@ def test_repeated_identity_re_exports_do_not_multiply_targets():
     # `import x as x` twenty times once made 2**20 entries (exponential in the repeats).
     import ast as stdlib_ast
 
-    from ac_fixer.screen import Bindings, catalog_targets_by_short, watched_names
+    from ac_fixer.fast.screen import Bindings, catalog_targets_by_short, watched_names
 
     source = "from torch.nn.functional import interpolate as interpolate\n" * 20 + "y = interpolate(x, mode='nearest')\n"
     targets_by_short = catalog_targets_by_short(DEFAULT_SETTINGS.catalog)
@@ -548,7 +550,7 @@ def test_large_path_takes_crlf_files_and_multi_line_decorators():
 
 
 def test_non_ascii_text_keeps_line_numbers_unless_a_name_may_be_written_otherwise():
-    from ac_fixer.screen import screen
+    from ac_fixer.fast.screen import screen
 
     plain = "# \u00a9 someone\nfrom torch.nn.functional import interpolate as up\ndef other():\n    return 1\ny = up(x, mode='bilinear')\n"
     screened = screen(plain.encode(), DEFAULT_SETTINGS.catalog)

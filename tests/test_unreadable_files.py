@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import isolate_in
 
 from ac_fixer.cli import main
-from ac_fixer.screen import unreadable_reason
+from ac_fixer.fast.screen import unreadable_reason
 
 CALL = b'import torch.nn.functional as F\ny = F.interpolate(x, mode="bilinear")\n'
 

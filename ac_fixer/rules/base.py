@@ -3,7 +3,7 @@ and :class:`CallShape`, what the screen tells a rule's predicate about a call.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ac_fixer import catalog as cat
@@ -91,3 +91,82 @@ class Rule:
         )
 
 
+# --------------------------------------------------------------------------- checks
+#
+# A family's ``check(calls, context)`` decides its codes for the calls the engine resolved
+# to catalog rows (engine.binding.BoundCall) and returns PendingFindings. The engine and
+# the fixes import LibCST; the checks import them when they run, so that the screen and a
+# warm run (which ask only the predicates and the docs) never load LibCST.
+
+
+@dataclass
+class PendingFinding:
+    """A finding before positions are known: what a rule's check returns."""
+
+    node: object  # the libcst.Call it is about
+    code: str
+    message: str
+    target: cat.Target
+    mode: Optional[str]
+    modes: tuple
+    fix: Optional[str]
+    edits: list = field(default_factory=list)
+    unsafe: bool = False
+    changes_behavior: bool = False
+    arguments: tuple = ()
+    rewrite_to: Optional[str] = None
+    rewrite_keywords: tuple = ()
+    fix_value: Optional[bool] = None
+
+
+@dataclass
+class CheckContext:
+    """What a check knows of the module besides its calls."""
+
+    index: object  # engine.index.ModuleIndex: scopes, references
+    resolve: object  # engine.resolve.Resolver
+    catalog: cat.Catalog
+    value: bool  # the align_corners value a fix writes (--value)
+    project: object = None  # project.FileContext, or None
+    path: str = ""
+    text: Optional[Callable[[], str]] = None  # the module's source text, read only when needed
+    used_names: frozenset = frozenset()  # used where the tree cannot show it (notebook magics)
+
+
+def flag_argument(call):
+    """For the flag rules (ACF001-ACF004): the align_corners argument the call passes, or
+    engine.binding.ABSENT; None when they do not judge the call (the row has no flag or no
+    rule, *args/**kwargs may carry the flag, or a functools.partial leaves the mode to the
+    final call)."""
+    from ac_fixer.engine.binding import ABSENT, DYNAMIC
+
+    target = call.target
+    if target.flag_param is None or target.rule is None:
+        return None
+    flag = call.bound.get(target.flag_param)
+    if flag is DYNAMIC:
+        return None
+    if call.via_partial and not target.every_mode and call.bound.get(target.mode_param) is ABSENT:
+        return None  # partial(F.interpolate, ...) without a mode: the final call picks it
+    return flag
+
+
+def is_none(node) -> bool:
+    """The literal ``None`` (a libcst expression)."""
+    import libcst as cst
+
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def short_name(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
+
+
+def quoted(mode: str) -> str:
+    return f'"{mode}"'
+
+
+def python_literal(value) -> str:
+    if isinstance(value, str):
+        return quoted(value)
+    return repr(value)

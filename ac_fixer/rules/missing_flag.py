@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ac_fixer import catalog as cat
 from ac_fixer.rules.base import (
     MODE_ABSENT,
     MODE_DYNAMIC,
@@ -11,8 +12,14 @@ from ac_fixer.rules.base import (
     REJECTING,
     USING,
     CallShape,
+    CheckContext,
     Invalid,
+    PendingFinding,
     Rule,
+    flag_argument,
+    is_none,
+    quoted,
+    short_name,
 )
 
 
@@ -136,3 +143,106 @@ RULES = (
         may_fire=_unknown_mode_may_fire,
     ),
 )
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def check(calls: list, context: CheckContext) -> list:
+    """ACF001 / ACF002 / ACF003 for each call that leaves align_corners implicit (passes none,
+    or ``None``)."""
+    from ac_fixer.engine.binding import ABSENT
+
+    pending: list = []
+    for call in calls:
+        flag = flag_argument(call)
+        if flag is None or (flag is not ABSENT and not is_none(flag.value)):
+            continue
+        pending.extend(_missing_flag(call, flag, context.resolve.call_modes(call), context))
+    return pending
+
+
+def _missing_flag(call, flag, modes, context: CheckContext) -> list:
+    from ac_fixer.engine.binding import ABSENT
+    from ac_fixer.fixes import AddKeyword, SetArgValue
+    from ac_fixer.project_rules import closed_world_note, wrapper_note
+
+    target, node, arguments, value = call.target, call.node, call.arguments, context.value
+    name = short_name(target.name)
+    value_text = "True" if value else "False"
+    edits: list = []
+    if flag is ABSENT:
+        edits.append(AddKeyword(node, target.flag_param.keyword, value_text))
+    else:
+        edits.append(SetArgValue(flag, value_text))
+    fix = f"{target.flag_param.keyword}={value_text}"
+    consequence = (
+        f"{fix} changes what it computes (restores the pre-default results)"
+        if value
+        else f"{fix} keeps what it computes today"
+    )
+    implicit = "align_corners=None" if flag is not ABSENT else "no align_corners"
+    if context.project is not None:
+        consequence += wrapper_note(context.project, target)
+    if target.every_mode:
+        mode = modes.values[0] if modes.known and len(modes.values) == 1 else None
+        return [
+            PendingFinding(
+                node, cat.MISSING_FLAG_EVERY_MODE,
+                f"`{name}` with {implicit} (torch warns at every call): {consequence}",
+                target, mode, modes.values or (), fix, edits,
+                changes_behavior=value, arguments=arguments, fix_value=value,
+            )
+        ]
+    if not modes.known:
+        return [_unknown_mode(call, modes.unknown_because, (), modes.evidence, context)]
+    strings = [m for m in modes.values if isinstance(m, str)]
+    if len(strings) != len(modes.values):
+        return [_unknown_mode(call, "the mode may be None", modes.values, modes.evidence, context)]
+    using = [m for m in strings if m in context.catalog.modes_using_flag]
+    if not using:
+        return []
+    if len(using) != len(strings):
+        return [_unknown_mode(call, "some of its modes reject align_corners", strings, modes.evidence, context)]
+    if modes.closed_world:
+        consequence += closed_world_note(modes)
+    mode_text = " or ".join(quoted(m) for m in strings)
+    if value and any(m in context.catalog.modes_rejecting_true for m in strings):
+        # lanczos raises ValueError for align_corners=True: only False can be written.
+        return [
+            PendingFinding(
+                node, cat.MISSING_FLAG,
+                f"`{name}` with mode={mode_text} and {implicit}: this mode rejects align_corners=True; "
+                "only align_corners=False (today's behavior) can be written",
+                target, strings[0] if len(strings) == 1 else None, tuple(strings), None, [],
+                arguments=arguments,
+            )
+        ]
+    return [
+        PendingFinding(
+            node, cat.MISSING_FLAG,
+            f"`{name}` with mode={mode_text} and {implicit}: {consequence}",
+            target, strings[0] if len(strings) == 1 else None, tuple(strings), fix, edits,
+            changes_behavior=value, arguments=arguments, fix_value=value, unsafe=modes.closed_world,
+        )
+    ]
+
+
+def _unknown_mode(call, why, modes, evidence, context: CheckContext) -> PendingFinding:
+    """ACF003: the mode is not known statically (``why``); ``modes``: what it can be, if known."""
+    from ac_fixer.engine.resolve import describe_values
+
+    name = short_name(call.target.name)
+    rejecting = ", ".join(sorted(context.catalog.modes_rejecting_flag))
+    seen = f" (can be {describe_values(modes)})" if modes else ""
+    if evidence:  # decided (or not) from the project: say why, and what was seen
+        seen = f"{seen}: {why}; seen: {'; '.join(evidence)}"
+    message = (
+        f"`{name}` without align_corners and a mode not known statically{seen}"
+        f"{': ' + why if why and not modes and not evidence else ''}. "
+        f"Adding align_corners raises ValueError if the mode is {rejecting}; "
+        "run `ac-fixer audit` to see which modes occur"
+    )
+    return PendingFinding(
+        call.node, cat.UNKNOWN_MODE, message, call.target, None, tuple(modes), None, [], arguments=call.arguments
+    )

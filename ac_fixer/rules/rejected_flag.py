@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ac_fixer import catalog as cat
 from ac_fixer.rules.base import (
     FLAG_BOOLISH,
     MODE_ABSENT,
@@ -11,8 +12,14 @@ from ac_fixer.rules.base import (
     REJECTING,
     REJECTING_TRUE,
     CallShape,
+    CheckContext,
     Invalid,
+    PendingFinding,
     Rule,
+    flag_argument,
+    is_none,
+    quoted,
+    short_name,
 )
 
 
@@ -62,3 +69,64 @@ RULES = (
         may_fire=_rejected_flag_may_fire,
     ),
 )
+
+
+# --------------------------------------------------------------------------- the check
+
+
+def check(calls: list, context: CheckContext) -> list:
+    """ACF004 for each call that passes align_corners (not ``None``) with modes that reject it."""
+    from ac_fixer.engine.binding import ABSENT
+
+    pending: list = []
+    for call in calls:
+        flag = flag_argument(call)
+        if flag is None or flag is ABSENT or is_none(flag.value):
+            continue
+        finding = _rejected_flag(call, flag, context)
+        if finding is not None:
+            pending.append(finding)
+    return pending
+
+
+def _rejected_flag(call, flag, context: CheckContext):
+    from ac_fixer.engine.literals import literal_value
+    from ac_fixer.fixes import RemoveArg, SetArgValue
+
+    target, node = call.target, call.node
+    if target.every_mode:
+        return None
+    modes = context.resolve.call_modes(call)
+    if not modes.known or not modes.values:
+        return None
+    value = literal_value(flag.value)
+    if value not in (True, False):
+        return None  # a value that may be None at run time
+    mode_text = " or ".join(quoted(m) for m in modes.values)
+    catalog = context.catalog
+    if not all(isinstance(m, str) and m in catalog.modes_rejecting_flag for m in modes.values):
+        # A mode that uses the flag but raises for a true one (lanczos): only False runs.
+        # Removing the flag would leave it implicit (ACF001), so the fix writes the False
+        # that removing it means.
+        if value is False or value == 0:
+            return None
+        if not all(isinstance(m, str) and m in catalog.modes_rejecting_true for m in modes.values):
+            return None
+        return PendingFinding(
+            node, cat.REJECTED_FLAG,
+            f"`{short_name(target.name)}` with mode={mode_text} rejects align_corners=True (raises ValueError): "
+            f"only {cat.FLAG}=False runs",
+            target, modes.values[0] if len(modes.values) == 1 else None, tuple(modes.values),
+            f"{cat.FLAG}=False", [SetArgValue(flag, "False")], unsafe=True, arguments=call.arguments,
+        )
+    if flag.keyword is not None or flag is node.args[-1]:
+        edit = RemoveArg(node, flag)
+    else:
+        edit = SetArgValue(flag, "None")
+    return PendingFinding(
+        node, cat.REJECTED_FLAG,
+        f"`{short_name(target.name)}` with mode={mode_text} rejects align_corners (raises ValueError): "
+        "remove the argument",
+        target, modes.values[0] if len(modes.values) == 1 else None, tuple(modes.values), "", [edit],
+        unsafe=True, arguments=call.arguments,
+    )
