@@ -726,18 +726,27 @@ def _maybe_partial(identifiers: list) -> set:
 # Python and costs more than parsing the file.
 SCREEN_BY_GROUPS = True  # False: every candidate file is parsed whole (tests compare both)
 
-# Strings (any prefix; a backslash escapes the next character, newline included, in raw
-# strings too), comments, and a quote that opens no complete string.
+# Strings (a backslash escapes the next character, newline included, in raw strings too),
+# comments, and a quote that opens no complete string. The pattern starts with a quote or
+# ``#`` (the regex engine then skips to those characters at C speed); a string's prefix is
+# read from the characters before its quote.
 _STRING_OR_COMMENT = re.compile(
-    r"""(?P<prefix>[A-Za-z]{0,2})(?:'''(?:[^\\']|\\.|'(?!''))*'''|\"\"\"(?:[^\\"]|\\.|"(?!""))*\"\"\""""
-    r"""|'(?:[^\\'\n]|\\.)*'|"(?:[^\\"\n]|\\.)*")"""
-    r"""|\#[^\n]*|(?P<open>['"])""",
+    # each body an unrolled loop: runs of ordinary characters are one repeat of a set
+    r"'''[^\\']*(?:(?:\\.|'(?!''))[^\\']*)*'''"
+    r'|"""[^\\"]*(?:(?:\\.|"(?!""))[^\\"]*)*"""'
+    r"|'[^\\'\n]*(?:\\.[^\\'\n]*)*'"
+    r'|"[^\\"\n]*(?:\\.[^\\"\n]*)*"'
+    r"|\#[^\n]*|'"
+    r'|"',
     re.S,
 )
-# The start of a line at column 0 that is no continuation of the line before (``\x00``
-# marks the lines a string continues over).
-_COLUMN_0_LINE = re.compile(r"(?<!\\)\n(?=[^\s\x00])")
-_INDENTED_LINE = re.compile(r"(?<!\\)\n(?=([ \t]+)[^\s\x00])")
+_STRING_PREFIX = re.compile(r"\w{1,3}\Z")
+_PREFIX_LETTERS = frozenset("rbuf")
+# The start of a line at column 0 (``\x00`` marks the lines a string continues over; a
+# backslash before the newline, a line that continues the one before, is checked apart: a
+# pattern that starts with a literal is searched for at C speed).
+_COLUMN_0_LINE = re.compile(r"\n(?=[^\s\x00])")
+_INDENTED_LINE = re.compile(r"\n(?=([ \t]+)[^\s\x00])")
 _CONTINUING_CLAUSE = re.compile(r"[ \t]*(?:else|elif|except|finally)\b")
 _CLASS_LINE = re.compile(r"class\b")
 _GROUP_TRIGGERS = ("import", "partial")
@@ -751,28 +760,28 @@ def _code_only(text: str) -> Optional[str]:
 
     def blank(match) -> str:
         nonlocal unusual
-        if match.group("open") is not None:
+        body = match.group()
+        if body[0] == "#":
+            return ""
+        if len(body) == 1:
             unusual = True  # an unterminated string: a syntax error or a newer grammar
             return ""
-        body = match.group()
-        if body.startswith("#"):
-            return ""
-        prefix = match.group("prefix")
-        if prefix and not (prefix.isascii() and set(prefix.lower()) <= set("rbuf")):
-            # letters glued to a quote that are no string prefix: a syntax error
-            unusual = True
-            return ""
-        if "f" in prefix.lower():
-            # Python 3.12 lets a replacement field hold the f-string's own quote: the match
-            # then ends inside a field, with a brace left open.
-            fields = body.replace("{{", "").replace("}}", "")
-            if fields.count("{") != fields.count("}"):
+        start = match.start()
+        prefix = _STRING_PREFIX.search(text, max(0, start - 3), start) if start else None
+        if prefix is not None:
+            letters = prefix.group().lower()
+            if len(letters) > 2 or not set(letters) <= _PREFIX_LETTERS:
+                # a name glued to a quote (`if"a"`): valid after a keyword only; left to
+                # the whole parse
                 unusual = True
+            elif "f" in letters:
+                # Python 3.12 lets a replacement field hold the f-string's own quote: the
+                # match then ends inside a field, with a brace left open.
+                fields = body.replace("{{", "").replace("}}", "")
+                if fields.count("{") != fields.count("}"):
+                    unusual = True
         return "S" + "\n\x00" * body.count("\n")
 
-    # The prefix group also takes the last letters of a name before a quote (`elif"x"`):
-    # names glued to strings are keywords (`if"a"`), kept harmless by the check above only
-    # when they end in prefix letters; anything else is left to the whole parse.
     code = _STRING_OR_COMMENT.sub(blank, text)
     return None if unusual else code
 
@@ -783,19 +792,26 @@ def _depth_zero_starts(code: str, pattern, begin: int, end: int) -> Optional[lis
     found = []
     depth, last = 0, begin
     for match in pattern.finditer(code, begin, end):
+        if code[match.start() - 1] == "\\":
+            continue  # a backslash continuation (strings and comments are blanked)
         position = match.end()
-        between = code[last:position]
-        depth += (between.count("(") + between.count("[") + between.count("{")
-                  - between.count(")") - between.count("]") - between.count("}"))
+        depth += _bracket_depth(code, last, position)
         last = position
         if depth < 0:
             return None
         if depth == 0:
             found.append((position, match))
-    between = code[last:end]
-    depth += (between.count("(") + between.count("[") + between.count("{")
-              - between.count(")") - between.count("]") - between.count("}"))
+    depth += _bracket_depth(code, last, end)
     return found if depth == 0 else None
+
+
+def _bracket_depth(code: str, begin: int, end: int) -> int:
+    between = code[begin:end]
+    return (between.count("(") + between.count("[") + between.count("{")
+            - between.count(")") - between.count("]") - between.count("}"))
+
+
+_MEMBER_LINES: dict = {}
 
 
 def _statement_starts(code: str, starts: list, indent: str) -> list:
@@ -864,15 +880,23 @@ def _split_class(code: str, begin: int, end: int, group: _Group) -> None:
         position = starts[0][0]
     if not _CLASS_LINE.match(code, position):
         return
-    inner = _depth_zero_starts(code, _INDENTED_LINE, position, end)
-    if not inner:
+    first_member = None
+    for match in _INDENTED_LINE.finditer(code, position, end):
+        if code[match.start() - 1] != "\\" and _bracket_depth(code, position, match.end()) == 0:
+            first_member = match
+            break
+    if first_member is None:
         return  # a one-line class, or brackets the scanner cannot follow
-    indent = inner[0][1].group(1)
-    if any(not match.group(1).startswith(indent) for _, match in inner):
-        return  # a dedent inside the class: leave it to the whole parse
-    member_starts = _statement_starts(
-        code, [(p, m) for p, m in inner if m.group(1) == indent], indent)
-    if not member_starts or member_starts[0] != inner[0][0]:
+    indent = first_member.group(1)
+    # Only the lines at the body's own indentation (a deeper line has a blank after it;
+    # a shallower one inside the class would be an indentation error).
+    if indent not in _MEMBER_LINES:
+        _MEMBER_LINES[indent] = re.compile(r"\n(?=" + re.escape(indent) + r"[^\s\x00])")
+    inner = _depth_zero_starts(code, _MEMBER_LINES[indent], position, end)
+    if not inner:
+        return
+    member_starts = _statement_starts(code, inner, indent)
+    if not member_starts or member_starts[0] != first_member.end():
         return
     first_line = group.first + code.count("\n", begin, member_starts[0])
     members, line = [], first_line
@@ -943,18 +967,25 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     trees: dict = {}
     triggers: set = set(targets_by_short) | set(_GROUP_TRIGGERS)
     searched: set = set()
+    lines_of: dict = {}  # trigger -> the lines (1-based) where it occurs as a whole word
     body: list = []
     tree = ast.Module(body=body, type_ignores=[])
     while True:
         new = triggers - searched
+        if not new:
+            break
         if not all(name.isascii() for name in new):
             return False  # `\b` and `ast` may disagree on where such a name ends
         searched |= new
         grown = set()
         line, position = 0, 0
-        for match in whole_word_pattern_text(new).finditer(text):
-            line += text.count("\n", position, match.start())
-            position = match.start()
+        for match in _word_start_pattern(new).finditer(text):
+            start = match.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # inside a longer word: the `\b` the pattern leaves out (see there)
+            line += text.count("\n", position, start)
+            position = start
+            lines_of.setdefault(match.group(), []).append(line + 1)
             grown.add(units[bisect.bisect_right(unit_firsts, line) - 1])
         grown -= selected
         if not grown:
@@ -972,18 +1003,21 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
         triggers = set(watched) | partial_names | set(_GROUP_TRIGGERS)
     if not trees:
         return True  # trigger words only in strings and comments... of no statement at all
-    bindings = Bindings(tree)
-    watched, aliased = watched_names(bindings, targets_by_short)
+    # `bindings`, `watched` and `partial_names` are those of the last round: of every group parsed.
     resolvable = None if bindings.star_import else _MayBind(bindings.bound, text)
-    match_lines = _match_lines(source, watched, aliased)
-    return not _may_have_finding(tree, match_lines, catalog, watched, _partial_names(bindings), resolvable, source)
+    # The lines of the watched names, as `_match_lines` finds them in the bytes: every
+    # name is ASCII, and no character of the text is an ASCII letter to `ast` otherwise.
+    match_lines = sorted({line for name in watched for line in lines_of.get(name, ())})
+    return not _may_have_finding(tree, match_lines, catalog, watched, partial_names, resolvable, source)
 
 
-def whole_word_pattern_text(names: Iterable[str]):
-    """``whole_word_pattern`` for text (``str``) rather than bytes."""
+def _word_start_pattern(names: Iterable[str]):
+    """The words ``names`` in text (``str``), followed by a word boundary. The boundary
+    before is left to the caller: a pattern that starts with a literal is searched for at
+    C speed, one that starts with ``\\b`` is tried at every character (2.5 times slower)."""
     key = tuple(sorted(names))
     if key not in _TEXT_WORD_PATTERNS:
-        _TEXT_WORD_PATTERNS[key] = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in key) + r")\b")
+        _TEXT_WORD_PATTERNS[key] = re.compile("(?:" + "|".join(re.escape(n) for n in key) + r")\b")
     return _TEXT_WORD_PATTERNS[key]
 
 
