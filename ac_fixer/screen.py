@@ -1059,8 +1059,21 @@ _SHIFT_AFTER_PARSE = 2000
 # --------------------------------------------------------------------------- slicing
 
 
-def _binds_outside(node: ast.AST) -> bool:
-    return any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node))
+_GLOBAL_OR_NONLOCAL = re.compile(rb"\b(?:global|nonlocal)\b")
+
+
+def _lines_naming_global_or_nonlocal(source: bytes) -> list:
+    """Sorted line numbers where ``global`` or ``nonlocal`` occurs as a word: a superset of
+    the lines of the ``global``/``nonlocal`` statements (one regex pass instead of a walk
+    of every function's tree)."""
+    lines = []
+    line, position = 1, 0
+    for match in _GLOBAL_OR_NONLOCAL.finditer(source):
+        line += source.count(b"\n", position, match.start())
+        position = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
@@ -1079,10 +1092,16 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     lines = source.splitlines(keepends=True)
     matches = screened.lines
     replaced: dict = {}
+    # The slice's lines are counted by "\n" (screened.lines is None for lone CR newlines).
+    binding_lines = _lines_naming_global_or_nonlocal(source)
 
     def names_a_watched_name(start: int, end: int) -> bool:
         index = bisect.bisect_left(matches, start)
         return index < len(matches) and matches[index] <= end
+
+    def binds_outside(start: int, end: int) -> bool:
+        index = bisect.bisect_left(binding_lines, start)
+        return index < len(binding_lines) and binding_lines[index] <= end
 
     def visit(body: list) -> None:
         for statement in body:
@@ -1094,7 +1113,7 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
                 if isinstance(statement, ast.ClassDef):
                     visit(statement.body)
                 continue
-            if _binds_outside(statement):
+            if binds_outside(start, end):
                 continue
             for number in range(start, end + 1):
                 line = lines[number - 1]
