@@ -86,6 +86,12 @@ def disagreements(source: bytes, settings: Settings) -> tuple:
                 failures.append(("ast-screen", reference))
             if screen.groups_prove_clean(source, catalog):
                 failures.append(("groups-screen", reference))
+            screen.SCREEN_BY_GROUPS = False  # the whole-file parse the groups fall back on
+            try:
+                if screen.screen(source, catalog) is None:
+                    failures.append(("ast-screen[whole]", reference))
+            finally:
+                screen.SCREEN_BY_GROUPS = True
             for size in GROUP_SIZES:
                 screen.GROUP_CHARS = size
                 if screen.large_file_is_clean(source, catalog):
