@@ -66,6 +66,8 @@ CASES = {
     "an annotated alias": IMPORT + "def f():\n    global up\n    up: object = F.interpolate\n\n\ny = up(x, mode='bilinear')\n",
     "a latin-1 file": "# -*- coding: latin-1 -*-\n" + IMPORT + "NAME = '\xe9'\nclass A:\n    def m(self, x):\n        return " + CALL + "\n",
     "a form feed before a statement": IMPORT + "\x0cdef f(x):\n    return " + CALL + "\n",
+    # past the line where a group's line numbers are moved after its parse
+    "a call far into the file": IMPORT + "x = 1\n" + "\n" * 2100 + "class A:\n    def m(self, x):\n        return " + CALL + "\n",
     "a class statement split by a backslash": IMPORT + "class \\\nA:\n    def m(self, x):\n        return " + CALL + "\n",
 }
 
