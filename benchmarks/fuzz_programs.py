@@ -226,7 +226,11 @@ class Gen:
                          "classbody", "fstring", "dead", "annot_mod", "annot_func", "after_return", "try", "with",
                          "match", "async", "global_alias", "ifexp", "nonlocal", "shadow_param", "shadow_local",
                          "del", "genexp_first", "dead_def", "dead_lambda", "dead_class", "match_guard",
-                         "func_in_class_in_func", "try_import", "star_in_call_mode", "dict_kw"])
+                         "func_in_class_in_func", "try_import", "star_in_call_mode", "dict_kw",
+                         # layouts the screen's group splitter must follow (issue 17)
+                         "col0_string", "col0_bracket", "backslash", "main_block", "nested_class",
+                         "method_alias", "global_alias_elsewhere", "self_alias", "decorated_class",
+                         "class_clause", "class_comment", "one_line_class", "glued_keyword"])
         li = local_imports
         def fn(body_lines, head="def f(x, g, th, c, flag, mode, cfg, args, kw):", ind="    "):
             return head + "\n" + "".join(ind + l + "\n" for l in body_lines)
@@ -308,6 +312,42 @@ class Gen:
             return f"y = {call.replace('(', '(*pre, ', 1)}\n"
         if ctx == "dict_kw":
             return f"y = {call.replace('(', '(**{{}}, ', 1) if False else call}\n"
+        callee, paren, rest = call.partition("(")
+        if ctx == "col0_string":
+            return ('s = """\nclass Fake:\ndef g():\n    pass\n""" + \'\'\'\n)\n\'\'\'\n'
+                    f"y = {call}\n")
+        if ctx == "col0_bracket":
+            return self.pick([f"y = (\n{call}\n)\n", f"ys = [\n1,\n{call},\n]\n",
+                              f"def fb(x, g, th, c, flag, cfg, args, kw):\n    return [\n{call}]\n"])
+        if ctx == "backslash":
+            return self.pick([f"y = 0 or \\\n{call}\n", f"y = \\\n    {call}\n",
+                              f"def fs(x, g, th, c, flag, cfg, args, kw):\n    y = 1 + \\\n{call}\n    return y\n"])
+        if ctx == "main_block":
+            return f'if __name__ == "__main__":\n    y = {call}\nelse:\n    pass\n'
+        if ctx == "nested_class":
+            return ("class Outer:\n    class Inner:\n        def m(self, x, g, th, c, flag, mode, cfg, args, kw):\n"
+                    f"            return {call}\n\n    def other(self):\n        return 1\n")
+        if ctx == "method_alias" and paren:
+            return ("class Net2:\n    def setup(self):\n        global upm\n        upm = " + callee + "\n\n"
+                    "    def forward(self, x, g, th, c, flag, mode, cfg, args, kw):\n        return upm(" + rest + "\n")
+        if ctx == "global_alias_elsewhere" and paren:
+            return ("def bind():\n    global upg\n    upg = " + callee + "\n\n\n"
+                    "def use(x, g, th, c, flag, mode, cfg, args, kw):\n    return upg(" + rest + "\n")
+        if ctx == "self_alias" and paren:
+            return ("class Net3:\n    def __init__(self):\n        self.ups = " + callee + "\n\n"
+                    "    def forward(self, x, g, th, c, flag, mode, cfg, args, kw):\n        return self.ups(" + rest + "\n")
+        if ctx == "decorated_class":
+            return ("@decorator(\n1)\nclass D(\n    object):\n    '''doc\n'''\n    @staticmethod\n"
+                    f"    def m(x, g, th, c, flag, mode, cfg, args, kw):\n        return {call}\n")
+        if ctx == "class_clause":
+            return f"class E:\n    if c:\n        y = 1\n    else:\n        y = {call}\n    z = 2\n"
+        if ctx == "class_comment":
+            return ("class Q:\n    x = 1\n# a comment at column 0\n    def m(self, x, g, th, c, flag, mode, cfg, args, kw):\n"
+                    f"        return {call}\n")
+        if ctx == "one_line_class":
+            return f"class O: y = {call}\n"
+        if ctx == "glued_keyword":
+            return f'if"a" in s: y = {call}\n'
         if ctx == "ifexp":
             return f"y = 1 if 1 else {call}\n"
         return f"y = {call}\n"
@@ -339,6 +379,14 @@ class Gen:
                                      "torch = None\n", "MODE = 'bilinear'\n", "for F in []: pass\n",
                                      "try:\n    import torch.nn.functional as F\nexcept ImportError:\n    F = None\n",
                                      "if c:\n    from torch.nn.functional import interpolate\n"]))
+        if r.random() < 0.3:
+            # column-0 text the group splitter must not take for statements (issue 17)
+            chunks.insert(r.randint(0, len(chunks)), self.pick([
+                'T = """\nimport torch.nn.functional as F\nF.interpolate(x, mode="bilinear")\n"""\n',
+                "L = [\n1,\n2]\n", "Z = 1 + \\\n2\n", "@decorator\n\n# c\ndef dd():\n    pass\n",
+                "R = rb'\\'' + f'{x!r:>{w}}' + '''a\nb''' + \"\"\"q\"\"\"\n",
+                "class Q2:\n    x = 1\n# c\n    def m(self):\n        return 1\n",
+                "from os.path import *\n", "if __name__ == '__main__':\n    main()\n"]))
         if r.random() < 0.2:
             chunks.insert(0, self.pick(['"""doc\ninterpolate(x, mode="bilinear")\n"""\n',
                                         "from __future__ import annotations\n", "# interpolate grid_sample\n"]))

@@ -7,6 +7,8 @@ Every finding the analysis (LibCST, the whole file) reports must survive each ch
 - the whole-file ``ast`` screen (``screen.screen``);
 - the large-file group screen (``screen.large_file_is_clean``) with groups of 0, 10 and 4096
   characters, as if every program were a large file;
+- the screen by groups of every file (``screen.groups_prove_clean``: top-level statements,
+  class members);
 - the slice: ``api.check_source`` reports what the whole-file analysis reports, and
   ``api.fix_source`` writes what a whole-file fix writes.
 
@@ -82,6 +84,14 @@ def disagreements(source: bytes, settings: Settings) -> tuple:
                 failures.append(("prefilter", reference))
             if screen.screen(source, catalog) is None:
                 failures.append(("ast-screen", reference))
+            if screen.groups_prove_clean(source, catalog):
+                failures.append(("groups-screen", reference))
+            screen.SCREEN_BY_GROUPS = False  # the whole-file parse the groups fall back on
+            try:
+                if screen.screen(source, catalog) is None:
+                    failures.append(("ast-screen[whole]", reference))
+            finally:
+                screen.SCREEN_BY_GROUPS = True
             for size in GROUP_SIZES:
                 screen.GROUP_CHARS = size
                 if screen.large_file_is_clean(source, catalog):

@@ -121,7 +121,13 @@ def main(argv=None) -> int:
         if w:
             counts["word pass"] += 1
             large_clean = False
-            if len(source) >= scr.LARGE_FILE_BYTES:
+            if getattr(scr, "SCREEN_BY_GROUPS", False):
+                counts["groups clean"] = counts.get("groups clean", 0)
+                t0 = time.perf_counter()
+                large_clean = scr.groups_prove_clean(source, catalog)
+                clock("  screen: by groups (top-level statements, class members)", t0)
+                counts["groups clean"] += large_clean
+            elif len(source) >= scr.LARGE_FILE_BYTES:
                 counts["large-path tried"] += 1
                 t0 = time.perf_counter()
                 large_clean = scr.large_file_is_clean(source, catalog)

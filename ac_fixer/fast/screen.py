@@ -431,7 +431,9 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     too_many_calls = _too_many_calls(source, catalog)
     if too_many_calls is not None:
         return Screened(None, None, too_many_calls)
-    if not otherwise and len(source) >= LARGE_FILE_BYTES and large_file_is_clean(source, catalog):
+    if not otherwise and SCREEN_BY_GROUPS and groups_prove_clean(source, catalog):
+        return None
+    if not otherwise and not SCREEN_BY_GROUPS and len(source) >= LARGE_FILE_BYTES and large_file_is_clean(source, catalog):
         return None
     too_many_nodes = _too_many_nodes(source)  # what the whole-file parses would hold
     if too_many_nodes is not None:
@@ -708,11 +710,370 @@ def _maybe_partial(identifiers: list) -> set:
     return maybe
 
 
+# --------------------------------------------------------------------------- files screened by groups
+
+# Most candidate files only get proven clean, and parsing them whole was the screen's main
+# cost. So every file is first screened by groups: each top-level statement is a group, and
+# a class is split further into its members (header, then each statement of its body). Only
+# the groups that name a trigger are parsed: a watched name or an alias of one, ``partial``
+# or an alias of it, and ``import`` (what binds names and star imports); the aliases found
+# grow the triggers until a fixpoint. The other groups are never parsed: a file they prove
+# clean is not syntax-checked whole (like a file naming no catalogued API at all). Whenever
+# anything is unusual (a group does not parse, brackets do not balance, an f-string whose
+# quotes the scanner cannot follow, names ``ast`` may spell otherwise), the caller parses
+# the file whole. The group boundaries come from a scanner of strings, comments, brackets
+# and backslash continuations (a regular expression, C speed): the stdlib tokenizer is pure
+# Python and costs more than parsing the file.
+SCREEN_BY_GROUPS = True  # False: every candidate file is parsed whole (tests compare both)
+
+# Strings (a backslash escapes the next character, newline included, in raw strings too),
+# comments, and a quote that opens no complete string. The pattern starts with a quote or
+# ``#`` (the regex engine then skips to those characters at C speed); a string's prefix is
+# read from the characters before its quote.
+_STRING_OR_COMMENT = re.compile(
+    # each body an unrolled loop: runs of ordinary characters are one repeat of a set
+    r"'''[^\\']*(?:(?:\\.|'(?!''))[^\\']*)*'''"
+    r'|"""[^\\"]*(?:(?:\\.|"(?!""))[^\\"]*)*"""'
+    r"|'[^\\'\n]*(?:\\.[^\\'\n]*)*'"
+    r'|"[^\\"\n]*(?:\\.[^\\"\n]*)*"'
+    r"|\#[^\n]*|'"
+    r'|"',
+    re.S,
+)
+_STRING_PREFIX = re.compile(r"\w{1,3}\Z")
+_PREFIX_LETTERS = frozenset("rbuf")
+# The start of a line at column 0 (``\x00`` marks the lines a string continues over; a
+# backslash before the newline, a line that continues the one before, is checked apart: a
+# pattern that starts with a literal is searched for at C speed).
+_COLUMN_0_LINE = re.compile(r"\n(?=[^\s\x00])")
+_INDENTED_LINE = re.compile(r"\n(?=([ \t]+)[^\s\x00])")
+_CONTINUING_CLAUSE = re.compile(r"[ \t]*(?:else|elif|except|finally)\b")
+_CLASS_LINE = re.compile(r"class\b")
+_GROUP_TRIGGERS = ("import", "partial")
+
+
+def _code_only(text: str) -> Optional[str]:
+    """``text`` with each string replaced by ``S`` and each comment by nothing, keeping every
+    newline (the lines a string continues over then start with ``\\x00``). None when the
+    scanner cannot be sure it reads the strings as Python does."""
+    unusual = False
+
+    def blank(match) -> str:
+        nonlocal unusual
+        body = match.group()
+        if body[0] == "#":
+            return ""
+        if len(body) == 1:
+            unusual = True  # an unterminated string: a syntax error or a newer grammar
+            return ""
+        start = match.start()
+        prefix = _STRING_PREFIX.search(text, max(0, start - 3), start) if start else None
+        if prefix is not None:
+            letters = prefix.group().lower()
+            if len(letters) > 2 or not set(letters) <= _PREFIX_LETTERS:
+                # a name glued to a quote (`if"a"`): valid after a keyword only; left to
+                # the whole parse
+                unusual = True
+            elif "f" in letters:
+                # Python 3.12 lets a replacement field hold the f-string's own quote: the
+                # match then ends inside a field, with a brace left open.
+                fields = body.replace("{{", "").replace("}}", "")
+                if fields.count("{") != fields.count("}"):
+                    unusual = True
+        return "S" + "\n\x00" * body.count("\n")
+
+    code = _STRING_OR_COMMENT.sub(blank, text)
+    return None if unusual else code
+
+
+def _depth_zero_starts(code: str, pattern, begin: int, end: int) -> Optional[list]:
+    """[(offset, match)] of the lines ``pattern`` finds in ``code[begin:end]`` outside any
+    bracket; None when the brackets do not balance."""
+    found = []
+    depth, last = 0, begin
+    for match in pattern.finditer(code, begin, end):
+        if code[match.start() - 1] == "\\":
+            continue  # a backslash continuation (strings and comments are blanked)
+        position = match.end()
+        depth += _bracket_depth(code, last, position)
+        last = position
+        if depth < 0:
+            return None
+        if depth == 0:
+            found.append((position, match))
+    depth += _bracket_depth(code, last, end)
+    return found if depth == 0 else None
+
+
+def _bracket_depth(code: str, begin: int, end: int) -> int:
+    between = code[begin:end]
+    return (between.count("(") + between.count("[") + between.count("{")
+            - between.count(")") - between.count("]") - between.count("}"))
+
+
+_MEMBER_LINES: dict = {}
+
+
+def _statement_starts(code: str, starts: list, indent: str) -> list:
+    """The offsets of ``starts`` that begin a statement of their own: not a continuing
+    clause (``else:`` & co.), not the statement a decorator stands before."""
+    kept = []
+    after_decorator = False
+    for position, _ in starts:
+        at = position + len(indent)
+        decorator = code.startswith("@", at)
+        if not after_decorator and not _CONTINUING_CLAUSE.match(code, at):
+            kept.append(position)
+        after_decorator = decorator
+    return kept
+
+
+@dataclass
+class _Group:
+    """One top-level statement: lines [first, end) (0-based); for a class split into its
+    members, ``members`` holds their line ranges and ``indent`` the body's indentation."""
+
+    first: int
+    end: int
+    members: Optional[list] = None
+    indent: str = ""
+
+
+def split_into_groups(text: str) -> Optional[list]:
+    """The top-level statements of ``text`` (``\\n`` newlines), classes split into members;
+    None when the scanner cannot be sure of the boundaries."""
+    code = _code_only(text)
+    if code is None:
+        return None
+    code = "\n" + code  # every line, the first one too, starts after a newline
+    starts = _depth_zero_starts(code, _COLUMN_0_LINE, 0, len(code))
+    if starts is None:
+        return None
+    top = _statement_starts(code, starts, "")
+    if not top or top[0] != 1:
+        top.insert(0, 1)
+    line_of = {}
+    line, last = 0, 1
+    for position in top:
+        line += code.count("\n", last, position)
+        line_of[position] = line
+        last = position
+    total_lines = code.count("\n")
+    groups = []
+    for index, position in enumerate(top):
+        end_position = top[index + 1] if index + 1 < len(top) else len(code)
+        end = line_of[top[index + 1]] if index + 1 < len(top) else total_lines
+        group = _Group(line_of[position], end)
+        _split_class(code, position, end_position, group)
+        groups.append(group)
+    return groups
+
+
+def _split_class(code: str, begin: int, end: int, group: _Group) -> None:
+    """Split a class statement into its header and its members (in place); a group that is
+    no class, or a class whose body the scanner does not follow, stays whole."""
+    position = begin
+    while code.startswith("@", position):  # decorators, each a statement line of its own
+        starts = _depth_zero_starts(code, _COLUMN_0_LINE, position, end)
+        if not starts:
+            return
+        position = starts[0][0]
+    if not _CLASS_LINE.match(code, position):
+        return
+    first_member = None
+    for match in _INDENTED_LINE.finditer(code, position, end):
+        if code[match.start() - 1] != "\\" and _bracket_depth(code, position, match.end()) == 0:
+            first_member = match
+            break
+    if first_member is None:
+        return  # a one-line class, or brackets the scanner cannot follow
+    indent = first_member.group(1)
+    # Only the lines at the body's own indentation (a deeper line has a blank after it;
+    # a shallower one inside the class would be an indentation error).
+    if indent not in _MEMBER_LINES:
+        _MEMBER_LINES[indent] = re.compile(r"\n(?=" + re.escape(indent) + r"[^\s\x00])")
+    inner = _depth_zero_starts(code, _MEMBER_LINES[indent], position, end)
+    if not inner:
+        return
+    member_starts = _statement_starts(code, inner, indent)
+    if not member_starts or member_starts[0] != first_member.end():
+        return
+    first_line = group.first + code.count("\n", begin, member_starts[0])
+    members, line = [], first_line
+    for index, start in enumerate(member_starts):
+        if index + 1 < len(member_starts):
+            next_line = line + code.count("\n", start, member_starts[index + 1])
+        else:
+            next_line = group.end
+        members.append((line, next_line))
+        line = next_line
+    group.members = members
+    group.indent = indent
+
+
+class _MayBind:
+    """The names ``resolvable`` holds for the screen of a file parsed by groups: those the
+    parsed groups bind, and any name the text may bind elsewhere (``name =`` or
+    ``name:`` anywhere: every import is in a parsed group)."""
+
+    def __init__(self, bound: set, text: str):
+        self.bound = bound
+        self.text = text
+        self.known: dict = {}
+
+    def __contains__(self, name: str) -> bool:
+        if name in self.bound:
+            return True
+        if name not in self.known:
+            pattern = r"(?<![\w.])" + re.escape(name) + r"(?:[\s\\)]|#[^\n]*)*(?::|=(?!=))"
+            self.known[name] = re.search(pattern, self.text) is not None
+        return self.known[name]
+
+
+def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
+    """True only when no call in ``source`` can produce a finding, decided from the groups
+    that name a trigger (see above); False when it is not certain (the caller then parses
+    the file whole, which also names a file Python cannot parse)."""
+    if source.isascii() and b"coding" not in source[:200]:
+        text = source.decode("ascii")
+    else:
+        text = decoded_source(source)
+        if text is None or _ascii_names_written_otherwise(source):
+            return False
+    if "\r" in text:
+        if "\r" in text.replace("\r\n", ""):
+            return False  # lines counted otherwise than by "\n": leave it to the whole parse
+        text = text.replace("\r\n", "\n")
+    if "\x00" in text:
+        return False
+    groups = split_into_groups(text)
+    if groups is None:
+        return False
+    lines = text.split("\n")
+    # units: (group index, member index or None), by first line
+    unit_firsts, units = [], []
+    for number, group in enumerate(groups):
+        if group.members is None:
+            unit_firsts.append(group.first)
+            units.append((number, None))
+        else:
+            unit_firsts.append(group.first)
+            units.append((number, -1))  # the class header
+            for index, (first, _) in enumerate(group.members):
+                unit_firsts.append(first)
+                units.append((number, index))
+    targets_by_short = catalog_targets_by_short(catalog)
+    selected: set = set()
+    trees: dict = {}
+    triggers: set = set(targets_by_short) | set(_GROUP_TRIGGERS)
+    searched: set = set()
+    lines_of: dict = {}  # trigger -> the lines (1-based) where it occurs as a whole word
+    body: list = []
+    tree = ast.Module(body=body, type_ignores=[])
+    while True:
+        new = triggers - searched
+        if not new:
+            break
+        if not all(name.isascii() for name in new):
+            return False  # `\b` and `ast` may disagree on where such a name ends
+        searched |= new
+        grown = set()
+        line, position = 0, 0
+        for match in _word_start_pattern(new).finditer(text):
+            start = match.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue  # inside a longer word: the `\b` the pattern leaves out (see there)
+            line += text.count("\n", position, start)
+            position = start
+            lines_of.setdefault(match.group(), []).append(line + 1)
+            grown.add(units[bisect.bisect_right(unit_firsts, line) - 1])
+        grown -= selected
+        if not grown:
+            break
+        selected |= grown
+        for number in {number for number, _ in grown}:
+            parsed = _parse_group(groups[number], lines, selected, number)
+            if parsed is None:
+                return False
+            trees[number] = parsed
+        body[:] = [statement for number in sorted(trees) for statement in trees[number]]
+        bindings = Bindings(tree)
+        watched, aliased = watched_names(bindings, targets_by_short)
+        partial_names = _partial_names(bindings)
+        triggers = set(watched) | partial_names | set(_GROUP_TRIGGERS)
+    if not trees:
+        return True  # trigger words only in strings and comments... of no statement at all
+    # `bindings`, `watched` and `partial_names` are those of the last round: of every group parsed.
+    resolvable = None if bindings.star_import else _MayBind(bindings.bound, text)
+    # The lines of the watched names, as `_match_lines` finds them in the bytes: every
+    # name is ASCII, and no character of the text is an ASCII letter to `ast` otherwise.
+    match_lines = sorted({line for name in watched for line in lines_of.get(name, ())})
+    return not _may_have_finding(tree, match_lines, catalog, watched, partial_names, resolvable, source)
+
+
+def _word_start_pattern(names: Iterable[str]):
+    """The words ``names`` in text (``str``), followed by a word boundary. The boundary
+    before is left to the caller: a pattern that starts with a literal is searched for at
+    C speed, one that starts with ``\\b`` is tried at every character (2.5 times slower)."""
+    key = tuple(sorted(names))
+    if key not in _TEXT_WORD_PATTERNS:
+        _TEXT_WORD_PATTERNS[key] = re.compile("(?:" + "|".join(re.escape(n) for n in key) + r")\b")
+    return _TEXT_WORD_PATTERNS[key]
+
+
+_TEXT_WORD_PATTERNS: dict = {}
+
+
+def _parse_group(group: _Group, lines: list, selected: set, number: int) -> Optional[list]:
+    """The statements of ``group`` with their line numbers in the file (a class: its header
+    and the selected members, the others replaced by ``pass``); None when it does not
+    parse or would be too large."""
+    if group.members is None:
+        piece = lines[group.first:group.end]
+    else:
+        piece = lines[group.first:group.members[0][0]]
+        for index, (first, end) in enumerate(group.members):
+            if (number, index) in selected:
+                piece.extend(lines[first:end])
+            else:
+                piece.append(group.indent + "pass")
+                piece.extend([""] * (end - first - 1))
+    group_text = "\n".join(piece) + "\n"
+    if _too_many_nodes(group_text) is not None:
+        return None
+    # Blank lines before the group give its nodes their line numbers in the file; far into
+    # a file, moving the numbers after the parse costs less than the parser's blank lines.
+    shift = group.first if group.first > _SHIFT_AFTER_PARSE else 0
+    try:
+        parsed = ast.parse("\n" * (group.first - shift) + group_text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if shift:
+        ast.increment_lineno(parsed, shift)
+    return parsed.body
+
+
+_SHIFT_AFTER_PARSE = 2000
+
+
 # --------------------------------------------------------------------------- slicing
 
 
-def _binds_outside(node: ast.AST) -> bool:
-    return any(isinstance(n, (ast.Global, ast.Nonlocal)) for n in ast.walk(node))
+_GLOBAL_OR_NONLOCAL = re.compile(rb"\b(?:global|nonlocal)\b")
+
+
+def _lines_naming_global_or_nonlocal(source: bytes) -> list:
+    """Sorted line numbers where ``global`` or ``nonlocal`` occurs as a word: a superset of
+    the lines of the ``global``/``nonlocal`` statements (one regex pass instead of a walk
+    of every function's tree)."""
+    lines = []
+    line, position = 1, 0
+    for match in _GLOBAL_OR_NONLOCAL.finditer(source):
+        line += source.count(b"\n", position, match.start())
+        position = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
@@ -731,10 +1092,16 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     lines = source.splitlines(keepends=True)
     matches = screened.lines
     replaced: dict = {}
+    # The slice's lines are counted by "\n" (screened.lines is None for lone CR newlines).
+    binding_lines = _lines_naming_global_or_nonlocal(source)
 
     def names_a_watched_name(start: int, end: int) -> bool:
         index = bisect.bisect_left(matches, start)
         return index < len(matches) and matches[index] <= end
+
+    def binds_outside(start: int, end: int) -> bool:
+        index = bisect.bisect_left(binding_lines, start)
+        return index < len(binding_lines) and binding_lines[index] <= end
 
     def visit(body: list) -> None:
         for statement in body:
@@ -746,7 +1113,7 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
                 if isinstance(statement, ast.ClassDef):
                     visit(statement.body)
                 continue
-            if _binds_outside(statement):
+            if binds_outside(start, end):
                 continue
             for number in range(start, end + 1):
                 line = lines[number - 1]

@@ -1,0 +1,155 @@
+"""The screen by groups (issue 17): a candidate file is decided from the top-level statements
+and class members that name a trigger; the rest of the file is never parsed.
+
+Each case below is a layout where a wrong group boundary, or a binding made in a group
+that is not parsed, would lose a finding: the findings with the screen must be the
+findings of the analysis of the whole file without it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ac_fixer.fast import screen
+from ac_fixer.api import DEFAULT_SETTINGS, SourceError, analyze_source, check_source
+
+CATALOG = DEFAULT_SETTINGS.catalog
+IMPORT = "import torch.nn.functional as F\n"
+CALL = "F.interpolate(x, mode='bilinear')"
+
+CASES = {
+    "column-0 text in a triple-quoted string": IMPORT + 'DOC = """\nclass X:\ndef g():\n"""\ny = ' + CALL + "\n",
+    "column-0 text in a single-quoted string continued by a backslash": IMPORT + "s = 'a\\\nclass X:'\ny = " + CALL + "\n",
+    "brackets continued at column 0": IMPORT + "ys = [\n1,\n" + CALL + ",\n]\n",
+    "a call at column 0 inside brackets of a function": IMPORT + "def f(x):\n    return [\n" + CALL + "]\n",
+    "a backslash continuation at column 0": IMPORT + "y = 0 or \\\n" + CALL + "\n",
+    "a backslash continuation inside a function": IMPORT + "def f(x):\n    y = 1 + \\\n" + CALL + "\n    return y\n",
+    "a decorator with a call": IMPORT + "@decorator(\n1)\ndef f(x):\n    return " + CALL + "\n",
+    "a decorator that is the call": IMPORT + "@" + CALL + "\ndef f(x):\n    return x\n",
+    "an if __name__ block": IMPORT + 'if __name__ == "__main__":\n    y = ' + CALL + "\nelse:\n    pass\n",
+    "an else clause at column 0": IMPORT + "try:\n    pass\nexcept Exception:\n    pass\nelse:\n    y = " + CALL + "\n",
+    "a star import after the use": "y = interpolate(x, mode='bilinear')\nz = 1\nfrom torch.nn.functional import *\n",
+    "a star import in a try": "try:\n    from torch.nn.functional import *\nexcept ImportError:\n    pass\ny = interpolate(x, mode='bilinear')\n",
+    "nested classes": IMPORT + "class A:\n    class B:\n        def m(self, x):\n            return " + CALL + "\n\n    def other(self):\n        return 1\n",
+    "an alias bound in one method, used in another": (
+        IMPORT + "class Net:\n    def setup(self):\n        global up\n        up = F.interpolate\n\n"
+        "    def forward(self, x):\n        return up(x, mode='bilinear')\n"),
+    "an alias bound in one function, used in another": (
+        IMPORT + "def bind():\n    global up\n    up = F.interpolate\n\n\ndef use(x):\n    return up(x, mode='bilinear')\n"),
+    "an alias chain through another class member": (
+        IMPORT + "class A:\n    def a(self):\n        global r\n        r = F.interpolate\n"
+        "    def b(self):\n        global u\n        u = r\n    def c(self, x):\n        return u(x, mode='bilinear')\n"),
+    "an import alias inside a method": (
+        "class A:\n    def f(self, x):\n        from torch.nn.functional import interpolate as up\n"
+        "        return up(x, mode='bilinear')\n"),
+    "functools.partial aliased in another group": (
+        "import functools\nP = functools.partial\n" + IMPORT + "g = P(F.interpolate, mode='bilinear')\n"),
+    "functools.partial aliased through a chain": (
+        "import functools\nP0 = functools.partial\nP = P0\n" + IMPORT + "def f():\n    return P(F.interpolate, mode='bilinear')\n"),
+    "functools.partial in a method": (
+        "from functools import partial\n" + IMPORT + "class A:\n    def __init__(self):\n"
+        "        self.up = partial(F.interpolate, mode='bilinear')\n"),
+    "a decorated class with multi-line bases and a docstring": (
+        IMPORT + "@decorator(\n1)\nclass D(\n    object):\n    '''doc\n'''\n    @staticmethod\n"
+        "    def m(x):\n        return " + CALL + "\n"),
+    "an if/else at member level": IMPORT + "class E:\n    if c:\n        y = 1\n    else:\n        y = " + CALL + "\n    z = 2\n",
+    "a comment at column 0 between members": (
+        IMPORT + "class Q:\n    x = 1\n# a comment at column 0\n    def m(self, x):\n        return " + CALL + "\n"),
+    "a one-line class": IMPORT + "class O: y = " + CALL + "\n",
+    "tabs": IMPORT + "class T:\n\tdef a(self):\n\t\treturn 1\n\tdef m(self, x):\n\t\treturn " + CALL + "\n",
+    "CRLF newlines": (IMPORT + "class C:\n    def m(self, x):\n        return " + CALL + "\n").replace("\n", "\r\n"),
+    "quotes and brackets in comments and strings": (
+        IMPORT + "# don't ( [\ns = '(#[' + \"'\" + '''\n)]\n'''\nclass K:\n    # it's {\n    def m(self, x):\n"
+        "        return " + CALL + "\n"),
+    "format specs with nested fields": IMPORT + "s = f'{x!r:>{w}}' + f\"{{}}\"\ny = " + CALL + "\n",
+    "a keyword glued to a string": IMPORT + 'if"a" in s: y = ' + CALL + "\n",
+    "an annotated alias": IMPORT + "def f():\n    global up\n    up: object = F.interpolate\n\n\ny = up(x, mode='bilinear')\n",
+    "a latin-1 file": "# -*- coding: latin-1 -*-\n" + IMPORT + "NAME = '\xe9'\nclass A:\n    def m(self, x):\n        return " + CALL + "\n",
+    "a form feed before a statement": IMPORT + "\x0cdef f(x):\n    return " + CALL + "\n",
+    # past the line where a group's line numbers are moved after its parse
+    "a call far into the file": IMPORT + "x = 1\n" + "\n" * 2100 + "class A:\n    def m(self, x):\n        return " + CALL + "\n",
+    "a class statement split by a backslash": IMPORT + "class \\\nA:\n    def m(self, x):\n        return " + CALL + "\n",
+}
+
+
+def _encoded(text: str) -> bytes:
+    return text.encode("latin-1" if "latin-1" in text else "utf-8")
+
+
+def _json(findings) -> list:
+    return [finding.to_json() for finding in findings]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_screen_by_groups_keeps_every_finding(name):
+    source = _encoded(CASES[name])
+    whole = _json(analyze_source(source, "<case>", DEFAULT_SETTINGS).findings)
+    assert whole, "the case must have a finding"
+    assert not screen.groups_prove_clean(source, CATALOG)
+    assert _json(check_source(source, "<case>", DEFAULT_SETTINGS)) == whole
+    # The same layout with the call made clean: no finding with the screen or without.
+    clean = _encoded(CASES[name].replace("mode='bilinear'", "mode='nearest'"))
+    assert _json(analyze_source(clean, "<case>", DEFAULT_SETTINGS).findings) == []
+    assert check_source(clean, "<case>", DEFAULT_SETTINGS) == []
+
+
+def test_groups_are_top_level_statements_and_class_members():
+    text = (
+        "import os\n"
+        "@decorator(\n1)\nclass A(\n    B):\n    '''doc\nx = 1\n    '''\n    @property\n    def up(self):\n"
+        "        return 1\n    def other(self):\n        s = 1 + \\\n2\n        return s\n"
+        "x = [\n1]\n"
+        "try:\n    pass\nexcept E:\n    pass\n"
+    )
+    groups = screen.split_into_groups(text)
+    assert [(g.first, g.end) for g in groups] == [(0, 1), (1, 15), (15, 17), (17, 22)]
+    assert groups[1].members == [(5, 8), (8, 11), (11, 15)] and groups[1].indent == "    "
+    assert [g.members for g in (groups[0], groups[2], groups[3])] == [None, None, None]
+
+
+@pytest.mark.parametrize("text", [
+    "x = (\n",  # brackets that never close
+    "x = )\n",
+    "s = 'unterminated\n",
+    's = f"{x["a"]}"\n',  # Python 3.12 nested quotes: the scanner cannot follow them
+])
+def test_the_splitter_gives_up_where_it_cannot_be_sure(text):
+    assert screen.split_into_groups(text) is None
+
+
+def test_a_clean_class_is_decided_from_the_members_that_name_a_watched_name(monkeypatch):
+    methods = "".join(f"    def m{i}(self, x):\n        return x + {i}\n" for i in range(20))
+    source = (IMPORT + "class Net:\n" + methods + "    def forward(self, x):\n"
+              "        return F.interpolate(x, mode='nearest')\n").encode()
+    parsed = []
+    real_parse = screen.ast.parse
+    monkeypatch.setattr(screen.ast, "parse", lambda text, *a, **k: parsed.append(text) or real_parse(text, *a, **k))
+    assert screen.groups_prove_clean(source, CATALOG)
+    assert len(parsed) == 2 and not any("def m1(" in text for text in parsed)
+    assert screen.screen(source, CATALOG) is None
+
+
+def test_a_syntax_error_outside_the_trigger_groups_of_a_clean_file_is_not_reported():
+    # The policy: a file its trigger groups prove clean is not compiled whole, like a file
+    # that names no catalogued API at all.
+    source = (IMPORT + "def broken():\n    x = = 1\n\n\ny = " + CALL.replace("bilinear", "nearest") + "\n").encode()
+    assert check_source(source, "<case>", DEFAULT_SETTINGS) == []
+
+
+def test_a_syntax_error_in_a_trigger_group_is_named():
+    source = (IMPORT + "y = " + CALL + " +\n").encode()
+    with pytest.raises(SourceError, match="syntax error"):
+        check_source(source, "<case>", DEFAULT_SETTINGS)
+
+
+def test_a_file_the_groups_leave_undecided_is_parsed_whole_and_its_error_named():
+    # The call is not clean, so the whole file is parsed: its syntax error elsewhere is named.
+    source = (IMPORT + "def broken():\n    x = = 1\n\n\ny = " + CALL + "\n").encode()
+    with pytest.raises(SourceError, match="syntax error"):
+        check_source(source, "<case>", DEFAULT_SETTINGS)
+
+
+def test_the_screen_by_groups_can_be_switched_off(monkeypatch):
+    source = (IMPORT + "def broken():\n    x = = 1\n\n\ny = " + CALL.replace("bilinear", "nearest") + "\n").encode()
+    monkeypatch.setattr(screen, "SCREEN_BY_GROUPS", False)
+    assert screen.screen(source, CATALOG).error.startswith("syntax error")
