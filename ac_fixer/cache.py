@@ -388,21 +388,21 @@ class Cache:
     def get(self, item: SourceFile) -> tuple:
         """(findings, None) when the file's signature is unchanged; else (None, known):
         known is (content digest, findings) to compare the file's content with, or None."""
-        entry = self.entries.get(os.path.abspath(item.path))
+        # Keyed by the absolute path as the walk spelled it (no abspath, no Path per file).
+        entry = self.entries.get(item.abspath)
         if entry is None:
             return None, None
         try:
             stored_signature, records, *rest = entry
-            findings = [Finding.from_record(record, item.display) for record in records]
-            if stored_signature == signature(os.stat(item.path)):
-                return findings, None
+            if stored_signature == signature(os.stat(item.filename)):
+                return _findings_from(records, item.display), None
             digest = rest[0] if rest else None
-            return None, ((digest, findings) if isinstance(digest, str) else None)
+            return None, ((digest, _findings_from(records, item.display)) if isinstance(digest, str) else None)
         except (OSError, KeyError, TypeError, ValueError, AttributeError):
             return None, None  # gone, or a damaged or foreign entry: a miss
 
     def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding], digest=None) -> None:
-        self.entries[os.path.abspath(item.path)] = [read_signature, [f.to_record() for f in findings], digest]
+        self.entries[item.abspath] = [read_signature, [f.to_record() for f in findings], digest]
         self.dirty = True
 
     def save(self) -> None:
@@ -431,6 +431,14 @@ class Cache:
             if temp is not None:
                 _unlink_in(fd, temp)
             os.close(fd)
+
+
+def _findings_from(records, display: str) -> list:
+    """The findings of an entry's records (most entries have none: nothing to decode).
+    A record list that is not a list raises TypeError (a damaged entry: a miss)."""
+    if records == []:
+        return []
+    return [Finding.from_record(record, display) for record in records]
 
 
 CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"
