@@ -46,6 +46,22 @@ def settings_key(settings: Settings, package_dir: Path = PACKAGE_DIR) -> str:
 
 
 def _libcst_version() -> str:
+    """What tells the installed libcst apart: the digest of its generated ``_version.py``
+    (found without importing libcst), else its distribution's version. (Not
+    importlib.metadata first: importing it costs more than a warm one-file run's whole
+    cache lookup; the version file changes with every release, as the version does.)"""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("libcst")
+    except (ImportError, ValueError):
+        spec = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        try:
+            with open(os.path.join(folder, "_version.py"), "rb") as handle:
+                return "_version.py " + hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            continue
     from importlib import metadata
 
     try:

@@ -118,13 +118,19 @@ class _IgnoreRules:
     """
 
     def __init__(self, exclude: Iterable[str] = (), exclude_base: Optional[Path] = None):
-        import pathspec
-
-        self._pathspec = pathspec
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+        exclude = list(exclude)
+        self.exclude = self._pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self.exclude_base = os.path.realpath(exclude_base or Path.cwd())
         self.problems: dict = {}  # (path, reason) -> IgnoreFileProblem, each named once
         self._repo_specs: dict = {}  # repo root -> [(base, spec)] of its git exclude files
+
+    @property
+    def _pathspec(self):
+        """pathspec, imported when a pattern is first read: a run without excludes and
+        ignore files (one file named, a tree outside git) does without it."""
+        import pathspec
+
+        return pathspec
 
     def load(self, directory: str):
         """The spec of ``directory/.gitignore``, or None."""
