@@ -78,7 +78,8 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (ACF004).")
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=0), default=0,
-    help="Worker processes (0: one per CPU). Capped at the CPUs available and at most 32.",
+    help="Worker processes (0: one per CPU, none for less than 1 MB of source to read). Capped at the CPUs "
+    "available and at most 32.",
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")

@@ -38,6 +38,8 @@ from ac_fixer.findings import Finding
 
 # Below this many files to analyze, worker processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 8
+# ...and with --jobs 0, below this much source in those files (a small package's cold run).
+MIN_BYTES_FOR_WORKERS = 1024 * 1024
 
 
 @dataclass
@@ -299,6 +301,10 @@ def run(
         # a large file while the others are done (measured 10% off a cold run of the
         # benchmark corpus). Results keep their places: the output order does not change.
         sized = sorted(((_size_of(entry), entry) for entry in pending), key=lambda pair: -pair[0])
+        # --jobs 0 (one per CPU): little source is checked in this process, which costs
+        # less than starting the workers (each forks and imports libcst on its own).
+        parallel = jobs > 0 or sum(size for size, _ in sized) >= MIN_BYTES_FOR_WORKERS
+    if parallel:
         batches, batch, batch_bytes = [], [], 0
         for size, entry in sized:
             batch.append(entry)

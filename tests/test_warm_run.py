@@ -163,3 +163,22 @@ def test_a_warm_run_imports_neither_the_pool_nor_pathspec_nor_importlib_metadata
         run = subprocess.run([sys.executable, "-c", code, "check", "a.py"], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=60)
     assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout + run.stderr
+
+
+def test_jobs_0_checks_a_little_source_without_workers(tmp_path, monkeypatch):
+    """Below MIN_BYTES_FOR_WORKERS, --jobs 0 starts no pool (it would cost more than it
+    saves); the findings are those of --jobs 1."""
+    from ac_fixer import runner
+
+    started = []
+    monkeypatch.setattr(runner, "_run_in_workers", lambda *args: started.append(args))
+    items = []
+    for i in range(runner.MIN_FILES_FOR_WORKERS + 2):
+        path = tmp_path / f"m{i}.py"
+        path.write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+        items.append(SourceFile(str(path), path, explicit=True))
+    monkeypatch.setattr(runner, "worker_count", lambda jobs: 2)
+    result = runner.run(items, Settings(), jobs=0, use_cache=False)
+    assert started == [] and len(result.findings) == len(items)
+    runner.run(items, Settings(), jobs=2, use_cache=False)
+    assert len(started) == 1  # --jobs 2 still starts them
