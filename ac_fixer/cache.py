@@ -409,12 +409,12 @@ class Cache:
         if entry is None:
             return None, None
         try:
-            stored_signature, records, *rest = entry
+            stored_signature, records = entry[0], entry[1]
             if stored_signature == signature(os.stat(item.filename)):
-                return _findings_from(records, item.display), None
-            digest = rest[0] if rest else None
+                return ([] if records == [] else _findings_from(records, item.display)), None
+            digest = entry[2] if len(entry) > 2 else None
             return None, ((digest, _findings_from(records, item.display)) if isinstance(digest, str) else None)
-        except (OSError, KeyError, TypeError, ValueError, AttributeError):
+        except (OSError, KeyError, IndexError, TypeError, ValueError, AttributeError):
             return None, None  # gone, or a damaged or foreign entry: a miss
 
     def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding], digest=None) -> None:

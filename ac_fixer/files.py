@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import secrets
 import stat
@@ -51,32 +52,32 @@ class SourceFile:
 
     Discovery keeps strings (``filename``, and the absolute ``abspath`` it already knows);
     the Path is made on first use: a warm run over 10k files needs none (building two Paths
-    per file was most of a warm run's time). Immutable, compared and hashed by its fields.
+    per file was most of a warm run's time). Compared and hashed by its fields, which
+    nothing changes once it is made (not enforced: a frozen class costs a warm run more).
     """
 
     __slots__ = ("display", "filename", "explicit", "root", "_abspath", "_path")
 
     def __init__(self, display: str, path, explicit: bool, root: Optional[Path] = None,
                  abspath: Optional[str] = None):
-        set_ = object.__setattr__
-        set_(self, "display", display)
-        set_(self, "filename", os.fspath(path))
-        set_(self, "explicit", explicit)
-        set_(self, "root", root)
-        set_(self, "_abspath", abspath)
-        set_(self, "_path", path if isinstance(path, Path) else None)
+        self.display = display
+        self.filename = path if path.__class__ is str else os.fspath(path)
+        self.explicit = explicit
+        self.root = root
+        self._abspath = abspath
+        self._path = path if isinstance(path, Path) else None
 
     @property
     def path(self) -> Path:
         if self._path is None:
-            object.__setattr__(self, "_path", Path(self.filename))
+            self._path = Path(self.filename)
         return self._path
 
     @property
     def abspath(self) -> str:
         """``os.path.abspath`` of the file (symlinks not resolved); known from the walk."""
         if self._abspath is None:
-            object.__setattr__(self, "_abspath", os.path.abspath(self.filename))
+            self._abspath = os.path.abspath(self.filename)
         return self._abspath
 
     @property
@@ -85,9 +86,6 @@ class SourceFile:
         name = os.path.basename(self.filename)
         dot = name.rfind(".")
         return name[dot:] if 0 < dot < len(name) - 1 else ""
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}")
 
     def _fields(self) -> tuple:
         return (self.display, self.filename, self.explicit, self.root)
@@ -368,7 +366,9 @@ def discover(
                     # only the .gitignore files inside it apply.
                     repo_root = root
             for item, key in _walk(given, root, rules, repo_root):
-                add(item, key)
+                if key not in seen:  # as add(), inline: once per file of a large tree
+                    seen.add(key)
+                    found.append(item)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
         elif given == "-":
@@ -411,6 +411,9 @@ def one_entry_per_file(lists: Sequence[Sequence[SourceFile]], rank: Callable[[in
                 if k != best:
                     chosen[(index, id(item))] = False
     return [[item for item in items if chosen.get((index, id(item)), True)] for index, items in enumerate(lists)]
+
+
+_entry_name = operator.attrgetter("name")
 
 
 def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
@@ -466,14 +469,15 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
                 continue
             kept.append((name, child))
             specs_of[child] = specs
-        names.sort(key=lambda entry: entry.name)
+        names.sort(key=_entry_name)
         real_prefix = os.path.join(real, "")
+        patterns = bool(specs) or rules.exclude is not None
         for entry in names:
             name = entry.name
             if not name.endswith(SOURCE_SUFFIXES):
                 continue
             child = real_prefix + name
-            if rules.ignored(child, False, specs):
+            if patterns and rules.ignored(child, False, specs):
                 continue
             try:
                 linked = entry.is_symlink()
