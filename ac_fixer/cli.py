@@ -613,10 +613,17 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
 # --------------------------------------------------------------------------- explain
 
 
+class _CatalogHelpOption(click.Option):
+    """An option whose help names the catalog's modes, read when the help is shown: a
+    check whose files are all cached never loads the catalog."""
+
+    def get_help_record(self, ctx):
+        self.help = f"{default_catalog().flag_modes_text()} (default: the worked example)."
+        return super().get_help_record(ctx)
+
+
 @main.command()
-@click.option(
-    "--mode", default=None, help=f"{default_catalog().flag_modes_text()} (default: the worked example)."
-)
+@click.option("--mode", cls=_CatalogHelpOption, default=None)
 @click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
 @click.option(
     "--plot",

@@ -147,7 +147,7 @@ def test_shared_scans_decide_as_one_scan_per_needle_on_random_bytes():
         assert might_have_findings(text, settings) == _needle_decision(text, settings), text
 
 
-def test_a_warm_run_imports_neither_the_pool_nor_pathspec_nor_importlib_metadata(tmp_path):
+def test_a_warm_run_imports_neither_the_pool_nor_pathspec_nor_importlib_metadata_nor_the_catalog_file(tmp_path):
     """A one-file run's fixed cost: modules only some runs need are imported when used."""
     import subprocess
 
@@ -155,7 +155,7 @@ def test_a_warm_run_imports_neither_the_pool_nor_pathspec_nor_importlib_metadata
     code = ("import sys, ac_fixer.cli\n"
             "try:\n    ac_fixer.cli.run()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('concurrent.futures', 'multiprocessing', 'pathspec', 'importlib.metadata',"
-            " 'difflib', 'libcst', 'ac_fixer.rules') if m in sys.modules))")
+            " 'difflib', 'libcst', 'ac_fixer.rules', 'importlib.resources') if m in sys.modules))")
     env = dict(os.environ, AC_FIXER_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
     for _ in range(2):  # the second run finds the file in the cache
         run = subprocess.run([sys.executable, "-c", code, "check", "a.py"], cwd=tmp_path, env=env,
