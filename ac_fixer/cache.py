@@ -46,6 +46,22 @@ def settings_key(settings: Settings, package_dir: Path = PACKAGE_DIR) -> str:
 
 
 def _libcst_version() -> str:
+    """What tells the installed libcst apart: the digest of its generated ``_version.py``
+    (found without importing libcst), else its distribution's version. (Not
+    importlib.metadata first: importing it costs more than a warm one-file run's whole
+    cache lookup; the version file changes with every release, as the version does.)"""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("libcst")
+    except (ImportError, ValueError):
+        spec = None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        try:
+            with open(os.path.join(folder, "_version.py"), "rb") as handle:
+                return "_version.py " + hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            continue
     from importlib import metadata
 
     try:
@@ -388,21 +404,21 @@ class Cache:
     def get(self, item: SourceFile) -> tuple:
         """(findings, None) when the file's signature is unchanged; else (None, known):
         known is (content digest, findings) to compare the file's content with, or None."""
-        entry = self.entries.get(os.path.abspath(item.path))
+        # Keyed by the absolute path as the walk spelled it (no abspath, no Path per file).
+        entry = self.entries.get(item.abspath)
         if entry is None:
             return None, None
         try:
-            stored_signature, records, *rest = entry
-            findings = [Finding.from_record(record, item.display) for record in records]
-            if stored_signature == signature(os.stat(item.path)):
-                return findings, None
-            digest = rest[0] if rest else None
-            return None, ((digest, findings) if isinstance(digest, str) else None)
-        except (OSError, KeyError, TypeError, ValueError, AttributeError):
+            stored_signature, records = entry[0], entry[1]
+            if stored_signature == signature(os.stat(item.filename)):
+                return ([] if records == [] else _findings_from(records, item.display)), None
+            digest = entry[2] if len(entry) > 2 else None
+            return None, ((digest, _findings_from(records, item.display)) if isinstance(digest, str) else None)
+        except (OSError, KeyError, IndexError, TypeError, ValueError, AttributeError):
             return None, None  # gone, or a damaged or foreign entry: a miss
 
     def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding], digest=None) -> None:
-        self.entries[os.path.abspath(item.path)] = [read_signature, [f.to_record() for f in findings], digest]
+        self.entries[item.abspath] = [read_signature, [f.to_record() for f in findings], digest]
         self.dirty = True
 
     def save(self) -> None:
@@ -431,6 +447,14 @@ class Cache:
             if temp is not None:
                 _unlink_in(fd, temp)
             os.close(fd)
+
+
+def _findings_from(records, display: str) -> list:
+    """The findings of an entry's records (most entries have none: nothing to decode).
+    A record list that is not a list raises TypeError (a damaged entry: a miss)."""
+    if records == []:
+        return []
+    return [Finding.from_record(record, display) for record in records]
 
 
 CACHE_GITIGNORE = b"# Created by ac-fixer.\n*\n"

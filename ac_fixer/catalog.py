@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Iterable, Mapping
 
 if sys.version_info >= (3, 11):
@@ -255,6 +254,8 @@ def load_catalog(text: str) -> Catalog:
 
 @lru_cache(maxsize=None)
 def default_catalog() -> Catalog:
+    from importlib import resources  # here: a warm run (nothing read) never loads the catalog
+
     return load_catalog(resources.files("ac_fixer").joinpath("catalog.toml").read_text("utf-8"))
 
 

@@ -78,7 +78,8 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (ACF004).")
 @click.option(
     "--jobs", "-j", type=click.IntRange(min=0), default=0,
-    help="Worker processes (0: one per CPU). Capped at the CPUs available and at most 32.",
+    help="Worker processes (0: one per CPU, none for less than 1 MB of source to read). Capped at the CPUs "
+    "available and at most 32.",
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, help="Use this TOML file.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
@@ -626,10 +627,17 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
 # --------------------------------------------------------------------------- explain
 
 
+class _CatalogHelpOption(click.Option):
+    """An option whose help names the catalog's modes, read when the help is shown: a
+    check whose files are all cached never loads the catalog."""
+
+    def get_help_record(self, ctx):
+        self.help = f"{default_catalog().flag_modes_text()} (default: the worked example)."
+        return super().get_help_record(ctx)
+
+
 @main.command()
-@click.option(
-    "--mode", default=None, help=f"{default_catalog().flag_modes_text()} (default: the worked example)."
-)
+@click.option("--mode", cls=_CatalogHelpOption, default=None)
 @click.option("--scale", type=float, default=None, help="Scale factor (default 2).")
 @click.option(
     "--plot",

@@ -7,18 +7,30 @@ import json
 import os
 import re
 from collections import Counter
-from urllib.parse import quote
 from typing import Iterable, Optional, Sequence
 
 from ac_fixer import __version__
 from ac_fixer.findings import Finding
-from ac_fixer.rules import RULES, RULES_BY_CODE
 
 # What must not reach a terminal or a CI log as it is: control characters (C0, DEL, C1),
 # line and paragraph separators, bidi controls, and the GitHub runner's legacy command
 # prefix "##[" (read anywhere in a line of any step's output).
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]|##\[")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "##[": "#\\x23["}
+
+
+def _rules() -> tuple:
+    """The rules (imported for the reports that name them: a plain report of findings
+    does without loading them)."""
+    from ac_fixer.rules import RULES
+
+    return RULES
+
+
+def _rule_name(code: str) -> str:
+    from ac_fixer.rules import RULES_BY_CODE
+
+    return RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
 
 
 def _escaped(match) -> str:
@@ -156,7 +168,7 @@ def fix_listing(findings: Sequence[Finding], *, applied: bool) -> list:
     for path, counts in by_path.items():
         lines.append(f"- {path}:")
         for code, number in sorted(counts.items()):
-            name = RULES_BY_CODE[code].name if code in RULES_BY_CODE else ""
+            name = _rule_name(code)
             lines.append(f"    {number} \u00d7 {code} ({name})")
     return lines + [""]
 
@@ -168,7 +180,7 @@ def _statistics(findings: Iterable[Finding], unsafe_fixes: bool) -> list:
     counts = Counter(f.code for f in findings)
     fixable = Counter(f.code for f in findings if f.fixable and (unsafe_fixes or not f.unsafe))
     return [
-        (code, RULES_BY_CODE[code].name if code in RULES_BY_CODE else "", count, fixable[code] == count)
+        (code, _rule_name(code), count, fixable[code] == count)
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
 
@@ -237,6 +249,8 @@ def format_github(findings: Sequence[Finding]) -> str:
 
 def _uri(path: str) -> str:
     """A relative or absolute path as a SARIF artifact URI (percent-encoded, forward slashes)."""
+    from urllib.parse import quote
+
     # Paths may carry surrogate escapes (non-UTF-8 file names): quote their raw bytes.
     return quote(os.fsencode(path.replace("\\", "/")), safe="/:")
 
@@ -254,7 +268,7 @@ def _sarif_rules() -> list:
             "help": {"text": f"{rule.why}\n\nFix safety: {rule.fix_safety}", "markdown": rule.markdown()},
             "defaultConfiguration": {"level": "warning"},
         }
-        for rule in RULES
+        for rule in _rules()
     ]
 
 
@@ -278,7 +292,7 @@ def _sarif_fix(f: Finding) -> Optional[dict]:
 
 def format_sarif(findings: Sequence[Finding]) -> str:
     """SARIF 2.1.0: one run, the tool's rules with their help, one result per finding."""
-    rule_index = {rule.code: i for i, rule in enumerate(RULES)}
+    rule_index = {rule.code: i for i, rule in enumerate(_rules())}
     results = []
     for f in findings:
         region = {"startLine": f.line, "startColumn": f.column, "endLine": f.end_line, "endColumn": f.end_column}

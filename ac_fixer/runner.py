@@ -7,11 +7,8 @@ sit between computing fixes and writing them.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -32,6 +29,8 @@ from ac_fixer.findings import Finding
 
 # Below this many files to analyze, worker processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 8
+# ...and with --jobs 0, below this much source in those files (a small package's cold run).
+MIN_BYTES_FOR_WORKERS = 1024 * 1024
 
 
 @dataclass
@@ -201,7 +200,7 @@ def process_file(
         return FileOutcome(item, error=error.reason), None, None
     if not might_have_findings(source, settings):
         # Skipped unparsed: still named when Python could not even read it as text.
-        unreadable = _unreadable_reason(source) if item.path.suffix == ".py" else None
+        unreadable = _unreadable_reason(source) if item.suffix == ".py" else None
         return FileOutcome(item, error=unreadable), read_signature, None
     digest = content_digest(source) if use_cache else None
     if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
@@ -293,6 +292,10 @@ def run(
         # a large file while the others are done (measured 10% off a cold run of the
         # benchmark corpus). Results keep their places: the output order does not change.
         sized = sorted(((_size_of(entry), entry) for entry in pending), key=lambda pair: -pair[0])
+        # --jobs 0 (one per CPU): little source is checked in this process, which costs
+        # less than starting the workers (each forks and imports libcst on its own).
+        parallel = jobs > 0 or sum(size for size, _ in sized) >= MIN_BYTES_FOR_WORKERS
+    if parallel:
         batches, batch, batch_bytes = [], [], 0
         for size, entry in sized:
             batch.append(entry)
@@ -339,9 +342,27 @@ def worker_count(jobs: int) -> int:
 def _size_of(entry) -> int:
     """The size of a pending file (0 when it cannot be stat'ed: reading it will say why)."""
     try:
-        return os.stat(entry[1].path).st_size
+        return os.stat(entry[1].filename).st_size
     except OSError:
         return 0
+
+
+def _pool_names() -> tuple:
+    """(ProcessPoolExecutor, BrokenProcessPool), bound in this module on first use (a name
+    set already, e.g. by a test, stays). Imported only when a pool starts: a run without
+    workers (one file, a warm run) does without concurrent.futures and multiprocessing."""
+    from concurrent.futures import process
+
+    for name in ("ProcessPoolExecutor", "BrokenProcessPool"):
+        globals().setdefault(name, getattr(process, name))
+    return globals()["ProcessPoolExecutor"], globals()["BrokenProcessPool"]
+
+
+def __getattr__(name: str):
+    """The pool's names (``runner.ProcessPoolExecutor``), imported on first use."""
+    if name in ("ProcessPoolExecutor", "BrokenProcessPool"):
+        return dict(zip(("ProcessPoolExecutor", "BrokenProcessPool"), _pool_names()))[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _run_in_workers(tasks: list, workers: int, finish) -> None:
@@ -349,6 +370,8 @@ def _run_in_workers(tasks: list, workers: int, finish) -> None:
     hands out batches and collects results: measured faster than taking a share itself)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, wait
+
+    ProcessPoolExecutor, BrokenProcessPool = _pool_names()
 
     context = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     in_flight: dict = {}  # future -> task
@@ -446,6 +469,8 @@ def _decode(source: bytes) -> str:
 
 def unified_diff(outcome: FileOutcome) -> bytes:
     """A unified diff in the file's own bytes, so that `patch`/`git apply` accept it."""
+    import difflib
+
     old = outcome.old_source.splitlines(keepends=True)
     new = outcome.new_source.splitlines(keepends=True)
     path = outcome.item.display.encode("utf-8", "surrogateescape")
