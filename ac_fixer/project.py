@@ -505,18 +505,49 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
     return summarizer.summary()
 
 
+def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = None) -> bool:
+    """Whether ``name`` is one of the identifiers ``_IDENTIFIER`` finds in ``source`` (code,
+    strings, comments), without tokenizing the file: a byte search, then the occurrence's
+    neighbours. ``whole``: ``name`` between non-identifier bytes, compiled by the caller."""
+    if name not in source:
+        return False
+    whole = whole or re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name) + rb"(?![A-Za-z0-9_])")
+    if whole.search(source):
+        return True
+    # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
+    # `name`: the regex skips the digits). Only those after digits can be the token.
+    for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
+        index = match.start() - 1
+        while index >= 0 and 48 <= source[index] <= 57:
+            index -= 1
+        if index < 0 or not (source[index] == 95 or 65 <= source[index] <= 90 or 97 <= source[index] <= 122):
+            return True
+    return False
+
+
 # --------------------------------------------------------------------------- module names
 
 
-def module_name(path: Path, root: Path) -> Optional[tuple]:
+def module_name(path: Path, root: Path, packages: Optional[dict] = None) -> Optional[tuple]:
     """(dotted module name, is_package) of a .py file: the folders above it that hold an
-    ``__init__.py`` are its packages (a ``src/`` layout needs nothing special)."""
+    ``__init__.py`` are its packages (a ``src/`` layout needs nothing special).
+    ``packages``: folder -> whether it holds one, shared by the calls of one run (a
+    project's files share their folders)."""
     if path.suffix != ".py":
         return None
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file():
+
+    def holds_init(folder: Path) -> bool:
+        if packages is None:
+            return (folder / "__init__.py").is_file()
+        found = packages.get(folder)
+        if found is None:
+            found = packages[folder] = (folder / "__init__.py").is_file()
+        return found
+
+    while holds_init(folder):
         parts.append(folder.name)
         if folder == root or folder.parent == folder:
             break
@@ -734,8 +765,9 @@ class _Project:
         self.sources = sources  # relative path -> bytes (read on demand)
         self.by_module: dict = {}  # module -> relative path
         self.module_of: dict = {}  # relative path -> (module, is_package)
+        packages: dict = {}
         for relative in sorted(files):
-            named = module_name(root / relative, root)
+            named = module_name(root / relative, root, packages)
             if named is not None:
                 self.module_of[relative] = named
                 self.by_module.setdefault(named[0], relative)
@@ -748,20 +780,15 @@ class _Project:
         self.previous: dict = {}
         self.changed: Optional[set] = None
         self._imports: dict = {}
-        self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
         self._canonical: dict = {}
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
         comments -- a superset of those that refer to it), in path order."""
 
-        def names_it(relative: str) -> bool:
-            words = self._words.get(relative)
-            if words is None:
-                words = self._words[relative] = frozenset(_IDENTIFIER.findall(self.source(relative)))
-            return name.encode() in words
-
-        return self._search(name, names_it)
+        needle = name.encode()
+        whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
+        return self._search(name, lambda relative: holds_identifier(self.source(relative), needle, whole))
 
     def _search(self, key: str, holds) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer
@@ -1077,7 +1104,9 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     project = _Project(root, files, catalog, summaries, dict(sources or {}))
     if previous is not None:
         project.previous, project.changed = previous
-    needles = [n.encode() for n in catalog.short_names()]
+    names = catalog.short_names()
+    # A name that holds another adds nothing (upsample_bilinear holds upsample).
+    needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
     triggered = project._search("", lambda r: any(n in project.source(r) for n in needles))
     _summarize_in_workers(project, triggered)
     candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
