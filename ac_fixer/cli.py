@@ -379,7 +379,8 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
 
             root = analysis_root(config, Path(group_paths[0]))
             if root is not None:
-                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache)
+                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache,
+                                        named=[str(item.path) for item in items])
         groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))

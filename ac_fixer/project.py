@@ -557,6 +557,38 @@ def module_name(path: Path, root: Path, packages: Optional[dict] = None) -> Opti
     return ".".join(reversed(parts)), is_package
 
 
+def module_names(root: Path, relatives: list) -> list:
+    """(relative path, module_name(...)) of each named .py file of the project, with
+    string operations and one ``__init__.py`` look-up per folder (the same answers)."""
+    holds_init: dict = {}
+    root_text = str(root)
+    found = []
+    for relative in relatives:
+        if not relative.endswith(".py"):
+            continue
+        folders = relative.split("/")
+        name = folders.pop()
+        is_package = name == "__init__.py"
+        parts = [] if is_package else [name[:-3]]
+        # Up from the file's folder while it holds an __init__.py, never above the root
+        # (module_name stops at the root, or at the file system's root).
+        depth = len(folders)
+        while True:
+            folder = os.path.join(root_text, *folders[:depth])
+            known = holds_init.get(folder)
+            if known is None:
+                known = holds_init[folder] = os.path.isfile(os.path.join(folder, "__init__.py"))
+            if not known:
+                break
+            parts.append(os.path.basename(folder))
+            if depth == 0:
+                break
+            depth -= 1
+        if parts and all(p.isidentifier() for p in parts):
+            found.append((relative, (".".join(reversed(parts)), is_package)))
+    return found
+
+
 def resolve_relative(module: str, is_package: bool, level: int, name: Optional[str]) -> Optional[str]:
     """The absolute module of ``from <level dots><name> import ...`` in ``module``."""
     if level == 0:
@@ -765,12 +797,9 @@ class _Project:
         self.sources = sources  # relative path -> bytes (read on demand)
         self.by_module: dict = {}  # module -> relative path
         self.module_of: dict = {}  # relative path -> (module, is_package)
-        packages: dict = {}
-        for relative in sorted(files):
-            named = module_name(root / relative, root, packages)
-            if named is not None:
-                self.module_of[relative] = named
-                self.by_module.setdefault(named[0], relative)
+        for relative, named in module_names(root, sorted(files)):
+            self.module_of[relative] = named
+            self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
         self.needles = tuple(n.encode() for n in sorted(catalog.short_names()))
         self.extra_names: dict = {}  # relative path -> the wrapper names its light summary read
@@ -896,6 +925,40 @@ class _Project:
                 return self.canonical(".".join([imported, *rest[1:]]), depth + 1)
             return qualname
         return qualname
+
+    def raw_name(self, relative: str, callee: str) -> Optional[str]:
+        """The qualified name a module-level name written in a file is bound to, before
+        re-exports are followed (what the per-file analysis resolves it to)."""
+        named = self.module_of.get(relative)
+        head, _, rest = callee.partition(".")
+        imports = self.imports_of(relative)
+        if head in imports:
+            base = imports[head]
+        elif named is not None and head in (self.any_summary(relative) or {}).get("bindings", {}):
+            base = f"{named[0]}.{head}"
+        else:
+            return None
+        return f"{base}.{rest}" if rest else base
+
+    def reexports(self, qualname: str) -> list:
+        """The steps ``canonical`` takes from ``qualname``: (``module.local``, what the
+        module's import binds ``local`` to), the first step first."""
+        steps = []
+        for _ in range(_MAX_DEPTH):
+            parts = qualname.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                module = ".".join(parts[:cut])
+                if module in self.by_module:
+                    rest = parts[cut:]
+                    imported = self.imports_of(self.by_module[module]).get(rest[0])
+                    if imported is None or imported == qualname:
+                        return steps
+                    steps.append((f"{module}.{rest[0]}", imported))
+                    qualname = ".".join([imported, *rest[1:]])
+                    break
+            else:
+                return steps
+        return steps
 
     def resolve_call(self, relative: str, callee: str, klass: Optional[str], self_name: Optional[str], local: bool):
         """The canonical qualified name a callee written in a file refers to, or None."""
@@ -1164,7 +1227,147 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
     _collect_evidence(project, triggered, catalog_with, facts)
+    facts.key = content_key(facts, project.module_of, key)
     return facts
+
+
+def content_key(facts: ProjectFacts, module_of: dict, config_key: str) -> str:
+    """What a file's findings can depend on besides its own bytes: the facts themselves and
+    the module each file is (relative imports), not the digest of every file: an edit that
+    changes no fact keeps every other file's cached findings."""
+    data = facts.to_json()
+    data.pop("key", None)
+    modules = sorted((r, list(m)) for r, m in module_of.items())
+    return _digest(json.dumps([config_key, data, modules], sort_keys=True, default=str).encode())
+
+
+class _WrapperOracle:
+    """Whether one project function is a forwarding wrapper, decided on demand: from its
+    own body and, for the calls that pass on one of its parameters, whether their callees
+    are (recursively; a cycle is not a wrapper). What the fixpoint of ``_infer_wrappers``
+    finds for the functions it reaches, without reading every file that names torch."""
+
+    def __init__(self, project: _Project, catalog: cat.Catalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.names = catalog.short_names()
+        self.found: dict = {}  # qualname -> Wrapper or None
+        self._visiting: set = set()
+
+    def of(self, qualname: str) -> Optional[Wrapper]:
+        if qualname in self.found:
+            return self.found[qualname]
+        # torch's own sources define the catalogued APIs: the catalog's row stands.
+        if qualname in self._visiting or len(self._visiting) > _MAX_DEPTH or self.catalog.lookup(qualname):
+            return None
+        found = self.project.function(qualname)
+        if found is None:
+            self.found[qualname] = None
+            return None
+        relative, _, function = found
+        self._visiting.add(qualname)
+        known: dict = {}
+        for callee, _, record, local in function["forwards"]:
+            # Only a call that passes a parameter on can forward one.
+            if not any(arg[0] == "param" for arg in [*record["pos"], *record["kw"].values()]):
+                continue
+            resolved = self.project.resolve_call(relative, callee, function["class"], None, local)
+            if resolved is None or resolved in known or self.catalog.lookup(resolved) is not None:
+                continue
+            wrapper = self.of(resolved)
+            if wrapper is not None:
+                known[resolved] = wrapper
+        self._visiting.discard(qualname)
+        names = self.names | {q.rsplit(".", 1)[-1] for q in known}
+        result = _forwarder(self.project, relative, qualname, function, self.catalog, known, names)
+        self.found[qualname] = result
+        return result
+
+
+def build_facts_for(root: Path, files: dict, catalog: cat.Catalog, named: list, key: str) -> ProjectFacts:
+    """The facts the files ``named`` (relative paths of the project's .py files) can ask
+    for, and no others: the wrappers they define or reach (by the names they reach them
+    by), the constants, parameters and attributes their own calls pass as modes. Each
+    answer is the one ``build_facts`` gives for the whole project (the same searches over
+    every file of the project); what no named file asks is never computed. For a run on a
+    few files of a large project (pre-commit)."""
+    project = _Project(root, files, catalog, {}, {})
+    oracle = _WrapperOracle(project, catalog)
+    wrappers: dict = {}
+    aliases: dict = {}  # wrapper qualname -> the names the named files reach it by
+    for relative in named:
+        summary = project.summary(relative)
+        module = project.module_of.get(relative)
+        if summary is None:
+            continue
+        referenced = set()  # raw qualified names the file refers to
+        if module is not None:
+            referenced.update(f"{module[0]}.{q}" for q in summary["functions"])
+        for callee, _, klass, self_name, local, _ in summary["calls"]:
+            if self_name is not None and callee.partition(".")[0] == self_name:
+                resolved = project.resolve_call(relative, callee, klass, self_name, local)
+                if resolved:
+                    referenced.add(resolved)
+                continue
+            raw = project.raw_name(relative, callee)
+            if raw:
+                referenced.add(raw)
+        for dotted, _ in summary["values"]:
+            raw = project.raw_name(relative, dotted)
+            if raw:
+                referenced.add(raw)
+        for raw in sorted(referenced):
+            steps = project.reexports(raw)
+            canonical = steps[-1][1] if steps else raw
+            canonical = project.canonical(canonical)
+            candidates = [canonical]
+            found = project.function(canonical)
+            if found is None:
+                # A class: its methods (`Resizer().resize(...)`, `obj.resize` of a known class).
+                found_module = _class_module(project, canonical)
+                if found_module is not None:
+                    module_name_, klass_summary = found_module
+                    klass = canonical[len(module_name_) + 1:]
+                    candidates = [
+                        f"{module_name_}.{q}" for q, f in klass_summary["functions"].items()
+                        if q.rpartition(".")[0] == klass and f["method"]
+                    ]
+            for qualname in candidates:
+                wrapper = oracle.of(qualname)
+                if wrapper is None:
+                    continue
+                wrappers[qualname] = wrapper
+                # As build_facts names re-exports: a module-level import that keeps the
+                # definition's last name; a method is named through its class.
+                owner, method = qualname, ""
+                if project.function(qualname)[2]["method"]:
+                    owner, _, method = qualname.rpartition(".")
+                short = owner.rsplit(".", 1)[-1]
+                names = aliases.setdefault(qualname, set())
+                for module_local, imported in steps:
+                    if imported.rsplit(".", 1)[-1] == short and project.canonical(imported) == owner:
+                        names.add(".".join(filter(None, [module_local, method])))
+    facts = ProjectFacts(root=str(root), key=key)
+    for qualname, wrapper in sorted(wrappers.items()):
+        kept = {a for a in aliases.get(qualname, ()) if a != qualname and catalog.lookup(a) is None}
+        facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(kept))))
+    catalog_with = catalog.with_targets(facts.targets())
+    # (Each named file's whole summary is at hand: its light one is not made.)
+    _collect_constants(project, named, catalog_with, facts)
+    _collect_evidence(project, named, catalog_with, facts)
+    facts.key = content_key(facts, project.module_of, key)
+    return facts
+
+
+def _class_module(project: _Project, qualname: str) -> Optional[tuple]:
+    """(module, its summary) of a project class's qualified name."""
+    parts = qualname.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:cut])
+        found = project.module_summary(module)
+        if found is not None:
+            return (module, found[1]) if ".".join(parts[cut:]) in found[1]["classes"] else None
+    return None
 
 
 def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog, facts: ProjectFacts) -> None:
@@ -1452,24 +1655,33 @@ def _code_digest() -> str:
 
 
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
-                  cache_dir: Optional[Path]) -> ProjectFacts:
-    """The facts of the project under ``root``: from the cache when no file changed."""
+                  cache_dir: Optional[Path], named: Optional[list] = None) -> ProjectFacts:
+    """The facts of the project under ``root``: from the cache when no file changed.
+    ``named``: the files the run checks; when they are few .py files of a large project,
+    only the facts they can ask for (``build_facts_for``), cached by the same signatures."""
     from ac_fixer.files import discover, signature
 
     root = root.resolve()
     items, _ = discover([str(root)], exclude, exclude_base)
     stats = {}
+    prefix = str(root) + os.sep
     for item in items:
-        if item.path.suffix != ".py":
+        path = str(item.path)
+        if not path.endswith(".py"):
             continue
+        # (Discovered under root: the path starts with it; relpath costs more than the stat.)
+        relative = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
         try:
-            stats[os.path.relpath(item.path, root).replace(os.sep, "/")] = signature(os.stat(item.path))
+            stats[relative.replace(os.sep, "/")] = signature(os.stat(path))
         except OSError:
             continue
     config_key = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
                                [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
                                str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
+    few = _few_named(root, named, stats)
+    if few is not None:
+        return _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, few)
     stored = _load(cache_dir, _cache_name(config_key, "facts"))
     if stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
         try:
@@ -1489,14 +1701,12 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             continue
         sources[relative] = data
         files[relative] = _digest(data)
-    # The facts' key: what they were computed from (content, not times).
-    facts_key = _digest(json.dumps([config_key, sorted(files.items())]).encode())
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
     previous = stored.get("searches")
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
-    facts = build_facts(root, files, catalog, summaries, facts_key, sources,
+    facts = build_facts(root, files, catalog, summaries, config_key, sources,
                         (previous, changed) if isinstance(previous, dict) else None)
     searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
@@ -1508,6 +1718,51 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         "facts": facts.to_json(),
         "searches": searches,
     })
+    return facts
+
+
+# On-demand facts when the run checks at most this many files, and they are at most this
+# share of the project's .py files (the whole index pays for itself on a larger share).
+FEW_FILES = 32
+FEW_SHARE = 0.05
+NAMED_KEPT = 16
+
+
+def _few_named(root: Path, named: Optional[list], stats: dict) -> Optional[list]:
+    """The relative paths of ``named`` when the on-demand facts serve them: few .py files
+    of the project (a notebook or a file outside the root needs every wrapper)."""
+    if named is None or len(named) > FEW_FILES or len(named) > FEW_SHARE * len(stats):
+        return None
+    relatives = []
+    for path in named:
+        absolute = os.path.abspath(path)
+        if not absolute.startswith(str(root) + os.sep):
+            return None
+        relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+        if relative not in stats:
+            return None
+        relatives.append(relative)
+    return sorted(set(relatives))
+
+
+def _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, named) -> ProjectFacts:
+    """``build_facts_for`` the named files, cached by every file's signature and the names."""
+    name = _cache_name(config_key, "named")
+    entries = _load(cache_dir, name) if cache_dir is not None else {}
+    which = _digest(json.dumps(named).encode())
+    stored = entries.get(which)
+    if isinstance(stored, dict) and stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
+        try:
+            return ProjectFacts.from_json(stored["facts"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    # Summaries live for this run only: keyed by path, not content.
+    facts = build_facts_for(root, {r: "@" + r for r in stats}, catalog, named, config_key)
+    if cache_dir is not None:
+        # One file for every set of named files, the most recent NAMED_KEPT sets in it.
+        entries.pop(which, None)
+        entries[which] = {"files_key": files_key, "facts": facts.to_json()}
+        _save(cache_dir, name, dict(list(entries.items())[-NAMED_KEPT:]))
     return facts
 
 
@@ -1541,11 +1796,12 @@ def analysis_root(config, start: Path) -> Optional[Path]:
     return None
 
 
-def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path]):
+def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
+                 named: Optional[list] = None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
-    analysis of each file."""
+    analysis of each file (``named``: the files the run checks, see project_facts)."""
     try:
-        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings

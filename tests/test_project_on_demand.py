@@ -1,0 +1,81 @@
+"""Project-wide analysis at speed (issue 13's limits): the on-demand facts of a few named
+files give each of them the findings the whole project's index gives; the name searches
+find exactly the files whose identifiers hold the name."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ac_fixer.project as project
+from ac_fixer.project import _IDENTIFIER, holds_identifier
+
+PROJECTS = FIXTURES / "projects"
+NAMES = sorted(
+    p.name for p in PROJECTS.iterdir()
+    if p.is_dir() and "." not in p.name and not any(p.glob("*.fixed.py"))
+)
+
+
+def _records(folder: Path, *args: str) -> list:
+    result = run_cli(["check", "--no-cache", "--unsafe-fixes", "--output-format", "json", *args], cwd=folder)
+    assert "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_on_demand_facts_give_each_file_the_findings_of_the_whole_index(name, tmp_path, monkeypatch):
+    folder = tmp_path / name
+    shutil.copytree(PROJECTS / name, folder)
+    whole = _records(folder, "--project-analysis", ".")
+    calls = []
+    real = project.build_facts_for
+
+    def counted(*args, **kwargs):
+        calls.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(project, "FEW_SHARE", 1.0)
+    monkeypatch.setattr(project, "build_facts_for", counted)
+    paths = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.py"))
+    for path in paths:
+        alone = _records(folder, "--project-analysis", path)
+        assert alone == [r for r in whole if r["path"].replace(os.sep, "/") == path], path
+    assert len(calls) == len(paths)  # the on-demand path answered every run
+    pair = _records(folder, "--project-analysis", *paths[:2])
+    assert pair == [r for r in whole if r["path"].replace(os.sep, "/") in paths[:2]]
+
+
+def test_on_demand_facts_are_cached_by_the_files_signatures(tmp_path, monkeypatch):
+    folder = tmp_path / "callers"
+    shutil.copytree(PROJECTS / "callers", folder)
+    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(project, "FEW_SHARE", 1.0)
+    built = []
+    real = project.build_facts_for
+    monkeypatch.setattr(project, "build_facts_for", lambda *a, **k: built.append(1) or real(*a, **k))
+
+    def line7() -> dict:
+        result = run_cli(["check", "--output-format", "json", "net/layers.py"], cwd=folder)
+        return next(r for r in json.loads(result.stdout) if r["line"] == 7)
+
+    assert line7()["code"] == "ACF001" and len(built) == 1
+    assert line7()["code"] == "ACF001" and len(built) == 1  # warm: read from the cache
+    model = folder / "net" / "model.py"
+    model.write_text(model.read_text() + "\nz = up(None, 'nearest')\n")
+    assert line7()["code"] == "ACF003" and len(built) == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=24).map(lambda b: bytes(b"ab9_ .(\n\xc3"[x % 9] for x in b)),
+       st.sampled_from([b"ab", b"a", b"b9", b"_a", b"ba"]))
+def test_the_name_search_finds_the_identifiers_the_tokenizer_finds(source, name):
+    assert holds_identifier(source, name) == (name in set(_IDENTIFIER.findall(source)))
