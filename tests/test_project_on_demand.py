@@ -79,3 +79,20 @@ def test_on_demand_facts_are_cached_by_the_files_signatures(tmp_path, monkeypatc
        st.sampled_from([b"ab", b"a", b"b9", b"_a", b"ba"]))
 def test_the_name_search_finds_the_identifiers_the_tokenizer_finds(source, name):
     assert holds_identifier(source, name) == (name in set(_IDENTIFIER.findall(source)))
+
+
+def test_project_analysis_is_on_by_default(tmp_path):
+    """Without the key or the flag a project is analyzed as a whole; `project-analysis =
+    false` and `--no-project-analysis` turn it off."""
+    folder = tmp_path / "wrappers"
+    shutil.copytree(PROJECTS / "wrappers", folder)
+    config = folder / "pyproject.toml"
+    config.write_text(re.sub(r"(?m)^project-analysis = true\n", "", config.read_text()))
+    assert "project-analysis" not in config.read_text()
+    default = _records(folder, ".")
+    assert any("forwards mode and align_corners" in r["message"] for r in default)
+    assert default == _records(folder, "--project-analysis", ".")
+    off = _records(folder, "--no-project-analysis", ".")
+    assert not any("forwards mode and align_corners" in r["message"] for r in off)
+    config.write_text(config.read_text() + "project-analysis = false\n")
+    assert _records(folder, ".") == off
