@@ -1301,6 +1301,9 @@ class _WrapperOracle:
             resolved = self.project.resolve_call(relative, callee, function["class"], None, local)
             if resolved is None or resolved in known or self.catalog.lookup(resolved) is not None:
                 continue
+            # As _infer_wrappers: a wrapper forwards to another called by its own name.
+            if callee.rsplit(".", 1)[-1] not in (resolved.rsplit(".", 1)[-1], *self.names):
+                continue
             wrapper = self.of(resolved)
             if wrapper is not None:
                 known[resolved] = wrapper
