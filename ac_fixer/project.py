@@ -1718,6 +1718,9 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             return ProjectFacts.from_json(stored["facts"])
         except (KeyError, TypeError, ValueError, IndexError):
             pass
+    # What the previous run saw (each file's signature and digest, its name searches): a
+    # file apart, read only when a file changed (a warm run reads the small facts file).
+    stored = _load(cache_dir, _cache_name(config_key, "state")) if stored else {}
     known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
     files, sources = {}, {}
     for relative, sig in stats.items():
@@ -1742,12 +1745,11 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     kept = set(files.values())
     if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):
         _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d.split(":")[0] in kept})
-    _save(cache_dir, _cache_name(config_key, "facts"), {
-        "files_key": files_key,
+    _save(cache_dir, _cache_name(config_key, "state"), {
         "files": {r: [stats[r], files[r]] for r in files},
-        "facts": facts.to_json(),
         "searches": searches,
     })
+    _save(cache_dir, _cache_name(config_key, "facts"), {"files_key": files_key, "facts": facts.to_json()})
     return facts
 
 
