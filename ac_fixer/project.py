@@ -1709,15 +1709,17 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
                                [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
                                str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
-    few = _few_named(root, named, stats)
-    if few is not None:
-        return _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, few)
+    # The whole project's facts when they are current (a run over the tree made them);
+    # else, for a few named files, theirs only.
     stored = _load(cache_dir, _cache_name(config_key, "facts"))
     if stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
         try:
             return ProjectFacts.from_json(stored["facts"])
         except (KeyError, TypeError, ValueError, IndexError):
             pass
+    few = _few_named(root, named, stats)
+    if few is not None:
+        return _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, few)
     # What the previous run saw (each file's signature and digest, its name searches): a
     # file apart, read only when a file changed (a warm run reads the small facts file).
     stored = _load(cache_dir, _cache_name(config_key, "state")) if stored else {}
