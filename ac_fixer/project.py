@@ -1260,12 +1260,19 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
 
 def content_key(facts: ProjectFacts, module_of: dict, config_key: str) -> str:
     """What a file's findings can depend on besides its own bytes: the facts themselves and
-    the module each file is (relative imports), not the digest of every file: an edit that
-    changes no fact keeps every other file's cached findings."""
+    the packages that name each file's module (relative imports), not the digest of every
+    file: an edit that changes no fact keeps every other file's cached findings."""
     data = facts.to_json()
     data.pop("key", None)
-    modules = sorted((r, list(m)) for r, m in module_of.items())
-    return _digest(json.dumps([config_key, data, modules], sort_keys=True, default=str).encode())
+    data.pop("root", None)  # where the project lies is not a fact: the module map names its files
+    # The packages (folder -> dotted name) name every module: a new module in a package
+    # changes no other file's findings, a new package may.
+    packages = sorted({
+        (relative.rpartition("/")[0], module if is_package else module.rpartition(".")[0])
+        for relative, (module, is_package) in module_of.items()
+        if is_package or "." in module
+    })
+    return _digest(json.dumps([config_key, data, packages], sort_keys=True, default=str).encode())
 
 
 class _WrapperOracle:
@@ -1705,9 +1712,11 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             stats[relative.replace(os.sep, "/")] = signature(os.stat(path))
         except OSError:
             continue
-    config_key = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
+    # What the facts are computed with (code, catalog); the cache files are per root too.
+    facts_base = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
                                [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
-                               str(root))).encode())
+                               )).encode())
+    config_key = _digest(repr((facts_base, str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
     # The whole project's facts when they are current (a run over the tree made them);
     # else, for a few named files, theirs only.
@@ -1719,7 +1728,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             pass
     few = _few_named(root, named, stats)
     if few is not None:
-        return _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, few)
+        return _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, few, facts_base)
     # What the previous run saw (each file's signature and digest, its name searches): a
     # file apart, read only when a file changed (a warm run reads the small facts file).
     stored = _load(cache_dir, _cache_name(config_key, "state")) if stored else {}
@@ -1741,7 +1750,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     before = len(summaries)
     previous = stored.get("searches")
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
-    facts = build_facts(root, files, catalog, summaries, config_key, sources,
+    facts = build_facts(root, files, catalog, summaries, facts_base, sources,
                         (previous, changed) if isinstance(previous, dict) else None)
     searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
@@ -1771,6 +1780,8 @@ def _few_named(root: Path, named: Optional[list], stats: dict) -> Optional[list]
     for path in named:
         absolute = os.path.abspath(path)
         if not absolute.startswith(str(root) + os.sep):
+            absolute = os.path.realpath(path)  # the root is resolved (a /tmp -> /private/tmp link)
+        if not absolute.startswith(str(root) + os.sep):
             return None
         relative = os.path.relpath(absolute, root).replace(os.sep, "/")
         if relative not in stats:
@@ -1779,7 +1790,7 @@ def _few_named(root: Path, named: Optional[list], stats: dict) -> Optional[list]
     return sorted(set(relatives))
 
 
-def _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, named) -> ProjectFacts:
+def _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, named, facts_base) -> ProjectFacts:
     """``build_facts_for`` the named files, cached by every file's signature and the names."""
     name = _cache_name(config_key, "named")
     entries = _load(cache_dir, name) if cache_dir is not None else {}
@@ -1791,7 +1802,7 @@ def _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, nam
         except (KeyError, TypeError, ValueError, IndexError):
             pass
     # Summaries live for this run only: keyed by path, not content.
-    facts = build_facts_for(root, {r: "@" + r for r in stats}, catalog, named, config_key)
+    facts = build_facts_for(root, {r: "@" + r for r in stats}, catalog, named, facts_base)
     if cache_dir is not None:
         # One file for every set of named files, the most recent NAMED_KEPT sets in it.
         entries.pop(which, None)
