@@ -106,3 +106,20 @@ def test_a_wrapper_called_by_another_name_is_judged_alike_on_demand(tmp_path, mo
     monkeypatch.setattr(project, "FEW_SHARE", 1.0)
     for path in ("pkg/use.py", "pkg/up.py", "pkg/w.py"):
         assert _records(tmp_path, "--project-analysis", path) == [r for r in whole if r["path"].replace(os.sep, "/") == path], path
+
+
+def test_project_analysis_is_on_by_default(tmp_path):
+    """Without the key or the flag a project is analyzed as a whole; `project-analysis =
+    false` and `--no-project-analysis` turn it off."""
+    folder = tmp_path / "wrappers"
+    shutil.copytree(PROJECTS / "wrappers", folder)
+    config = folder / "pyproject.toml"
+    config.write_text(re.sub(r"(?m)^project-analysis = true\n", "", config.read_text()))
+    assert "project-analysis" not in config.read_text()
+    default = _records(folder, ".")
+    assert any("forwards mode and align_corners" in r["message"] for r in default)
+    assert default == _records(folder, "--project-analysis", ".")
+    off = _records(folder, "--no-project-analysis", ".")
+    assert not any("forwards mode and align_corners" in r["message"] for r in off)
+    config.write_text(config.read_text() + "project-analysis = false\n")
+    assert _records(folder, ".") == off
