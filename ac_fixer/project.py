@@ -178,6 +178,10 @@ class _Summarizer(ast.NodeVisitor):
         self._stack: list = []  # (kind, name, node, params, locals)
         self._ifs: list = []  # per open `if` in a function: whether its branches return
         self._visitors: dict = {}
+        # Imports inside functions and the calls through locals: only the on-demand facts
+        # read them (a wrapper imported where it is used).
+        self.local_imports: list = []  # [local, kind, level, module, name]
+        self.local_callees: set = set()
 
     # -- helpers
     def _qual(self) -> str:
@@ -213,6 +217,9 @@ class _Summarizer(ast.NodeVisitor):
                 if not c[4] and (c[0].split(".", 1)[0] in module_names or c[0].split(".", 1)[0] == c[3])
             ],
             "values": [v for v in self.values if v[0].split(".", 1)[0] in module_names],
+            "local_imports": self.local_imports,
+            "local_callees": sorted(c for c in self.local_callees if c.split(".", 1)[0] in
+                                    {i[0] for i in self.local_imports}),
         }
 
     # -- module-level bindings
@@ -291,6 +298,7 @@ class _Summarizer(ast.NodeVisitor):
                 self._bind_module(local)
                 self.imports.append([local, "import", 0, alias.name if alias.asname else local, None])
             else:
+                self.local_imports.append([local, "import", 0, alias.name if alias.asname else local, None])
                 self._store(ast.Name(local), None)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -302,6 +310,7 @@ class _Summarizer(ast.NodeVisitor):
                 self._bind_module(local)
                 self.imports.append([local, "from", node.level, node.module, alias.name])
             else:
+                self.local_imports.append([local, "from", node.level, node.module, alias.name])
                 self._store(ast.Name(local), None)
 
     # -- self.<attr> = ... in methods
@@ -387,6 +396,8 @@ class _Summarizer(ast.NodeVisitor):
                 self_name = function[6]
                 klass = function[8]["class"]
             local = self._local(head) and head != self_name
+            if local:
+                self.local_callees.add(callee)
             record = _call_record(node, params, self._local)
             self.calls.append([callee, node.lineno, klass, self_name, local, record])
             if function is not None:
@@ -911,11 +922,11 @@ class _Project:
             found = self._imports[relative] = self._read_imports(relative)
         return found
 
-    def _read_imports(self, relative: str) -> dict:
-        summary = self.any_summary(relative)
+    def _read_imports(self, relative: str, key: str = "imports") -> dict:
+        summary = self.any_summary(relative) if key == "imports" else self.summary(relative)
         named = self.module_of.get(relative)
         found = {}
-        for local, kind, level, module, name in (summary or {}).get("imports", []):
+        for local, kind, level, module, name in (summary or {}).get(key, []):
             if kind == "import":
                 found[local] = module
                 continue
@@ -1353,6 +1364,13 @@ def build_facts_for(root: Path, files: dict, catalog: cat.Catalog, named: list, 
             raw = project.raw_name(relative, dotted)
             if raw:
                 referenced.add(raw)
+        # Imports inside functions (`from pkg.ops import resize` where it is used).
+        local_imports = project._read_imports(relative, "local_imports")
+        referenced.update(local_imports.values())
+        for callee in summary.get("local_callees", ()):
+            head, _, rest = callee.partition(".")
+            if head in local_imports:
+                referenced.add(f"{local_imports[head]}.{rest}" if rest else local_imports[head])
         for raw in sorted(referenced):
             steps = project.reexports(raw)
             canonical = steps[-1][1] if steps else raw
@@ -1389,9 +1407,17 @@ def build_facts_for(root: Path, files: dict, catalog: cat.Catalog, named: list, 
         kept = {a for a in aliases.get(qualname, ()) if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(kept))))
     catalog_with = catalog.with_targets(facts.targets())
-    # (Each named file's whole summary is at hand: its light one is not made.)
-    _collect_constants(project, named, catalog_with, facts)
-    _collect_evidence(project, named, catalog_with, facts)
+    # Constants and callers for the files build_facts starts them from: those that call a
+    # catalogued name. (Each named file's whole summary is at hand: its light one is not made.)
+    names = catalog.short_names()
+    needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+    every = tuple(n.encode() for n in sorted(names))
+    calling = [
+        r for r in named
+        if any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every)
+    ]
+    _collect_constants(project, calling, catalog_with, facts)
+    _collect_evidence(project, calling, catalog_with, facts)
     facts.key = content_key(facts, project.module_of, key)
     return facts
 

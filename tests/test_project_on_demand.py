@@ -123,3 +123,31 @@ def test_project_analysis_is_on_by_default(tmp_path):
     assert not any("forwards mode and align_corners" in r["message"] for r in off)
     config.write_text(config.read_text() + "project-analysis = false\n")
     assert _records(folder, ".") == off
+
+
+def test_a_wrapper_imported_inside_a_function_and_a_file_that_calls_no_torch_api(tmp_path, monkeypatch):
+    """Found on the benchmark corpus: a wrapper imported where it is used, and a wrapper
+    called with a parameter's mode in a file that calls no torch API, read alike on demand."""
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from pkg.w import resize\n")
+    (pkg / "w.py").write_text(
+        "import torch.nn.functional as F\n\n\n"
+        "def resize(x, size=None, mode='nearest', align_corners=None):\n"
+        "    return F.interpolate(x, size, mode=mode, align_corners=align_corners)\n"
+    )
+    (pkg / "lazy.py").write_text(
+        "def convert(x):\n    from pkg import resize\n    return resize(x, mode='bilinear')\n"
+    )
+    (pkg / "param.py").write_text(
+        "from pkg import resize\n\n\ndef up(x, interpolation='bicubic'):\n"
+        "    return resize(x, mode=interpolation)\n\n\nup(None, interpolation='nearest')\n"
+    )
+    whole = _records(tmp_path, "--project-analysis", ".")
+    assert [r["line"] for r in whole if r["path"].endswith("lazy.py")] == [3]
+    monkeypatch.setattr(project, "FEW_SHARE", 1.0)
+    for path in ("pkg/lazy.py", "pkg/param.py"):
+        assert _records(tmp_path, "--project-analysis", path) == [
+            r for r in whole if r["path"].replace(os.sep, "/") == path
+        ], path
