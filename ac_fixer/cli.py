@@ -113,7 +113,7 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
               "wrapper calls it proves become fixable (align_corners=False).")
 @click.option("--project-analysis/--no-project-analysis", default=None,
               help="Analyze the project as a whole: wrappers, constants and callers from other modules "
-              "(default: the `project-analysis` key, else off).")
+              "(default: the `project-analysis` key, else on).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
           silent, extend_select, force_exclude, cache_dir, device, project_analysis, evidence_file):
@@ -380,7 +380,8 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
 
             root = analysis_root(config, Path(group_paths[0]))
             if root is not None:
-                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache)
+                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache,
+                                        named=[str(item.path) for item in items])
         groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))
@@ -442,19 +443,23 @@ class Progress:
 
 def _project_analysis_on(flag, config) -> bool:
     """``--project-analysis/--no-project-analysis``, else the `project-analysis` key, else
-    off: on a large tree the project index costs several times the check itself (issue 17
-    is to make it cheap enough to be the default)."""
-    return flag if flag is not None else config.project_analysis is True
+    on (inside a project: see project.analysis_root)."""
+    return flag if flag is not None else config.project_analysis is not False
 
 
-def _with_project_analysis(settings, config, start, flag=None):
-    """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them."""
+def _with_project_analysis(settings, config, start, items=None, flag=None):
+    """``settings`` with the project's facts (its inferred wrappers), as ``check`` has them
+    (``items``: the files the command reads; few of a large project get on-demand facts;
+    ``flag``: ``--project-analysis/--no-project-analysis``)."""
     if not _project_analysis_on(flag, config):
         return settings
     from ac_fixer.project import analysis_root, with_project
 
     root = analysis_root(config, Path(start))
-    return settings if root is None else with_project(settings, root, config.exclude, config.base, None)
+    if root is None:
+        return settings
+    named = [str(item.path) for item in items] if items is not None else None
+    return with_project(settings, root, config.exclude, config.base, None, named=named)  # verify writes nothing
 
 
 def _with_evidence(groups, evidence_file):
@@ -590,8 +595,8 @@ def verify(paths, device, value, output_format, config_file, max_elements, max_s
         _error(str(error))
         sys.exit(EXIT_ERROR)
     settings = Settings(value=value.lower() == "true", extra_targets=config.extra_targets)
-    settings = _with_project_analysis(settings, config, paths[0], project_analysis)
     items, missing = discover(paths, config.exclude, config.base)
+    settings = _with_project_analysis(settings, config, paths[0], items, project_analysis)
     missing = _split_warnings(missing)
     if evidence_file is not None:
         ((settings, items, missing, _),) = _with_evidence([(settings, items, missing, None)], evidence_file)

@@ -178,6 +178,10 @@ class _Summarizer(ast.NodeVisitor):
         self._stack: list = []  # (kind, name, node, params, locals)
         self._ifs: list = []  # per open `if` in a function: whether its branches return
         self._visitors: dict = {}
+        # Imports inside functions and the calls through locals: only the on-demand facts
+        # read them (a wrapper imported where it is used).
+        self.local_imports: list = []  # [local, kind, level, module, name]
+        self.local_callees: set = set()
 
     # -- helpers
     def _qual(self) -> str:
@@ -213,6 +217,9 @@ class _Summarizer(ast.NodeVisitor):
                 if not c[4] and (c[0].split(".", 1)[0] in module_names or c[0].split(".", 1)[0] == c[3])
             ],
             "values": [v for v in self.values if v[0].split(".", 1)[0] in module_names],
+            "local_imports": self.local_imports,
+            "local_callees": sorted(c for c in self.local_callees if c.split(".", 1)[0] in
+                                    {i[0] for i in self.local_imports}),
         }
 
     # -- module-level bindings
@@ -291,6 +298,7 @@ class _Summarizer(ast.NodeVisitor):
                 self._bind_module(local)
                 self.imports.append([local, "import", 0, alias.name if alias.asname else local, None])
             else:
+                self.local_imports.append([local, "import", 0, alias.name if alias.asname else local, None])
                 self._store(ast.Name(local), None)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -302,6 +310,7 @@ class _Summarizer(ast.NodeVisitor):
                 self._bind_module(local)
                 self.imports.append([local, "from", node.level, node.module, alias.name])
             else:
+                self.local_imports.append([local, "from", node.level, node.module, alias.name])
                 self._store(ast.Name(local), None)
 
     # -- self.<attr> = ... in methods
@@ -387,6 +396,8 @@ class _Summarizer(ast.NodeVisitor):
                 self_name = function[6]
                 klass = function[8]["class"]
             local = self._local(head) and head != self_name
+            if local:
+                self.local_callees.add(callee)
             record = _call_record(node, params, self._local)
             self.calls.append([callee, node.lineno, klass, self_name, local, record])
             if function is not None:
@@ -516,18 +527,71 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
     return summarizer.summary()
 
 
+# What Python allows between a callee and its arguments: blanks, line continuations and
+# comments, then `(`.
+_THEN_CALLED = re.compile(rb"(?:\s|\\|#[^\r\n]*)*\(")
+
+
+def calls_a_name(source: bytes, names: tuple) -> bool:
+    """Whether ``source`` holds one of ``names`` (bytes) as a whole identifier that is
+    called (``name(``; blanks, continuations and comments allowed before the parenthesis).
+    A byte search per name and a look at each occurrence's neighbours: one regex
+    alternation over the file costs several times more."""
+    for name in names:
+        start = source.find(name)
+        while start >= 0:
+            end = start + len(name)
+            before = source[start - 1] if start else 32
+            if not (before == 95 or 48 <= before <= 57 or 65 <= before <= 90 or 97 <= before <= 122):
+                if _THEN_CALLED.match(source, end):
+                    return True
+            start = source.find(name, end)
+    return False
+
+
+def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = None) -> bool:
+    """Whether ``name`` is one of the identifiers ``_IDENTIFIER`` finds in ``source`` (code,
+    strings, comments), without tokenizing the file: a byte search, then the occurrence's
+    neighbours. ``whole``: ``name`` between non-identifier bytes, compiled by the caller."""
+    if name not in source:
+        return False
+    whole = whole or re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name) + rb"(?![A-Za-z0-9_])")
+    if whole.search(source):
+        return True
+    # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
+    # `name`: the regex skips the digits). Only those after digits can be the token.
+    for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
+        index = match.start() - 1
+        while index >= 0 and 48 <= source[index] <= 57:
+            index -= 1
+        if index < 0 or not (source[index] == 95 or 65 <= source[index] <= 90 or 97 <= source[index] <= 122):
+            return True
+    return False
+
+
 # --------------------------------------------------------------------------- module names
 
 
-def module_name(path: Path, root: Path) -> Optional[tuple]:
+def module_name(path: Path, root: Path, packages: Optional[dict] = None) -> Optional[tuple]:
     """(dotted module name, is_package) of a .py file: the folders above it that hold an
-    ``__init__.py`` are its packages (a ``src/`` layout needs nothing special)."""
+    ``__init__.py`` are its packages (a ``src/`` layout needs nothing special).
+    ``packages``: folder -> whether it holds one, shared by the calls of one run (a
+    project's files share their folders)."""
     if path.suffix != ".py":
         return None
     is_package = path.name == "__init__.py"
     parts = [] if is_package else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file():
+
+    def holds_init(folder: Path) -> bool:
+        if packages is None:
+            return (folder / "__init__.py").is_file()
+        found = packages.get(folder)
+        if found is None:
+            found = packages[folder] = (folder / "__init__.py").is_file()
+        return found
+
+    while holds_init(folder):
         parts.append(folder.name)
         if folder == root or folder.parent == folder:
             break
@@ -535,6 +599,37 @@ def module_name(path: Path, root: Path) -> Optional[tuple]:
     if not parts or not all(p.isidentifier() for p in parts):
         return None
     return ".".join(reversed(parts)), is_package
+
+
+def module_names(root: Path, relatives: list) -> list:
+    """(relative path, module_name(...)) of each named .py file of the project, with
+    string operations and one ``__init__.py`` look-up per folder (the same answers)."""
+    root_text = str(root)
+    packages: dict = {}  # relative folder -> its package names from the top one (None: not a package)
+
+    def package(folder: str) -> Optional[list]:
+        found = packages.get(folder, False)
+        if found is False:
+            if not os.path.isfile(os.path.join(root_text, folder, "__init__.py")):
+                found = None
+            elif not folder:  # the root holds one: module_name stops there
+                found = [os.path.basename(root_text)]
+            else:
+                parent, _, name = folder.rpartition("/")
+                found = (package(parent) or []) + [name]
+            packages[folder] = found
+        return found
+
+    found = []
+    for relative in relatives:
+        if not relative.endswith(".py"):
+            continue
+        folder, _, name = relative.rpartition("/")
+        is_package = name == "__init__.py"
+        parts = (package(folder) or []) + ([] if is_package else [name[:-3]])
+        if parts and all(p.isidentifier() for p in parts):
+            found.append((relative, (".".join(parts), is_package)))
+    return found
 
 
 def resolve_relative(module: str, is_package: bool, level: int, name: Optional[str]) -> Optional[str]:
@@ -743,13 +838,12 @@ class _Project:
         self.catalog = catalog
         self.summaries = summaries  # digest -> summary (the cache's, updated)
         self.sources = sources  # relative path -> bytes (read on demand)
+        self._root_text = str(root)
         self.by_module: dict = {}  # module -> relative path
         self.module_of: dict = {}  # relative path -> (module, is_package)
-        for relative in sorted(files):
-            named = module_name(root / relative, root)
-            if named is not None:
-                self.module_of[relative] = named
-                self.by_module.setdefault(named[0], relative)
+        for relative, named in module_names(root, sorted(files)):
+            self.module_of[relative] = named
+            self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
         self.needles = tuple(n.encode() for n in sorted(catalog.short_names()))
         self.extra_names: dict = {}  # relative path -> the wrapper names its light summary read
@@ -759,20 +853,15 @@ class _Project:
         self.previous: dict = {}
         self.changed: Optional[set] = None
         self._imports: dict = {}
-        self._words: dict = {}  # relative path -> identifiers in the file (for name searches)
         self._canonical: dict = {}
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
         comments -- a superset of those that refer to it), in path order."""
 
-        def names_it(relative: str) -> bool:
-            words = self._words.get(relative)
-            if words is None:
-                words = self._words[relative] = frozenset(_IDENTIFIER.findall(self.source(relative)))
-            return name.encode() in words
-
-        return self._search(name, names_it)
+        needle = name.encode()
+        whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
+        return self._search(name, lambda relative: holds_identifier(self.source(relative), needle, whole))
 
     def _search(self, key: str, holds) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer
@@ -791,7 +880,7 @@ class _Project:
     def source(self, relative: str) -> bytes:
         if relative not in self.sources:
             try:
-                self.sources[relative] = read_regular(self.root / relative)[0]
+                self.sources[relative] = read_regular(os.path.join(self._root_text, relative))[0]
             except FileError:  # gone, not a regular file (a FIFO never blocks), too large
                 self.sources[relative] = b""
         return self.sources[relative]
@@ -844,11 +933,11 @@ class _Project:
             found = self._imports[relative] = self._read_imports(relative)
         return found
 
-    def _read_imports(self, relative: str) -> dict:
-        summary = self.any_summary(relative)
+    def _read_imports(self, relative: str, key: str = "imports") -> dict:
+        summary = self.any_summary(relative) if key == "imports" else self.summary(relative)
         named = self.module_of.get(relative)
         found = {}
-        for local, kind, level, module, name in (summary or {}).get("imports", []):
+        for local, kind, level, module, name in (summary or {}).get(key, []):
             if kind == "import":
                 found[local] = module
                 continue
@@ -880,6 +969,40 @@ class _Project:
                 return self.canonical(".".join([imported, *rest[1:]]), depth + 1)
             return qualname
         return qualname
+
+    def raw_name(self, relative: str, callee: str) -> Optional[str]:
+        """The qualified name a module-level name written in a file is bound to, before
+        re-exports are followed (what the per-file analysis resolves it to)."""
+        named = self.module_of.get(relative)
+        head, _, rest = callee.partition(".")
+        imports = self.imports_of(relative)
+        if head in imports:
+            base = imports[head]
+        elif named is not None and head in (self.any_summary(relative) or {}).get("bindings", {}):
+            base = f"{named[0]}.{head}"
+        else:
+            return None
+        return f"{base}.{rest}" if rest else base
+
+    def reexports(self, qualname: str) -> list:
+        """The steps ``canonical`` takes from ``qualname``: (``module.local``, what the
+        module's import binds ``local`` to), the first step first."""
+        steps = []
+        for _ in range(_MAX_DEPTH):
+            parts = qualname.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                module = ".".join(parts[:cut])
+                if module in self.by_module:
+                    rest = parts[cut:]
+                    imported = self.imports_of(self.by_module[module]).get(rest[0])
+                    if imported is None or imported == qualname:
+                        return steps
+                    steps.append((f"{module}.{rest[0]}", imported))
+                    qualname = ".".join([imported, *rest[1:]])
+                    break
+            else:
+                return steps
+        return steps
 
     def resolve_call(self, relative: str, callee: str, klass: Optional[str], self_name: Optional[str], local: bool):
         """The canonical qualified name a callee written in a file refers to, or None."""
@@ -1088,8 +1211,15 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     project = _Project(root, files, catalog, summaries, dict(sources or {}))
     if previous is not None:
         project.previous, project.changed = previous
-    needles = [n.encode() for n in catalog.short_names()]
-    triggered = project._search("", lambda r: any(n in project.source(r) for n in needles))
+    names = catalog.short_names()
+    # A name that holds another adds nothing (upsample_bilinear holds upsample).
+    needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+    every = tuple(n.encode() for n in sorted(names))
+    # The files that call a catalogued name: what every fact starts from (a catalogued
+    # call's arguments; a file that only names a wrapper is read for it below).
+    triggered = project._search(
+        "(calls)", lambda r: any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every)
+    )
     _summarize_in_workers(project, triggered)
     candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
 
@@ -1146,7 +1276,172 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
     _collect_evidence(project, triggered, catalog_with, facts)
+    facts.key = content_key(facts, project.module_of, key)
     return facts
+
+
+def content_key(facts: ProjectFacts, module_of: dict, config_key: str) -> str:
+    """What a file's findings can depend on besides its own bytes: the facts themselves and
+    the packages that name each file's module (relative imports), not the digest of every
+    file: an edit that changes no fact keeps every other file's cached findings."""
+    data = facts.to_json()
+    data.pop("key", None)
+    data.pop("root", None)  # where the project lies is not a fact: the module map names its files
+    # The packages (folder -> dotted name) name every module: a new module in a package
+    # changes no other file's findings, a new package may.
+    packages = sorted({
+        (relative.rpartition("/")[0], module if is_package else module.rpartition(".")[0])
+        for relative, (module, is_package) in module_of.items()
+        if is_package or "." in module
+    })
+    return _digest(json.dumps([config_key, data, packages], sort_keys=True, default=str).encode())
+
+
+class _WrapperOracle:
+    """Whether one project function is a forwarding wrapper, decided on demand: from its
+    own body and, for the calls that pass on one of its parameters, whether their callees
+    are (recursively; a cycle is not a wrapper). What the fixpoint of ``_infer_wrappers``
+    finds for the functions it reaches, without reading every file that names torch."""
+
+    def __init__(self, project: _Project, catalog: cat.Catalog) -> None:
+        self.project = project
+        self.catalog = catalog
+        self.names = catalog.short_names()
+        self.found: dict = {}  # qualname -> Wrapper or None
+        self._visiting: set = set()
+
+    def of(self, qualname: str) -> Optional[Wrapper]:
+        if qualname in self.found:
+            return self.found[qualname]
+        # torch's own sources define the catalogued APIs: the catalog's row stands.
+        if qualname in self._visiting or len(self._visiting) > _MAX_DEPTH or self.catalog.lookup(qualname):
+            return None
+        found = self.project.function(qualname)
+        if found is None:
+            self.found[qualname] = None
+            return None
+        relative, _, function = found
+        self._visiting.add(qualname)
+        known: dict = {}
+        for callee, _, record, local in function["forwards"]:
+            # Only a call that passes a parameter on can forward one.
+            if not any(arg[0] == "param" for arg in [*record["pos"], *record["kw"].values()]):
+                continue
+            resolved = self.project.resolve_call(relative, callee, function["class"], None, local)
+            if resolved is None or resolved in known or self.catalog.lookup(resolved) is not None:
+                continue
+            # As _infer_wrappers: a wrapper forwards to another called by its own name.
+            if callee.rsplit(".", 1)[-1] not in (resolved.rsplit(".", 1)[-1], *self.names):
+                continue
+            wrapper = self.of(resolved)
+            if wrapper is not None:
+                known[resolved] = wrapper
+        self._visiting.discard(qualname)
+        names = self.names | {q.rsplit(".", 1)[-1] for q in known}
+        result = _forwarder(self.project, relative, qualname, function, self.catalog, known, names)
+        self.found[qualname] = result
+        return result
+
+
+def build_facts_for(root: Path, files: dict, catalog: cat.Catalog, named: list, key: str) -> ProjectFacts:
+    """The facts the files ``named`` (relative paths of the project's .py files) can ask
+    for, and no others: the wrappers they define or reach (by the names they reach them
+    by), the constants, parameters and attributes their own calls pass as modes. Each
+    answer is the one ``build_facts`` gives for the whole project (the same searches over
+    every file of the project); what no named file asks is never computed. For a run on a
+    few files of a large project (pre-commit)."""
+    project = _Project(root, files, catalog, {}, {})
+    oracle = _WrapperOracle(project, catalog)
+    wrappers: dict = {}
+    aliases: dict = {}  # wrapper qualname -> the names the named files reach it by
+    for relative in named:
+        summary = project.summary(relative)
+        module = project.module_of.get(relative)
+        if summary is None:
+            continue
+        referenced = set()  # raw qualified names the file refers to
+        if module is not None:
+            referenced.update(f"{module[0]}.{q}" for q in summary["functions"])
+        for callee, _, klass, self_name, local, _ in summary["calls"]:
+            if self_name is not None and callee.partition(".")[0] == self_name:
+                resolved = project.resolve_call(relative, callee, klass, self_name, local)
+                if resolved:
+                    referenced.add(resolved)
+                continue
+            raw = project.raw_name(relative, callee)
+            if raw:
+                referenced.add(raw)
+        for dotted, _ in summary["values"]:
+            raw = project.raw_name(relative, dotted)
+            if raw:
+                referenced.add(raw)
+        # Imports inside functions (`from pkg.ops import resize` where it is used).
+        local_imports = project._read_imports(relative, "local_imports")
+        referenced.update(local_imports.values())
+        for callee in summary.get("local_callees", ()):
+            head, _, rest = callee.partition(".")
+            if head in local_imports:
+                referenced.add(f"{local_imports[head]}.{rest}" if rest else local_imports[head])
+        for raw in sorted(referenced):
+            steps = project.reexports(raw)
+            canonical = steps[-1][1] if steps else raw
+            canonical = project.canonical(canonical)
+            candidates = [canonical]
+            found = project.function(canonical)
+            if found is None:
+                # A class: its methods (`Resizer().resize(...)`, `obj.resize` of a known class).
+                found_module = _class_module(project, canonical)
+                if found_module is not None:
+                    module_name_, klass_summary = found_module
+                    klass = canonical[len(module_name_) + 1:]
+                    candidates = [
+                        f"{module_name_}.{q}" for q, f in klass_summary["functions"].items()
+                        if q.rpartition(".")[0] == klass and f["method"]
+                    ]
+            for qualname in candidates:
+                wrapper = oracle.of(qualname)
+                if wrapper is None:
+                    continue
+                wrappers[qualname] = wrapper
+                # As build_facts names re-exports: a module-level import that keeps the
+                # definition's last name; a method is named through its class.
+                owner, method = qualname, ""
+                if project.function(qualname)[2]["method"]:
+                    owner, _, method = qualname.rpartition(".")
+                short = owner.rsplit(".", 1)[-1]
+                names = aliases.setdefault(qualname, set())
+                for module_local, imported in steps:
+                    if imported.rsplit(".", 1)[-1] == short and project.canonical(imported) == owner:
+                        names.add(".".join(filter(None, [module_local, method])))
+    facts = ProjectFacts(root=str(root), key=key)
+    for qualname, wrapper in sorted(wrappers.items()):
+        kept = {a for a in aliases.get(qualname, ()) if a != qualname and catalog.lookup(a) is None}
+        facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(kept))))
+    catalog_with = catalog.with_targets(facts.targets())
+    # Constants and callers for the files build_facts starts them from: those that call a
+    # catalogued name. (Each named file's whole summary is at hand: its light one is not made.)
+    names = catalog.short_names()
+    needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+    every = tuple(n.encode() for n in sorted(names))
+    calling = [
+        r for r in named
+        if any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every)
+    ]
+    _collect_constants(project, calling, catalog_with, facts)
+    _collect_evidence(project, calling, catalog_with, facts)
+    facts.key = content_key(facts, project.module_of, key)
+    return facts
+
+
+def _class_module(project: _Project, qualname: str) -> Optional[tuple]:
+    """(module, its summary) of a project class's qualified name."""
+    parts = qualname.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:cut])
+        found = project.module_summary(module)
+        if found is not None:
+            return (module, found[1]) if ".".join(parts[cut:]) in found[1]["classes"] else None
+    return None
 
 
 def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog, facts: ProjectFacts) -> None:
@@ -1434,30 +1729,46 @@ def _code_digest() -> str:
 
 
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
-                  cache_dir: Optional[Path]) -> ProjectFacts:
-    """The facts of the project under ``root``: from the cache when no file changed."""
+                  cache_dir: Optional[Path], named: Optional[list] = None) -> ProjectFacts:
+    """The facts of the project under ``root``: from the cache when no file changed.
+    ``named``: the files the run checks; when they are few .py files of a large project,
+    only the facts they can ask for (``build_facts_for``), cached by the same signatures."""
     from ac_fixer.files import discover, signature
 
     root = root.resolve()
     items, _ = discover([str(root)], exclude, exclude_base)
     stats = {}
+    prefix = str(root) + os.sep
     for item in items:
-        if item.path.suffix != ".py":
+        path = str(item.path)
+        if not path.endswith(".py"):
             continue
+        # (Discovered under root: the path starts with it; relpath costs more than the stat.)
+        relative = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
         try:
-            stats[os.path.relpath(item.path, root).replace(os.sep, "/")] = signature(os.stat(item.path))
+            stats[relative.replace(os.sep, "/")] = signature(os.stat(path))
         except OSError:
             continue
-    config_key = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
+    # What the facts are computed with (code, catalog); the cache files are per root too.
+    facts_base = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
                                [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
-                               str(root))).encode())
+                               )).encode())
+    config_key = _digest(repr((facts_base, str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
+    # The whole project's facts when they are current (a run over the tree made them);
+    # else, for a few named files, theirs only.
     stored = _load(cache_dir, _cache_name(config_key, "facts"))
     if stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
         try:
             return ProjectFacts.from_json(stored["facts"])
         except (KeyError, TypeError, ValueError, IndexError):
             pass
+    few = _few_named(root, named, stats)
+    if few is not None:
+        return _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, few, facts_base)
+    # What the previous run saw (each file's signature and digest, its name searches): a
+    # file apart, read only when a file changed (a warm run reads the small facts file).
+    stored = _load(cache_dir, _cache_name(config_key, "state")) if stored else {}
     known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
     files, sources = {}, {}
     for relative, sig in stats.items():
@@ -1471,25 +1782,69 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             continue
         sources[relative] = data
         files[relative] = _digest(data)
-    # The facts' key: what they were computed from (content, not times).
-    facts_key = _digest(json.dumps([config_key, sorted(files.items())]).encode())
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
     previous = stored.get("searches")
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
-    facts = build_facts(root, files, catalog, summaries, facts_key, sources,
+    facts = build_facts(root, files, catalog, summaries, facts_base, sources,
                         (previous, changed) if isinstance(previous, dict) else None)
     searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
     if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):
         _save(cache_dir, _cache_name(config_key, "index"), {d: v for d, v in summaries.items() if d.split(":")[0] in kept})
-    _save(cache_dir, _cache_name(config_key, "facts"), {
-        "files_key": files_key,
+    _save(cache_dir, _cache_name(config_key, "state"), {
         "files": {r: [stats[r], files[r]] for r in files},
-        "facts": facts.to_json(),
         "searches": searches,
     })
+    _save(cache_dir, _cache_name(config_key, "facts"), {"files_key": files_key, "facts": facts.to_json()})
+    return facts
+
+
+# On-demand facts when the run checks at most this many files, and they are at most this
+# share of the project's .py files (the whole index pays for itself on a larger share).
+FEW_FILES = 32
+FEW_SHARE = 0.05
+NAMED_KEPT = 16
+
+
+def _few_named(root: Path, named: Optional[list], stats: dict) -> Optional[list]:
+    """The relative paths of ``named`` when the on-demand facts serve them: few .py files
+    of the project (a notebook or a file outside the root needs every wrapper)."""
+    if named is None or len(named) > FEW_FILES or len(named) > FEW_SHARE * len(stats):
+        return None
+    relatives = []
+    for path in named:
+        absolute = os.path.abspath(path)
+        if not absolute.startswith(str(root) + os.sep):
+            absolute = os.path.realpath(path)  # the root is resolved (a /tmp -> /private/tmp link)
+        if not absolute.startswith(str(root) + os.sep):
+            return None
+        relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+        if relative not in stats:
+            return None
+        relatives.append(relative)
+    return sorted(set(relatives))
+
+
+def _facts_for_named(root, catalog, cache_dir, config_key, files_key, stats, named, facts_base) -> ProjectFacts:
+    """``build_facts_for`` the named files, cached by every file's signature and the names."""
+    name = _cache_name(config_key, "named")
+    entries = _load(cache_dir, name) if cache_dir is not None else {}
+    which = _digest(json.dumps(named).encode())
+    stored = entries.get(which)
+    if isinstance(stored, dict) and stored.get("files_key") == files_key and isinstance(stored.get("facts"), dict):
+        try:
+            return ProjectFacts.from_json(stored["facts"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass
+    # Summaries live for this run only: keyed by path, not content.
+    facts = build_facts_for(root, {r: "@" + r for r in stats}, catalog, named, facts_base)
+    if cache_dir is not None:
+        # One file for every set of named files, the most recent NAMED_KEPT sets in it.
+        entries.pop(which, None)
+        entries[which] = {"files_key": files_key, "facts": facts.to_json()}
+        _save(cache_dir, name, dict(list(entries.items())[-NAMED_KEPT:]))
     return facts
 
 
@@ -1523,11 +1878,12 @@ def analysis_root(config, start: Path) -> Optional[Path]:
     return None
 
 
-def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path]):
+def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
+                 named: Optional[list] = None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
-    analysis of each file."""
+    analysis of each file (``named``: the files the run checks, see project_facts)."""
     try:
-        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir)
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings

@@ -8,6 +8,13 @@ repetition, then peak memory (summed over the process tree) of the cold runs, ta
 
     python benchmarks/corpus.py && python benchmarks/corpus.py --corpus second
     python benchmarks/bench_corpora.py --ac-fixer PATH --repeat 5
+    python benchmarks/bench_corpora.py --ac-fixer PATH --repeat 3 --project-analysis off
+
+Each copy gets an empty pyproject.toml at its root (the folder holding the corpus), so that the
+whole corpus is one project: the worst case for project-wide analysis, whose root is the
+folder of the nearest pyproject.toml. `--project-analysis on|off` passes
+`--project-analysis` / `--no-project-analysis` to every ac-fixer command (default: neither,
+the tool's own default).
 
 Each corpus is copied (not timed) to --copy-to (default: a temporary directory) first: the
 repository's .gitignore lists benchmarks/corpus*/ and ac-fixer skips git-ignored files.
@@ -42,6 +49,8 @@ def main(argv=None) -> int:
                     help="a corpus directory (repeatable; default: benchmarks/corpus and "
                          "benchmarks/corpus2)")
     ap.add_argument("--copy-to", type=Path, help="where the corpora are copied first")
+    ap.add_argument("--project-analysis", choices=("on", "off"),
+                    help="pass --project-analysis / --no-project-analysis to ac-fixer")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--json-out", type=Path, default=bc.WORK / "bench-corpora.json")
@@ -55,6 +64,8 @@ def main(argv=None) -> int:
     for line in bc.machine_info():
         print(line)
     print(f"ac-fixer: {ac} at {bc.git_rev()}; ruff: {bc.version_of([ruff, '--version'])}")
+    analysis = {"on": ["--project-analysis"], "off": ["--no-project-analysis"]}.get(args.project_analysis, [])
+    print(f"project-wide analysis: {args.project_analysis or 'the default'}")
 
     setups = []
     for c in corpora:
@@ -65,6 +76,7 @@ def main(argv=None) -> int:
             shutil.rmtree(cwd, ignore_errors=True)
             cwd.mkdir(parents=True)
             shutil.copytree(c, cwd / c.name)
+        (cwd / "pyproject.toml").touch()  # the whole corpus is one project
         stats = corpus_mod.corpus_stats(cwd / c.name)
         cache = bc.CACHE_ROOT / f"corpora-{c.name}"
         shutil.rmtree(cache, ignore_errors=True)
@@ -74,23 +86,23 @@ def main(argv=None) -> int:
         # the cold output names the files with a finding; the median-sized one is "one file"
         out = bc.OUT_ROOT / f"corpora-{c.name}-cold.json"
         bc.OUT_ROOT.mkdir(parents=True, exist_ok=True)
-        res = bc.run([ac, "check", "--no-cache", "--output-format", "json", rel], cwd=cwd,
+        res = bc.run([ac, "check", *analysis, "--no-cache", "--output-format", "json", rel], cwd=cwd,
                      timeout=T, ok=OK, env=env, stdout=out, what="cold (first run)")
         found = bc.expect_json_array(res, "cold (first run)")
         one = bc.pick_median_size(sorted({cwd / f["path"] for f in found}))
         one_rel = str(one.relative_to(cwd))
         # populate the warm cache (the whole corpus and the one file share it)
-        bc.run([ac, "check", "--output-format", "json", rel], cwd=cwd, timeout=T, ok=OK,
+        bc.run([ac, "check", *analysis, "--output-format", "json", rel], cwd=cwd, timeout=T, ok=OK,
                env=env, what="warm (populating run)")
-        bc.run([ac, "check", one_rel], cwd=cwd, timeout=T, ok=OK, env=env,
+        bc.run([ac, "check", *analysis, one_rel], cwd=cwd, timeout=T, ok=OK, env=env,
                what="one file (populating run)")
         cmds = {
             "grep": ["grep", "-rlE", corpus_mod.CATALOG_REGEX, rel],
             "ruff": [ruff, "check", "--no-cache", "--select", "E9,F63", "--quiet", rel],
-            "cold": [ac, "check", "--no-cache", "--output-format", "json", rel],
-            "warm": [ac, "check", "--output-format", "json", rel],
-            "one_cold": [ac, "check", "--no-cache", one_rel],
-            "one_warm": [ac, "check", one_rel],
+            "cold": [ac, "check", *analysis, "--no-cache", "--output-format", "json", rel],
+            "warm": [ac, "check", *analysis, "--output-format", "json", rel],
+            "one_cold": [ac, "check", *analysis, "--no-cache", one_rel],
+            "one_warm": [ac, "check", *analysis, one_rel],
         }
         setups.append({"name": c.name, "cwd": cwd, "env": env, "cmds": cmds, "stats": stats,
                        "findings": len(found), "one": f"{one_rel} ({one.stat().st_size} B)",
@@ -166,7 +178,7 @@ def main(argv=None) -> int:
             print(f"- {s['name']} {k}: `{shlex.join(cmd)}`")
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     args.json_out.write_text(json.dumps({
-        "argv": sys.argv, "machine": bc.machine_info(), "rev": bc.git_rev(),
+        "argv": sys.argv, "project_analysis": args.project_analysis, "machine": bc.machine_info(), "rev": bc.git_rev(),
         "corpora": [{k: (str(v) if isinstance(v, Path) else v) for k, v in s.items()
                      if k != "env"} for s in setups], "medians": med, "cpu_medians": cpu}, indent=1))
     print(f"\nraw numbers: {args.json_out}")
