@@ -1123,7 +1123,15 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
             keyword = b"class " if isinstance(statement, ast.ClassDef) else b"def "
             signature = b": pass" if isinstance(statement, ast.ClassDef) else b"(): pass"
             ending = line[len(line.rstrip(b"\r\n")):] or b"\n"
-            replaced[statement.lineno] = indent + keyword + statement.name.encode() + signature + ending
+            stub = indent + keyword + statement.name.encode() + signature
+            if end > statement.lineno:
+                # The cut lines after the stub go into one string (`def f(): pass; """`
+                # ... `"""`) rather than stay blank lines: LibCST builds a node for every
+                # blank line (a fifth of its parse of the slices), and one for a string.
+                stub += b'; """'
+                last = lines[end - 1]
+                replaced[end] = b'"""' + last[len(last.rstrip(b"\r\n")):]
+            replaced[statement.lineno] = stub + ending
 
     visit(screened.tree.body)
     if not replaced:
