@@ -954,6 +954,9 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     if groups is None:
         return False
     lines = text.split("\n")
+    # A group holds at most the file's syntax marks and one newline more: within the bound
+    # for the whole text, no group needs its own count.
+    bounded = _syntax_marks(text) < _bound("AC_FIXER_MAX_NODES", MAX_SYNTAX_MARKS)
     # units: (group index, member index or None), by first line
     unit_firsts, units = [], []
     for number, group in enumerate(groups):
@@ -996,7 +999,7 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
             break
         selected |= grown
         for number in {number for number, _ in grown}:
-            parsed = _parse_group(groups[number], lines, selected, number)
+            parsed = _parse_group(groups[number], lines, selected, number, bounded)
             if parsed is None:
                 return False
             trees[number] = parsed
@@ -1028,7 +1031,7 @@ def _word_start_pattern(names: Iterable[str]):
 _TEXT_WORD_PATTERNS: dict = {}
 
 
-def _parse_group(group: _Group, lines: list, selected: set, number: int) -> Optional[list]:
+def _parse_group(group: _Group, lines: list, selected: set, number: int, bounded: bool = False) -> Optional[list]:
     """The statements of ``group`` with their line numbers in the file (a class: its header
     and the selected members, the others replaced by ``pass``); None when it does not
     parse or would be too large."""
@@ -1043,7 +1046,7 @@ def _parse_group(group: _Group, lines: list, selected: set, number: int) -> Opti
                 piece.append(group.indent + "pass")
                 piece.extend([""] * (end - first - 1))
     group_text = "\n".join(piece) + "\n"
-    if _too_many_nodes(group_text) is not None:
+    if not bounded and _too_many_nodes(group_text) is not None:
         return None
     # Blank lines before the group give its nodes their line numbers in the file; far into
     # a file, moving the numbers after the parse costs less than the parser's blank lines.
