@@ -58,3 +58,33 @@ def test_the_bound_on_named_calls_counts_whole_words_only(monkeypatch):
     assert _too_many_calls(source, DEFAULT_SETTINGS.catalog) is None
     monkeypatch.setenv("AC_FIXER_MAX_CALLS", "1")
     assert "more than 1 uses" in _too_many_calls(source, DEFAULT_SETTINGS.catalog)
+
+
+def _key(call):
+    import ast
+
+    return (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset, ast.dump(call.func))
+
+
+def test_the_calls_of_a_slice_read_from_the_screen_tree_are_those_of_its_parse():
+    import ast
+
+    from ac_fixer.fast.screen import calls_of_slice, slice_with_cuts
+
+    source = SOURCE.replace(b"@decorator(\r\n", b"@decorator(call(),\r\n") + b"\r\nprint(len([]))\r\n"
+    screened = screen(source, DEFAULT_SETTINGS.catalog)
+    sliced, cut = slice_with_cuts(source, screened)
+    assert sliced is not None and len(cut) == 4  # helper, Other, last, tail
+    calls = calls_of_slice(source, screened, cut)
+    parsed = ast.parse(sliced.decode())
+    expected = sorted((n for n in ast.walk(parsed) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    assert [_key(c) for c in calls] == [_key(c) for c in expected] and len(calls) == 3
+
+
+def test_no_calls_from_the_screen_tree_where_its_offsets_may_differ():
+    from ac_fixer.fast.screen import calls_of_slice, slice_with_cuts
+
+    for source in (b"\xef\xbb\xbf" + SOURCE, b"# -*- coding: latin-1 -*-\n" + SOURCE):
+        screened = screen(source, DEFAULT_SETTINGS.catalog)
+        assert calls_of_slice(source, screened, slice_with_cuts(source, screened)[1]) is None
+        assert [(f.line, f.code) for f in check_source(source, "<test>")] == [(16 + (not source.startswith(b"\xef")), "ACF001")]

@@ -1093,12 +1093,18 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     Fixes are made on the slice too, their changed lines carried back onto the file
     (carry_line_changes). None when nothing is cut.
     """
+    return slice_with_cuts(source, screened)[0]
+
+
+def slice_with_cuts(source: bytes, screened: Screened) -> tuple:
+    """(:func:`slice_for_check`'s bytes, the statements of ``screened.tree`` it cut)."""
     if screened.tree is None or screened.lines is None:
-        return None
+        return None, []
     # bytes.splitlines breaks at \n, \r\n and \r only: the lines the ast counts.
     lines = source.splitlines(keepends=True)
     matches = screened.lines
     replaced: dict = {}
+    cut: list = []
     # The slice's lines are counted by "\n" (screened.lines is None for lone CR newlines).
     binding_lines = _lines_naming_global_or_nonlocal(source)
 
@@ -1122,6 +1128,7 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
                 continue
             if binds_outside(start, end):
                 continue
+            cut.append(statement)
             for number in range(start, end + 1):
                 line = lines[number - 1]
                 replaced[number] = line[len(line.rstrip(b"\r\n")):]
@@ -1142,8 +1149,37 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
 
     visit(screened.tree.body)
     if not replaced:
+        return None, []
+    return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1)), cut
+
+
+def calls_of_slice(source: bytes, screened: Screened, cut: list) -> Optional[list]:
+    """The ``ast.Call`` nodes of the slice (``source`` less the statements ``cut``), in
+    source order, read from the screen's own tree of ``source`` instead of a parse of the
+    slice: the slice keeps every other line as it was, and its stubs hold no call. None
+    when the screen has no tree or its offsets may not be those of the decoded text (a
+    byte-order mark or a coding cookie)."""
+    if screened.tree is None or source.startswith(b"\xef\xbb\xbf"):
         return None
-    return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1))
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first != -1 else -1
+    if b"coding" in (source if second == -1 else source[:second]):
+        return None
+    skipped = {id(statement) for statement in cut}
+    calls = []
+    stack: list = [screened.tree]
+    while stack:  # ast.walk without its two generators per node
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend([item for item in value if isinstance(item, ast.AST) and id(item) not in skipped])
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    calls.sort(key=lambda call: (call.lineno, call.col_offset))
+    return calls
 
 
 def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
