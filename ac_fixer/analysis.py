@@ -58,7 +58,10 @@ def analyze_module(
     respect_noqa: bool = True,
     used_names: frozenset = frozenset(),
     project=None,
+    ast_calls: Optional[list] = None,
 ) -> Analysis:
+    """``ast_calls``: the stdlib ``ast.Call`` nodes of the module's text in source order,
+    when the caller has them (positions are then read from them, not from a new parse)."""
     catalog = catalog or cat.default_catalog()
     index = ModuleIndex(project)
     walk(module, index)
@@ -70,7 +73,7 @@ def analyze_module(
     pending = [p for p in pending_findings(index, context) if enabled(p.code)]
     if not pending:
         return Analysis(module, [], {})
-    spans = call_spans(module, index, source_text, [item.node for item in pending])
+    spans = call_spans(module, index, source_text, [item.node for item in pending], ast_calls)
     text = module.code if source_text is None else source_text
     # Physical lines as Python counts them (str.splitlines would also split at \x0c & co.).
     has_noqa = respect_noqa and re.search("noqa", text, re.IGNORECASE) is not None  # `# NOQA` counts too

@@ -117,7 +117,9 @@ def parse(source: bytes, path: str):
         raise SourceError(path, f"cannot parse: {type(error).__name__}: {error}") from None
 
 
-def analyze_source(source: bytes, path: str, settings: Settings):
+def analyze_source(source: bytes, path: str, settings: Settings, ast_calls: Optional[list] = None):
+    """``ast_calls``: the stdlib ``ast.Call`` nodes of ``source`` in source order, when the
+    screen already parsed them (see analysis.analyze_module)."""
     from ac_fixer.analysis import analyze_module
     from ac_fixer.fixes import source_text
 
@@ -133,6 +135,7 @@ def analyze_source(source: bytes, path: str, settings: Settings):
             respect_noqa=settings.respect_noqa,
             used_names=frozenset(settings.used_names),
             project=settings.project.for_path(path) if settings.project is not None else None,
+            ast_calls=ast_calls,
         )
     except RecursionError:
         raise SourceError(path, "too deeply nested to analyze") from None
@@ -149,12 +152,14 @@ def check_source(source: bytes, path: str = "<string>", settings: Settings = DEF
     screened = _screened(source, settings, path)
     if screened is None:
         return []
-    from ac_fixer.fast.screen import slice_for_check
+    from ac_fixer.fast.screen import calls_of_slice, slice_with_cuts
 
     # Reporting needs only the functions and classes that name a catalogued name: the
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
-    sliced = slice_for_check(source, screened)
-    return analyze_source(sliced if sliced is not None else source, path, settings).findings
+    sliced, cut = slice_with_cuts(source, screened)
+    # The positions of the calls come from the screen's tree: the slice is not parsed again.
+    ast_calls = calls_of_slice(source, screened, cut)
+    return analyze_source(sliced if sliced is not None else source, path, settings, ast_calls).findings
 
 
 def _with_evidence(settings: Settings, path: str, source: bytes) -> Settings:

@@ -315,6 +315,21 @@ def _field_names(node_type) -> tuple:
     return names
 
 
+# type -> 1 (a CSTNode), 2 (a tuple or list), 0 (anything else). CSTNode is an abstract
+# base class: isinstance goes through the ABC machinery each time, a type's answer never
+# changes, and a dict lookup is several times cheaper.
+_KINDS: dict = {}
+
+
+def _kind(value_type) -> int:
+    kind = _KINDS.get(value_type)
+    if kind is None:
+        kind = _KINDS[value_type] = (
+            1 if issubclass(value_type, cst.CSTNode) else 2 if issubclass(value_type, (tuple, list)) else 0
+        )
+    return kind
+
+
 def _children(node: cst.CSTNode) -> list:
     """A node's child nodes in source order, read directly from the dataclass fields.
 
@@ -322,12 +337,16 @@ def _children(node: cst.CSTNode) -> list:
     children); for a read-only pass, reading the fields is about 4 times faster.
     """
     found = []
+    kinds = _KINDS
     for name in _field_names(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _kind(type(value))
+        if kind == 1:
             found.append(value)
-        elif isinstance(value, (tuple, list)):
-            found.extend(item for item in value if isinstance(item, cst.CSTNode))
+        elif kind == 2:
+            found.extend([item for item in value if (kinds.get(type(item)) or _kind(type(item))) == 1])
     return found
 
 
@@ -343,21 +362,28 @@ def walk(root: cst.CSTNode, visitor) -> None:
     """
     stack: list = [(root, _ENTER)]
     overrides = getattr(visitor, "scope_overrides", None)
+    handlers: dict = {}  # node type -> (visit_<Node>, leave_<Node>), each None when absent
     while stack:
         node, state = stack.pop()
         if state == _END_OVERRIDE:
             visitor.leave_scope_override()
             continue
-        name = type(node).__name__
+        node_type = type(node)
+        pair = handlers.get(node_type)
+        if pair is None:
+            name = node_type.__name__
+            pair = handlers[node_type] = (
+                getattr(visitor, "visit_" + name, None), getattr(visitor, "leave_" + name, None)
+            )
         if state == _LEAVE:
-            leave = getattr(visitor, "leave_" + name, None)
+            leave = pair[1]
             if leave is not None:
                 leave(node)
             continue
         if overrides and id(node) in overrides:
             visitor.enter_scope_override(overrides[id(node)])
             stack.append((node, _END_OVERRIDE))
-        visit = getattr(visitor, "visit_" + name, None)
+        visit = pair[0]
         if visit is not None:
             visit(node)
         stack.append((node, _LEAVE))

@@ -34,18 +34,24 @@ def _terminal_name(node) -> Optional[str]:
     return None
 
 
-def spans_from_ast(index: ModuleIndex, text: Optional[str], nodes: list) -> Optional[dict]:
+def spans_from_ast(index: ModuleIndex, text: Optional[str], nodes: list, ast_calls: Optional[list] = None) -> Optional[dict]:
     """Positions of the given calls, read from the stdlib ast (several times cheaper than
     LibCST's PositionProvider, which prints the whole module). The n-th call in source
     order is the same call in both trees; every pair used is checked, and any doubt
-    returns None so that the caller falls back to PositionProvider."""
+    returns None so that the caller falls back to PositionProvider.
+
+    ``ast_calls``: the ``ast.Call`` nodes of ``text`` in source order when the caller
+    already has them (the screen parsed the file); else ``text`` is parsed here."""
     if text is None:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    if ast_calls is not None:
+        calls = ast_calls
+    else:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        calls = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
     if len(calls) != len(index.calls):
         return None
     rank = {id(site.node): site.rank for site in index.calls}
@@ -66,10 +72,10 @@ def spans_from_ast(index: ModuleIndex, text: Optional[str], nodes: list) -> Opti
     return spans
 
 
-def call_spans(module: cst.Module, index: ModuleIndex, text: Optional[str], nodes: list) -> dict:
+def call_spans(module: cst.Module, index: ModuleIndex, text: Optional[str], nodes: list, ast_calls: Optional[list] = None) -> dict:
     """id(call) -> Span for each of ``nodes``: from the stdlib ast when it agrees, else from
     PositionProvider (which prints the whole module)."""
-    spans = spans_from_ast(index, text, nodes)
+    spans = spans_from_ast(index, text, nodes, ast_calls)
     if spans is None:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         spans = {

@@ -327,6 +327,10 @@ def _too_many_nodes(text) -> Optional[str]:
 def _too_many_calls(source: bytes, catalog: cat.Catalog) -> Optional[str]:
     """Why ``source`` names catalogued APIs too often to analyze within the bound, or None."""
     calls_limit = _bound("AC_FIXER_MAX_CALLS", MAX_NAMED_CALLS)
+    # Each whole-word match is an occurrence of its name: counting the names (C speed)
+    # bounds the matches from above, and a file within the bound needs no regex pass.
+    if sum(source.count(name.encode()) for name in catalog.short_names()) <= calls_limit:
+        return None
     calls = 0
     for _ in whole_word_pattern(catalog.short_names()).finditer(source):
         calls += 1
@@ -950,6 +954,9 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     if groups is None:
         return False
     lines = text.split("\n")
+    # A group holds at most the file's syntax marks and one newline more: within the bound
+    # for the whole text, no group needs its own count.
+    bounded = _syntax_marks(text) < _bound("AC_FIXER_MAX_NODES", MAX_SYNTAX_MARKS)
     # units: (group index, member index or None), by first line
     unit_firsts, units = [], []
     for number, group in enumerate(groups):
@@ -992,7 +999,7 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
             break
         selected |= grown
         for number in {number for number, _ in grown}:
-            parsed = _parse_group(groups[number], lines, selected, number)
+            parsed = _parse_group(groups[number], lines, selected, number, bounded)
             if parsed is None:
                 return False
             trees[number] = parsed
@@ -1024,7 +1031,7 @@ def _word_start_pattern(names: Iterable[str]):
 _TEXT_WORD_PATTERNS: dict = {}
 
 
-def _parse_group(group: _Group, lines: list, selected: set, number: int) -> Optional[list]:
+def _parse_group(group: _Group, lines: list, selected: set, number: int, bounded: bool = False) -> Optional[list]:
     """The statements of ``group`` with their line numbers in the file (a class: its header
     and the selected members, the others replaced by ``pass``); None when it does not
     parse or would be too large."""
@@ -1039,7 +1046,7 @@ def _parse_group(group: _Group, lines: list, selected: set, number: int) -> Opti
                 piece.append(group.indent + "pass")
                 piece.extend([""] * (end - first - 1))
     group_text = "\n".join(piece) + "\n"
-    if _too_many_nodes(group_text) is not None:
+    if not bounded and _too_many_nodes(group_text) is not None:
         return None
     # Blank lines before the group give its nodes their line numbers in the file; far into
     # a file, moving the numbers after the parse costs less than the parser's blank lines.
@@ -1086,12 +1093,18 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
     Fixes are made on the slice too, their changed lines carried back onto the file
     (carry_line_changes). None when nothing is cut.
     """
+    return slice_with_cuts(source, screened)[0]
+
+
+def slice_with_cuts(source: bytes, screened: Screened) -> tuple:
+    """(:func:`slice_for_check`'s bytes, the statements of ``screened.tree`` it cut)."""
     if screened.tree is None or screened.lines is None:
-        return None
+        return None, []
     # bytes.splitlines breaks at \n, \r\n and \r only: the lines the ast counts.
     lines = source.splitlines(keepends=True)
     matches = screened.lines
     replaced: dict = {}
+    cut: list = []
     # The slice's lines are counted by "\n" (screened.lines is None for lone CR newlines).
     binding_lines = _lines_naming_global_or_nonlocal(source)
 
@@ -1115,6 +1128,7 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
                 continue
             if binds_outside(start, end):
                 continue
+            cut.append(statement)
             for number in range(start, end + 1):
                 line = lines[number - 1]
                 replaced[number] = line[len(line.rstrip(b"\r\n")):]
@@ -1123,12 +1137,49 @@ def slice_for_check(source: bytes, screened: Screened) -> Optional[bytes]:
             keyword = b"class " if isinstance(statement, ast.ClassDef) else b"def "
             signature = b": pass" if isinstance(statement, ast.ClassDef) else b"(): pass"
             ending = line[len(line.rstrip(b"\r\n")):] or b"\n"
-            replaced[statement.lineno] = indent + keyword + statement.name.encode() + signature + ending
+            stub = indent + keyword + statement.name.encode() + signature
+            if end > statement.lineno:
+                # The cut lines after the stub go into one string (`def f(): pass; """`
+                # ... `"""`) rather than stay blank lines: LibCST builds a node for every
+                # blank line (a fifth of its parse of the slices), and one for a string.
+                stub += b'; """'
+                last = lines[end - 1]
+                replaced[end] = b'"""' + last[len(last.rstrip(b"\r\n")):]
+            replaced[statement.lineno] = stub + ending
 
     visit(screened.tree.body)
     if not replaced:
+        return None, []
+    return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1)), cut
+
+
+def calls_of_slice(source: bytes, screened: Screened, cut: list) -> Optional[list]:
+    """The ``ast.Call`` nodes of the slice (``source`` less the statements ``cut``), in
+    source order, read from the screen's own tree of ``source`` instead of a parse of the
+    slice: the slice keeps every other line as it was, and its stubs hold no call. None
+    when the screen has no tree or its offsets may not be those of the decoded text (a
+    byte-order mark or a coding cookie)."""
+    if screened.tree is None or source.startswith(b"\xef\xbb\xbf"):
         return None
-    return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1))
+    first = source.find(b"\n")
+    second = source.find(b"\n", first + 1) if first != -1 else -1
+    if b"coding" in (source if second == -1 else source[:second]):
+        return None
+    skipped = {id(statement) for statement in cut}
+    calls = []
+    stack: list = [screened.tree]
+    while stack:  # ast.walk without its two generators per node
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend([item for item in value if isinstance(item, ast.AST) and id(item) not in skipped])
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    calls.sort(key=lambda call: (call.lineno, call.col_offset))
+    return calls
 
 
 def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
