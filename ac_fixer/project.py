@@ -569,6 +569,51 @@ def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = N
     return False
 
 
+# The bytes that may stand between `import` and a name it imports: names, dots, commas,
+# `as`, parentheses, blanks and line continuations (and comments, handled apart).
+_NOT_IN_IMPORT_LIST = re.compile(rb"[^A-Za-z0-9_\s,.()\\]")
+_IMPORT_WORD = re.compile(rb"(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])")
+# How far back from a name an `import` is looked for; further: assumed imported.
+_IMPORT_WINDOW = 4096
+
+
+def may_import(source: bytes, name: bytes) -> bool:
+    """Whether some occurrence of ``name`` in ``source`` may be a name an import statement
+    imports: a superset (a name after `import` in a comment or a string counts too), found
+    without parsing. False means no import of the file imports ``name``, whatever its
+    module-level summary says."""
+    start = source.find(name)
+    while start >= 0:
+        if _after_import(source, start):
+            return True
+        start = source.find(name, start + 1)
+    return False
+
+
+def _after_import(source: bytes, at: int) -> bool:
+    """Whether the bytes before ``at``, back to the word `import`, may all belong to one
+    import statement (comments skipped: a line's text after its first `#`)."""
+    low = max(0, at - _IMPORT_WINDOW)
+    end = at
+    while True:
+        window = source[low:end][::-1]
+        stop = _NOT_IN_IMPORT_LIST.search(window)
+        first = end - stop.start() if stop is not None else low  # the allowed run: [first, at)
+        if _IMPORT_WORD.search(source, first, at):
+            return True
+        if stop is None:
+            return low > 0  # the window ran out: assume an import (the start: none)
+        bad = first - 1
+        line_start = max(source.rfind(b"\n", 0, bad), source.rfind(b"\r", 0, bad)) + 1
+        hash_at = source.find(b"#", line_start, bad + 1)
+        if hash_at < 0:
+            return False
+        end = hash_at  # a comment: go on from before its `#`
+        low = max(0, min(low, end - _IMPORT_WINDOW))
+        if end <= low and low == 0:
+            return False
+
+
 # --------------------------------------------------------------------------- module names
 
 
@@ -902,6 +947,11 @@ class _Project:
         if key not in self.summaries:
             self.summaries[key] = summarize(self.source(relative), needles)
         return self.summaries[key]
+
+    def summarized(self, relative: str) -> bool:
+        """Whether a summary of the file (whole or light) is at hand."""
+        digest = self.files.get(relative)
+        return digest is None or digest in self.summaries or digest + ":light" in self.summaries
 
     def any_summary(self, relative: str) -> Optional[dict]:
         """For module-level facts (imports, names bound), which both summaries hold."""
@@ -1262,9 +1312,15 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             owner, _, method = qualname.rpartition(".")
         short = owner.rsplit(".", 1)[-1]
         aliases = set()
+        needle = short.encode()
         for relative in project.files_naming(short):
             named = project.module_of.get(relative)
             if named is None:
+                continue
+            # A file none of whose imports can name `short` adds no alias: its summary is
+            # not made for this (most files that name a wrapper only call it).
+            if not project.summarized(relative) and not may_import(project.source(relative), needle):
+                project.parsed.add(relative)  # as if read: the constants' re-exports look here too
                 continue
             for local, imported in project.imports_of(relative).items():
                 # A re-export keeps the last name (`from .ops import resize as rs`).
@@ -1499,6 +1555,9 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
         for other in sorted(project.parsed):
             named = project.module_of.get(other)
             if named is None:
+                continue
+            # Not summarized (see build_facts): no import of it can bind `name`.
+            if not project.summarized(other) and not may_import(project.source(other), name.encode()):
                 continue
             for local, imported in project.imports_of(other).items():
                 if local == name and project.canonical(imported) == qualname:
