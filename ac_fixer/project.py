@@ -899,6 +899,9 @@ class _Project:
         self.changed: Optional[set] = None
         self._imports: dict = {}
         self._canonical: dict = {}
+        # Needle (bytes) -> the files whose bytes hold it, for the needles searched over
+        # every file (see files_naming).
+        self.containing: dict = {}
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -906,7 +909,26 @@ class _Project:
 
         needle = name.encode()
         whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
-        return self._search(name, lambda relative: holds_identifier(self.source(relative), needle, whole))
+        # A name that holds a name searched before over every file (`UnetDecoder` holds
+        # `Unet`) can only be in the files whose bytes hold that one: only they are read.
+        within = min((files for other, files in self.containing.items() if other in needle),
+                     key=len, default=None)
+        complete = name not in self.found and not (self.changed is not None and isinstance(self.previous.get(name), list))
+        containing = set()
+
+        def holds(relative: str) -> bool:
+            if within is not None and relative not in within:
+                return False
+            source = self.source(relative)
+            if needle not in source:
+                return False
+            containing.add(relative)
+            return holds_identifier(source, needle, whole)
+
+        found = self._search(name, holds)
+        if complete:
+            self.containing[needle] = containing
+        return found
 
     def _search(self, key: str, holds) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer
@@ -1292,7 +1314,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
         # A wrapper named like a catalogued API (`interpolate`) is read already.
         names = sorted({q.rsplit(".", 1)[-1] for q in wrappers} - set(catalog.short_names()))
         wanted: dict = {}
-        for name in names:
+        for name in sorted(names, key=len):  # the shorter first: see files_naming
             for relative in project.files_naming(name):
                 wanted.setdefault(relative, set()).add(name)
         more = {r: frozenset(n) | project.extra_names.get(r, frozenset()) for r, n in wanted.items()
