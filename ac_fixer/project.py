@@ -902,6 +902,8 @@ class _Project:
         # Needle (bytes) -> the files whose bytes hold it, for the needles searched over
         # every file (see files_naming).
         self.containing: dict = {}
+        self._light_keys: dict = {}  # relative path -> the key of its last light summary
+        self.owed: set = set()  # see _imports_summary
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -962,18 +964,34 @@ class _Project:
             return None
         if digest in self.summaries:
             return self.summaries[digest]
+        if relative in self.owed:
+            return self.summary(relative)
         extra = extra or self.extra_names.get(relative, frozenset())
         needles = self.needles + tuple(sorted(n.encode() for n in extra))
         key = digest + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else "")
         self.parsed.add(relative)
         if key not in self.summaries:
             self.summaries[key] = summarize(self.source(relative), needles)
+        self._light_keys[relative] = key
         return self.summaries[key]
 
     def summarized(self, relative: str) -> bool:
         """Whether a summary of the file (whole or light) is at hand."""
         digest = self.files.get(relative)
         return digest is None or digest in self.summaries or digest + ":light" in self.summaries
+
+    def _imports_summary(self, relative: str) -> Optional[dict]:
+        """A summary to read the file's module-level imports from: any light one at hand
+        (every light summary holds them all, whatever its needles) before a whole one is
+        made. The whole summary any_summary would have made is owed: the next summary
+        asked for the file is the whole one, as if it had been made here."""
+        digest = self.files.get(relative)
+        if digest is not None and digest not in self.summaries and digest + ":light" not in self.summaries:
+            light = self.summaries.get(self._light_keys.get(relative, ""))
+            if light is not None:
+                self.owed.add(relative)
+                return light
+        return self.any_summary(relative)
 
     def any_summary(self, relative: str) -> Optional[dict]:
         """For module-level facts (imports, names bound), which both summaries hold."""
@@ -1006,7 +1024,7 @@ class _Project:
         return found
 
     def _read_imports(self, relative: str, key: str = "imports") -> dict:
-        summary = self.any_summary(relative) if key == "imports" else self.summary(relative)
+        summary = self._imports_summary(relative) if key == "imports" else self.summary(relative)
         named = self.module_of.get(relative)
         found = {}
         for local, kind, level, module, name in (summary or {}).get(key, []):

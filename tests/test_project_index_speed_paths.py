@@ -1,8 +1,9 @@
 """The project index's fast paths give the facts the plain paths give.
 
-Two fast paths: a file that names a wrapper is summarized for its re-exports only when
+Three fast paths: a file that names a wrapper is summarized for its re-exports only when
 some import of it may name the wrapper (``may_import``, a byte test); a name that holds a
-name searched before is looked for only in the files whose bytes hold that one. Each test
+name searched before is looked for only in the files whose bytes hold that one; a file's
+imports are read from a light summary at hand before a whole one is made. Each test
 builds the facts with and without them and compares."""
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _both(root: Path, monkeypatch) -> tuple:
     with monkeypatch.context() as patch:
         patch.setattr(project, "may_import", lambda source, name: True)
         patch.setattr(project._Project, "files_naming", _plain_files_naming)
+        patch.setattr(project._Project, "_imports_summary", lambda self, relative: self.any_summary(relative))
         plain = _facts(root)
     return fast, plain
 
