@@ -915,7 +915,8 @@ class _Project:
         # `Unet`) can only be in the files whose bytes hold that one: only they are read.
         within = min((files for other, files in self.containing.items() if other in needle),
                      key=len, default=None)
-        complete = name not in self.found and not (self.changed is not None and isinstance(self.previous.get(name), list))
+        incremental = self.changed is not None and isinstance(self.previous.get(name), list)
+        complete = name not in self.found and not incremental
         containing = set()
 
         def holds(relative: str) -> bool:
