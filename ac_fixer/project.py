@@ -569,6 +569,51 @@ def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = N
     return False
 
 
+# The bytes that may stand between `import` and a name it imports: names, dots, commas,
+# `as`, parentheses, blanks and line continuations (and comments, handled apart).
+_NOT_IN_IMPORT_LIST = re.compile(rb"[^A-Za-z0-9_\s,.()\\]")
+_IMPORT_WORD = re.compile(rb"(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])")
+# How far back from a name an `import` is looked for; further: assumed imported.
+_IMPORT_WINDOW = 4096
+
+
+def may_import(source: bytes, name: bytes) -> bool:
+    """Whether some occurrence of ``name`` in ``source`` may be a name an import statement
+    imports: a superset (a name after `import` in a comment or a string counts too), found
+    without parsing. False means no import of the file imports ``name``, whatever its
+    module-level summary says."""
+    start = source.find(name)
+    while start >= 0:
+        if _after_import(source, start):
+            return True
+        start = source.find(name, start + 1)
+    return False
+
+
+def _after_import(source: bytes, at: int) -> bool:
+    """Whether the bytes before ``at``, back to the word `import`, may all belong to one
+    import statement (comments skipped: a line's text after its first `#`)."""
+    low = max(0, at - _IMPORT_WINDOW)
+    end = at
+    while True:
+        window = source[low:end][::-1]
+        stop = _NOT_IN_IMPORT_LIST.search(window)
+        first = end - stop.start() if stop is not None else low  # the allowed run: [first, at)
+        if _IMPORT_WORD.search(source, first, at):
+            return True
+        if stop is None:
+            return low > 0  # the window ran out: assume an import (the start: none)
+        bad = first - 1
+        line_start = max(source.rfind(b"\n", 0, bad), source.rfind(b"\r", 0, bad)) + 1
+        hash_at = source.find(b"#", line_start, bad + 1)
+        if hash_at < 0:
+            return False
+        end = hash_at  # a comment: go on from before its `#`
+        low = max(0, min(low, end - _IMPORT_WINDOW))
+        if end <= low and low == 0:
+            return False
+
+
 # --------------------------------------------------------------------------- module names
 
 
@@ -854,6 +899,11 @@ class _Project:
         self.changed: Optional[set] = None
         self._imports: dict = {}
         self._canonical: dict = {}
+        # Needle (bytes) -> the files whose bytes hold it, for the needles searched over
+        # every file (see files_naming).
+        self.containing: dict = {}
+        self._light_keys: dict = {}  # relative path -> the key of its last light summary
+        self.owed: set = set()  # see _imports_summary
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -861,7 +911,27 @@ class _Project:
 
         needle = name.encode()
         whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
-        return self._search(name, lambda relative: holds_identifier(self.source(relative), needle, whole))
+        # A name that holds a name searched before over every file (`UnetDecoder` holds
+        # `Unet`) can only be in the files whose bytes hold that one: only they are read.
+        within = min((files for other, files in self.containing.items() if other in needle),
+                     key=len, default=None)
+        incremental = self.changed is not None and isinstance(self.previous.get(name), list)
+        complete = name not in self.found and not incremental
+        containing = set()
+
+        def holds(relative: str) -> bool:
+            if within is not None and relative not in within:
+                return False
+            source = self.source(relative)
+            if needle not in source:
+                return False
+            containing.add(relative)
+            return holds_identifier(source, needle, whole)
+
+        found = self._search(name, holds)
+        if complete:
+            self.containing[needle] = containing
+        return found
 
     def _search(self, key: str, holds) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer
@@ -895,13 +965,34 @@ class _Project:
             return None
         if digest in self.summaries:
             return self.summaries[digest]
+        if relative in self.owed:
+            return self.summary(relative)
         extra = extra or self.extra_names.get(relative, frozenset())
         needles = self.needles + tuple(sorted(n.encode() for n in extra))
         key = digest + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else "")
         self.parsed.add(relative)
         if key not in self.summaries:
             self.summaries[key] = summarize(self.source(relative), needles)
+        self._light_keys[relative] = key
         return self.summaries[key]
+
+    def summarized(self, relative: str) -> bool:
+        """Whether a summary of the file (whole or light) is at hand."""
+        digest = self.files.get(relative)
+        return digest is None or digest in self.summaries or digest + ":light" in self.summaries
+
+    def _imports_summary(self, relative: str) -> Optional[dict]:
+        """A summary to read the file's module-level imports from: any light one at hand
+        (every light summary holds them all, whatever its needles) before a whole one is
+        made. The whole summary any_summary would have made is owed: the next summary
+        asked for the file is the whole one, as if it had been made here."""
+        digest = self.files.get(relative)
+        if digest is not None and digest not in self.summaries and digest + ":light" not in self.summaries:
+            light = self.summaries.get(self._light_keys.get(relative, ""))
+            if light is not None:
+                self.owed.add(relative)
+                return light
+        return self.any_summary(relative)
 
     def any_summary(self, relative: str) -> Optional[dict]:
         """For module-level facts (imports, names bound), which both summaries hold."""
@@ -934,7 +1025,7 @@ class _Project:
         return found
 
     def _read_imports(self, relative: str, key: str = "imports") -> dict:
-        summary = self.any_summary(relative) if key == "imports" else self.summary(relative)
+        summary = self._imports_summary(relative) if key == "imports" else self.summary(relative)
         named = self.module_of.get(relative)
         found = {}
         for local, kind, level, module, name in (summary or {}).get(key, []):
@@ -1242,7 +1333,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
         # A wrapper named like a catalogued API (`interpolate`) is read already.
         names = sorted({q.rsplit(".", 1)[-1] for q in wrappers} - set(catalog.short_names()))
         wanted: dict = {}
-        for name in names:
+        for name in sorted(names, key=len):  # the shorter first: see files_naming
             for relative in project.files_naming(name):
                 wanted.setdefault(relative, set()).add(name)
         more = {r: frozenset(n) | project.extra_names.get(r, frozenset()) for r, n in wanted.items()
@@ -1262,9 +1353,15 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             owner, _, method = qualname.rpartition(".")
         short = owner.rsplit(".", 1)[-1]
         aliases = set()
+        needle = short.encode()
         for relative in project.files_naming(short):
             named = project.module_of.get(relative)
             if named is None:
+                continue
+            # A file none of whose imports can name `short` adds no alias: its summary is
+            # not made for this (most files that name a wrapper only call it).
+            if not project.summarized(relative) and not may_import(project.source(relative), needle):
+                project.parsed.add(relative)  # as if read: the constants' re-exports look here too
                 continue
             for local, imported in project.imports_of(relative).items():
                 # A re-export keeps the last name (`from .ops import resize as rs`).
@@ -1499,6 +1596,9 @@ def _collect_constants(project: _Project, triggered: list, catalog: cat.Catalog,
         for other in sorted(project.parsed):
             named = project.module_of.get(other)
             if named is None:
+                continue
+            # Not summarized (see build_facts): no import of it can bind `name`.
+            if not project.summarized(other) and not may_import(project.source(other), name.encode()):
                 continue
             for local, imported in project.imports_of(other).items():
                 if local == name and project.canonical(imported) == qualname:

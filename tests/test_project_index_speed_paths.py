@@ -1,0 +1,122 @@
+"""The project index's fast paths give the facts the plain paths give.
+
+Three fast paths: a file that names a wrapper is summarized for its re-exports only when
+some import of it may name the wrapper (``may_import``, a byte test); a name that holds a
+name searched before is looked for only in the files whose bytes hold that one; a file's
+imports are read from a light summary at hand before a whole one is made. Each test
+builds the facts with and without them and compares."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from ac_fixer import catalog as cat
+from ac_fixer import project
+from ac_fixer.project import holds_identifier, may_import, project_facts
+
+
+def _plain_files_naming(self, name: str) -> list:
+    """files_naming as it was: every file read for every name."""
+    needle = name.encode()
+    whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
+    return self._search(name, lambda relative: holds_identifier(self.source(relative), needle, whole))
+
+
+def _facts(root: Path) -> dict:
+    facts = project_facts(root, (), root, cat.default_catalog(), None).to_json()
+    facts.pop("key")
+    return facts
+
+
+def _both(root: Path, monkeypatch) -> tuple:
+    fast = _facts(root)
+    with monkeypatch.context() as patch:
+        patch.setattr(project, "may_import", lambda source, name: True)
+        patch.setattr(project._Project, "files_naming", _plain_files_naming)
+        patch.setattr(project._Project, "_imports_summary", lambda self, relative: self.any_summary(relative))
+        plain = _facts(root)
+    return fast, plain
+
+
+PROJECTS = sorted(p.name for p in (FIXTURES / "projects").iterdir() if p.is_dir() and "." not in p.name)
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_fixture_projects_same_facts(name, monkeypatch):
+    fast, plain = _both(FIXTURES / "projects" / name, monkeypatch)
+    assert fast == plain
+
+
+def _write(root: Path, files: dict) -> Path:
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+TRICKY = {
+    "pkg/__init__.py": "from .ops import resize as rs  # re-export under another name\n"
+                       "from .ops import (\n    Resizer,  # a class (whose member forwards)\n    resize,\n)\n",
+    "pkg/ops.py": (
+        "import torch.nn.functional as F\n\n"
+        "UP_MODE = 'bilinear'\n\n"
+        "def resize(x, size=None, mode='nearest', align_corners=None):\n"
+        "    return F.interpolate(x, size, mode=mode, align_corners=align_corners)\n\n"
+        "def resize_twice(x, mode='nearest', align_corners=None):\n"
+        "    return resize(x, None, mode, align_corners)\n\n"
+        "def outer(x):\n"
+        "    def inner(y, mode='bilinear', align_corners=None):\n"
+        "        return resize(y, mode=mode, align_corners=align_corners)\n"
+        "    return inner(x)\n\n"
+        "class Resizer:\n"
+        "    def resize(self, x, mode='nearest', align_corners=None):\n"
+        "        return F.interpolate(x, scale_factor=2, mode=mode, align_corners=align_corners)\n"
+    ),
+    # The wrapper's name only in a string and a comment, and after `import` in a comment.
+    "pkg/docs.py": "HELP = 'call resize(x) to resize'\n# import resize from ops\nvalue = 1\n",
+    "pkg/config.py": "from .ops import UP_MODE\nfrom . import ops\n",
+    "pkg/use.py": (
+        "from pkg import rs, Resizer\nfrom pkg.ops import resize_twice, UP_MODE\n"
+        "from pkg.config import UP_MODE as MODE\n\n"
+        "def run(x):\n"
+        "    Resizer().resize(x, mode='bilinear')\n"
+        "    resize_twice(x, mode=UP_MODE)\n"
+        "    return rs(x, mode=MODE)\n"
+    ),
+    # Names the wrapper (a string) without importing it, and re-exports the constant.
+    "pkg/reexport.py": "from .ops import UP_MODE\nHELP = 'see resize'\n",
+    "pkg/direct.py": (
+        "import torch.nn.functional as F\nfrom pkg.reexport import UP_MODE\n\n"
+        "def up(x):\n    return F.interpolate(x, scale_factor=2, mode=UP_MODE)\n"
+    ),
+    "pkg/names_only.py": "def resize_twice_more(x):\n    return x  # resize_twice is not called here\n",
+}
+
+
+def test_tricky_layout_same_facts(tmp_path, monkeypatch):
+    fast, plain = _both(_write(tmp_path, TRICKY), monkeypatch)
+    assert fast == plain
+    assert any(q.endswith("ops.resize") for q in fast["wrappers"])  # the layout exercises wrappers
+    assert "pkg.reexport.UP_MODE" in fast["constants"]  # and a constant re-exported by a file not summarized
+
+
+@pytest.mark.parametrize("source, imported", [
+    (b"from x import resize\n", True),
+    (b"from x import (\n    a,  # a comment (with = and :)\n    resize,\n)\n", True),
+    (b"from x import (\r\n    a,  # c\r\n    resize)\r\n", True),
+    (b"from x import a, \\\n    resize as r\n", True),
+    (b"import a.b.resize as r\n", True),
+    (b"import os; from x import resize\n", True),
+    (b"x = resize(1)\n", False),
+    (b"def f():\n    return resize\n", False),
+    (b"import os\ny = 2\nresize(1)\n", False),
+    (b"HELP = 'resize'\n", False),
+])
+def test_may_import_finds_every_import(source, imported):
+    assert may_import(source, b"resize") is imported
