@@ -113,7 +113,7 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
               "wrapper calls it proves become fixable (align_corners=False).")
 @click.option("--project-analysis/--no-project-analysis", default=None,
               help="Analyze the project as a whole: wrappers, constants and callers from other modules "
-              "(default: the `project-analysis` key, else on).")
+              "(default: the `project-analysis` key, else off).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
           silent, extend_select, force_exclude, cache_dir, device, project_analysis, evidence_file):
@@ -443,8 +443,9 @@ class Progress:
 
 def _project_analysis_on(flag, config) -> bool:
     """``--project-analysis/--no-project-analysis``, else the `project-analysis` key, else
-    on (inside a project: see project.analysis_root)."""
-    return flag if flag is not None else config.project_analysis is not False
+    off. Off by default while the whole-tree index misses issue 13's limits (cold ≤ 4× ruff,
+    peak memory): README "Project-wide analysis" has the numbers."""
+    return flag if flag is not None else config.project_analysis is True
 
 
 def _with_project_analysis(settings, config, start, items=None, flag=None):

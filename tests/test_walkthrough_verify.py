@@ -47,6 +47,6 @@ def _replayed(folder: Path, *args: str) -> list:
 
 def test_verify_takes_the_project_analysis_flag(tmp_path):
     folder = _project(tmp_path)
-    assert _replayed(folder) == [("pkg/neck.py", 5, "equal")]  # on by default
+    assert _replayed(folder) == []  # off by default
     assert _replayed(folder, "--project-analysis") == [("pkg/neck.py", 5, "equal")]
     assert _replayed(folder, "--no-project-analysis") == []
