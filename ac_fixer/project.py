@@ -41,7 +41,7 @@ from ac_fixer import catalog as cat
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _NOT = ["?"]  # a value that is not a literal, in a summary (JSON)
 _MAX_DEPTH = 8
 # A decision that needs more files than this read (the callers of a function, the writes
@@ -550,7 +550,7 @@ def calls_a_name(source: bytes, names: tuple) -> bool:
 
 
 def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = None) -> bool:
-    """Whether ``name`` is one of the identifiers ``_IDENTIFIER`` finds in ``source`` (code,
+    """Whether ``name`` is one of the identifiers ``IDENTIFIER`` finds in ``source`` (code,
     strings, comments), without tokenizing the file: a byte search, then the occurrence's
     neighbours. ``whole``: ``name`` between non-identifier bytes, compiled by the caller."""
     if name not in source:
@@ -750,7 +750,7 @@ class ProjectFacts:
     def to_json(self) -> dict:
         return {
             "root": self.root, "key": self.key,
-            "wrappers": {q: [_target_row(w.target), w.reaches, w.where, w.mode_argument] for q, w in self.wrappers.items()},
+            "wrappers": {q: [target_row(w.target), w.reaches, w.where, w.mode_argument] for q, w in self.wrappers.items()},
             "constants": {q: list(v) for q, v in self.constants.items()},
             "rebound": self.rebound,
             "params": {k: [[list(p) for p in e.values], list(e.unknown)] for k, e in self.params.items()},
@@ -764,7 +764,7 @@ class ProjectFacts:
 
         return cls(
             root=data["root"], key=data["key"],
-            wrappers={q: Wrapper(_target_from(r[0]), r[1], r[2], r[3]) for q, r in data["wrappers"].items()},
+            wrappers={q: Wrapper(target_from(r[0]), r[1], r[2], r[3]) for q, r in data["wrappers"].items()},
             constants={q: tuple(v) for q, v in data["constants"].items()},
             rebound=dict(data["rebound"]),
             params={k: evidence(e) for k, e in data["params"].items()},
@@ -772,7 +772,7 @@ class ProjectFacts:
         )
 
 
-def _target_row(target: cat.Target) -> dict:
+def target_row(target: cat.Target) -> dict:
     return {
         "name": target.name, "kind": target.kind, "aliases": list(target.aliases), "default_mode": target.default_mode,
         "every_mode": target.every_mode,
@@ -781,7 +781,7 @@ def _target_row(target: cat.Target) -> dict:
     }
 
 
-def _target_from(row: dict) -> cat.Target:
+def target_from(row: dict) -> cat.Target:
     mode = row["mode"]
     target = cat.user_target(
         row["name"],
@@ -1851,7 +1851,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             continue
     # What the facts are computed with (code, catalog); the cache files are per root too.
     facts_base = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
-                               [_target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
+                               [target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
                                )).encode())
     config_key = _digest(repr((facts_base, str(root))).encode())
     files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())

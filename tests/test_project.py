@@ -256,7 +256,7 @@ def test_summary_never_imports_or_evaluates(tmp_path):
 
 def test_inferred_wrapper_is_a_user_target_row(tmp_path):
     """An inferred wrapper is the same kind of row as an `extend-targets` entry."""
-    from ac_fixer.project import _target_from, _target_row
+    from ac_fixer.project import target_from, target_row
 
     folder = _copy("wrappers", tmp_path)
     from ac_fixer.project import project_facts
@@ -270,7 +270,7 @@ def test_inferred_wrapper_is_a_user_target_row(tmp_path):
     assert resize.params == declared.params and resize.mode_param == declared.mode_param
     assert resize.flag_param == declared.flag_param and resize.rule == declared.rule
     assert {"mmlite.resize", "mmlite.ops.resize", "mmlite.models.head.rs"} <= set(resize.aliases)
-    assert _target_from(_target_row(resize)) == resize
+    assert target_from(target_row(resize)) == resize
     assert facts.wrappers["mmlite.ops.wrappers.resize"].reaches == "torch.nn.functional.interpolate"
     assert set(facts.wrappers) == {
         "mmlite.ops.wrappers.resize", "mmlite.ops.wrappers.resize_twice", "mmlite.ops.wrappers.Resizer.resize",

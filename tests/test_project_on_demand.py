@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ac_fixer.project as project
-from ac_fixer.project import _IDENTIFIER, holds_identifier
+from ac_fixer.project import IDENTIFIER, holds_identifier
 
 PROJECTS = FIXTURES / "projects"
 NAMES = sorted(
@@ -78,7 +78,7 @@ def test_on_demand_facts_are_cached_by_the_files_signatures(tmp_path, monkeypatc
 @given(st.binary(max_size=24).map(lambda b: bytes(b"ab9_ .(\n\xc3"[x % 9] for x in b)),
        st.sampled_from([b"ab", b"a", b"b9", b"_a", b"ba"]))
 def test_the_name_search_finds_the_identifiers_the_tokenizer_finds(source, name):
-    assert holds_identifier(source, name) == (name in set(_IDENTIFIER.findall(source)))
+    assert holds_identifier(source, name) == (name in set(IDENTIFIER.findall(source)))
 
 
 def test_a_wrapper_called_by_another_name_is_judged_alike_on_demand(tmp_path, monkeypatch):

@@ -51,13 +51,13 @@ def test_findings_and_fix_of_a_sliced_file_are_those_of_the_whole_file():
 def test_the_bound_on_named_calls_counts_whole_words_only(monkeypatch):
     # The names' byte counts (here 4: two inside longer words) only decide that the exact
     # count is not needed; the bound still counts whole words.
-    from ac_fixer.fast.screen import _too_many_calls
+    from ac_fixer.fast.screen import too_many_calls
 
     source = b"F.interpolate(x)\nF.interpolate(y)\ninterpolate_pos(z)\nmy_interpolate(w)\n"
     monkeypatch.setenv("AC_FIXER_MAX_CALLS", "2")
-    assert _too_many_calls(source, DEFAULT_SETTINGS.catalog) is None
+    assert too_many_calls(source, DEFAULT_SETTINGS.catalog) is None
     monkeypatch.setenv("AC_FIXER_MAX_CALLS", "1")
-    assert "more than 1 uses" in _too_many_calls(source, DEFAULT_SETTINGS.catalog)
+    assert "more than 1 uses" in too_many_calls(source, DEFAULT_SETTINGS.catalog)
 
 
 def _key(call):

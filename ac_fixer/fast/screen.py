@@ -324,7 +324,7 @@ def _too_many_nodes(text) -> Optional[str]:
     return None
 
 
-def _too_many_calls(source: bytes, catalog: cat.Catalog) -> Optional[str]:
+def too_many_calls(source: bytes, catalog: cat.Catalog) -> Optional[str]:
     """Why ``source`` names catalogued APIs too often to analyze within the bound, or None."""
     calls_limit = _bound("AC_FIXER_MAX_CALLS", MAX_NAMED_CALLS)
     # Each whole-word match is an occurrence of its name: counting the names (C speed)
@@ -432,9 +432,9 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     otherwise = spells_identifiers_otherwise(source)
     if not otherwise and not whole_word_pattern(catalog.short_names()).search(source):
         return None
-    too_many_calls = _too_many_calls(source, catalog)
-    if too_many_calls is not None:
-        return Screened(None, None, too_many_calls)
+    reason = too_many_calls(source, catalog)
+    if reason is not None:
+        return Screened(None, None, reason)
     if not otherwise and SCREEN_BY_GROUPS and groups_prove_clean(source, catalog):
         return None
     if not otherwise and not SCREEN_BY_GROUPS and len(source) >= LARGE_FILE_BYTES and large_file_is_clean(source, catalog):
