@@ -1103,14 +1103,8 @@ class _Project:
         head, _, rest = callee.partition(".")
         if self_name is not None and head == self_name and klass is not None and named is not None:
             return f"{named[0]}.{klass}.{rest}" if rest else None
-        imports = self.imports_of(relative)
-        if head in imports:
-            base = imports[head]
-        elif named is not None and head in (self.any_summary(relative) or {}).get("bindings", {}):
-            base = f"{named[0]}.{head}"
-        else:
-            return None
-        return self.canonical(f"{base}.{rest}" if rest else base)
+        raw = self.raw_name(relative, callee)
+        return None if raw is None else self.canonical(raw)
 
     def function(self, qualname: str) -> Optional[tuple]:
         """(relative path, module, function summary) of a project function's qualname."""

@@ -604,12 +604,7 @@ def replacement_in_window(old: str, start: int, end: int, window: str):
         end_old -= 1
         end_new -= 1
 
-    def position(offset: int):
-        line = old.count("\n", 0, offset) + 1
-        column = offset - (old.rfind("\n", 0, offset) + 1) + 1
-        return line, column
-
-    return position(first), position(end_old), new_slice(first, end_new)
+    return _position(old, first), _position(old, end_old), new_slice(first, end_new)
 
 
 def replacements_per_finding(source: bytes, display: str, settings: Settings, findings: Sequence[Finding]) -> dict:
@@ -634,6 +629,13 @@ def _same_site(a: Finding, b: Finding) -> bool:
     return (a.line, a.column, a.code, a.cell) == (b.line, b.column, b.code, b.cell)
 
 
+def _position(text: str, offset: int) -> tuple:
+    """(line, column) of ``offset`` in ``text``, both 1-based."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
 def text_replacement(old: str, new: str):
     """The one region that differs: ((line, col), (end_line, end_col), inserted text), 1-based."""
     start = 0
@@ -645,9 +647,4 @@ def text_replacement(old: str, new: str):
         end_old -= 1
         end_new -= 1
 
-    def position(offset: int):
-        line = old.count("\n", 0, offset) + 1
-        column = offset - (old.rfind("\n", 0, offset) + 1) + 1
-        return line, column
-
-    return position(start), position(end_old), new[start:end_new]
+    return _position(old, start), _position(old, end_old), new[start:end_new]
