@@ -148,18 +148,42 @@ def analyze_source(source: bytes, path: str, settings: Settings, ast_calls: Opti
 
 def check_source(source: bytes, path: str = "<string>", settings: Settings = DEFAULT_SETTINGS) -> list[Finding]:
     """All findings of one Python source. Raises SourceError for unreadable sources."""
-    settings = _with_evidence(settings, path, source)
-    screened = _screened(source, settings, path)
+    screened = screen_for_check(source, path, settings)
+    return [] if screened is None else check_screened(screened, path, settings)
+
+
+@dataclass
+class ScreenedSource:
+    """What the screens hand the LibCST analysis of a check: the bytes to analyze (the file,
+    or its slice) and the positions of their calls. Small and picklable: a worker that
+    screens (without LibCST) sends it to the one that analyzes."""
+
+    source: bytes  # the file's own bytes (for its runtime evidence)
+    analyzed: bytes  # what LibCST parses: the slice, or the file
+    ast_calls: Optional[list]  # see analysis.analyze_module; None: parsed again there
+
+
+def screen_for_check(source: bytes, path: str, settings: Settings) -> Optional[ScreenedSource]:
+    """The first half of :func:`check_source`, without LibCST: None when no call of
+    ``source`` can produce a finding. Raises SourceError for unreadable sources."""
+    screened = _screened(source, _with_evidence(settings, path, source), path)
     if screened is None:
-        return []
-    from ac_fixer.fast.screen import calls_of_slice, slice_with_cuts
+        return None
+    from ac_fixer.fast.screen import calls_of_slice, portable_calls, slice_with_cuts
 
     # Reporting needs only the functions and classes that name a catalogued name: the
     # others are cut to stubs before the (expensive) LibCST parse. Same findings.
     sliced, cut = slice_with_cuts(source, screened)
     # The positions of the calls come from the screen's tree: the slice is not parsed again.
     ast_calls = calls_of_slice(source, screened, cut)
-    return analyze_source(sliced if sliced is not None else source, path, settings, ast_calls).findings
+    return ScreenedSource(source, sliced if sliced is not None else source,
+                          None if ast_calls is None else portable_calls(ast_calls))
+
+
+def check_screened(screened: ScreenedSource, path: str, settings: Settings) -> list[Finding]:
+    """The second half of :func:`check_source`: the findings of a source the screens passed."""
+    settings = _with_evidence(settings, path, screened.source)
+    return analyze_source(screened.analyzed, path, settings, screened.ast_calls).findings
 
 
 def _with_evidence(settings: Settings, path: str, source: bytes) -> Settings:

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from ac_fixer.api import FixResult, Settings, SourceError, check_source, fix_source
+from ac_fixer.api import (
+    FixResult,
+    ScreenedSource,
+    Settings,
+    SourceError,
+    check_screened,
+    check_source,
+    fix_source,
+    screen_for_check,
+)
 from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.files import (
     FileError,
@@ -88,7 +97,9 @@ def analyze_file(
     fix: bool,
     accept: Optional[Callable[[Finding], bool]] = None,
     replacements: bool = False,
+    screened: Optional[ScreenedSource] = None,
 ) -> FileOutcome:
+    """``screened``: what the screens made of ``source`` already (a check only)."""
     settings = settings.for_path(item.path)
     # Fixes (and SARIF's fix regions) follow the project's line length.
     settings = with_project_line_length(settings, item) if fix or replacements else settings
@@ -106,16 +117,12 @@ def analyze_file(
             result = fix_notebook(source, item.display, settings, fix=fix, accept=accept)
         elif fix:
             result = fix_source(source, item.display, settings, accept=accept)
+        elif screened is not None:
+            result = FixResult(source, [], check_screened(screened, item.display, settings))
         else:
             result = FixResult(source, [], check_source(source, item.display, settings))
-    except SourceError as error:
-        return FileOutcome(item, error=error.reason)
-    except RecursionError:
-        return FileOutcome(item, error="too deeply nested to analyze")
-    except MemoryError:
-        return FileOutcome(item, error="too large to analyze: out of memory")
-    except Exception as error:  # a bug of ours must cost one file, never the run
-        return FileOutcome(item, error=f"internal error, file skipped: {type(error).__name__}: {error}")
+    except Exception as error:  # noqa: BLE001 -- see failed_outcome
+        return failed_outcome(item, error)
     outcome = FileOutcome(item, findings=result.remaining, applied=result.applied)
     malformed = getattr(result, "malformed_cells", None)  # a notebook's skipped cells
     if malformed:
@@ -134,6 +141,18 @@ def analyze_file(
 
                 carry_notes(result.remaining, outcome.final_findings)
     return outcome
+
+
+def failed_outcome(item: SourceFile, error: Exception) -> FileOutcome:
+    """The outcome of a file whose screen or analysis raised ``error``: named, never a
+    traceback (a bug of ours must cost one file, never the run)."""
+    if isinstance(error, SourceError):
+        return FileOutcome(item, error=error.reason)
+    if isinstance(error, RecursionError):
+        return FileOutcome(item, error="too deeply nested to analyze")
+    if isinstance(error, MemoryError):
+        return FileOutcome(item, error="too large to analyze: out of memory")
+    return FileOutcome(item, error=f"internal error, file skipped: {type(error).__name__}: {error}")
 
 
 def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: bool = False) -> FileOutcome:
@@ -185,27 +204,57 @@ def _attach_replacements(outcome: FileOutcome, source: bytes, settings: Settings
     outcome.replacements_added = True
 
 
-def process_file(
+def screen_file(
     item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple], replacements: bool = False
 ):
-    """Read, screen and analyze one file: (outcome, signature of what was read or None,
-    digest of its content or None).
+    """Read and screen one file, without LibCST: (outcome, signature of what was read or
+    None, digest of its content or None, work).
 
-    ``known`` is (digest, findings) the cache holds for the file, whose signature changed:
-    when the content is the same (a checkout or a `touch`), those findings stand.
+    ``outcome`` is final when the screens decide the file (or it cannot be read, or the
+    cache's findings stand); else it is None and ``work`` is what the analysis needs: the
+    :class:`ScreenedSource` of a check, the file's bytes for anything else (a fix, a
+    notebook, SARIF's regions). ``known`` is (digest, findings) the cache holds for the
+    file, whose signature changed: when the content is the same (a checkout or a
+    `touch`), those findings stand.
     """
     try:
         source, read_signature = read_source_and_signature(item)
     except FileError as error:
-        return FileOutcome(item, error=error.reason), None, None
+        return FileOutcome(item, error=error.reason), None, None, None
     if not might_have_findings(source, settings):
         # Skipped unparsed: still named when Python could not even read it as text.
         unreadable = _unreadable_reason(source) if item.suffix == ".py" else None
-        return FileOutcome(item, error=unreadable), read_signature, None
+        return FileOutcome(item, error=unreadable), read_signature, None, None
     digest = content_digest(source) if use_cache else None
     if known is not None and known[0] == digest and not (fix and any(f.fixable for f in known[1])):
-        return FileOutcome(item, findings=known[1]), read_signature, digest
-    return analyze_file(item, source, settings, fix, replacements=replacements), read_signature, digest
+        return FileOutcome(item, findings=known[1]), read_signature, digest, None
+    if fix or replacements or item.suffix != ".py":
+        return None, read_signature, digest, source
+    try:
+        screened = screen_for_check(source, item.display, settings.for_path(item.path))
+    except Exception as error:  # noqa: BLE001 -- see failed_outcome
+        return failed_outcome(item, error), read_signature, digest, None
+    if screened is None:
+        return FileOutcome(item), read_signature, digest, None
+    return None, read_signature, digest, screened
+
+
+def analyze_work(item: SourceFile, work, settings: Settings, fix: bool, replacements: bool = False) -> FileOutcome:
+    """The analysis of a file :func:`screen_file` left undecided."""
+    if isinstance(work, ScreenedSource):
+        return analyze_file(item, work.source, settings, fix, replacements=replacements, screened=work)
+    return analyze_file(item, work, settings, fix, replacements=replacements)
+
+
+def process_file(
+    item: SourceFile, settings: Settings, fix: bool, use_cache: bool, known: Optional[tuple], replacements: bool = False
+):
+    """Read, screen and analyze one file: (outcome, signature of what was read or None,
+    digest of its content or None); see :func:`screen_file`."""
+    outcome, read_signature, digest, work = screen_file(item, settings, fix, use_cache, known, replacements)
+    if outcome is None:
+        outcome = analyze_work(item, work, settings, fix, replacements)
+    return outcome, read_signature, digest
 
 
 def _unreadable_reason(source: bytes) -> Optional[str]:
@@ -214,8 +263,8 @@ def _unreadable_reason(source: bytes) -> Optional[str]:
     return unreadable_reason(source)
 
 
-def _process_batch(task) -> list:
-    """Process a batch of files with the cyclic garbage collector paused.
+def _paused_collector(work: Callable[[], list]) -> list:
+    """``work()`` with the cyclic garbage collector paused.
 
     Parsing builds hundreds of thousands of (acyclic) node objects, and each one counts
     towards the collector's thresholds: the collections it triggers scan every live
@@ -224,17 +273,41 @@ def _process_batch(task) -> list:
     """
     import gc
 
-    batch, settings, fix, use_cache, replacements = task
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return [
-            (index, *process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
-        ]
+        return work()
     finally:
         gc.collect(0)
         if was_enabled:
             gc.enable()
+
+
+def _process_batch(task) -> list:
+    """Read, screen and analyze a batch of files: [(index, outcome, signature, digest)]."""
+    batch, settings, fix, use_cache, replacements = task
+    return _paused_collector(lambda: [
+        (index, *process_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
+    ])
+
+
+def _screen_batch(task) -> list:
+    """The first phase of a run with workers: read and screen a batch of files, without
+    LibCST: [(index, outcome or None, signature, digest, work)] (see screen_file)."""
+    batch, settings, fix, use_cache, replacements = task
+    return _paused_collector(lambda: [
+        (index, *screen_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
+    ])
+
+
+def _analyze_batch(task) -> list:
+    """The second phase: analyze the files the screens left undecided:
+    [(index, outcome, signature, digest)]."""
+    batch, settings, fix, replacements = task
+    return _paused_collector(lambda: [
+        (index, analyze_work(item, work, settings, fix, replacements), read_signature, digest)
+        for index, item, read_signature, digest, work in batch
+    ])
 
 
 # --------------------------------------------------------------------------- many files
@@ -257,9 +330,11 @@ def run(
 ) -> RunResult:
     """Check (and with ``fix``, compute fixes for) every file. Writes nothing.
 
-    Files unchanged since the cache saw them are not read. The others are read,
-    screened and analyzed in batches by worker processes, with a bounded number of
-    batches in flight, so memory holds only the files in flight, never the whole tree.
+    Files unchanged since the cache saw them are not read. The others are read and
+    screened in batches by worker processes, with a bounded number of batches in flight,
+    so memory holds only the files in flight and what the screens left undecided (the
+    slices to analyze, a few files of a tree), never the whole tree; those are analyzed
+    after (see _analyze_undecided).
     """
     cache = Cache(cache_dir or default_cache_dir(), settings) if use_cache else None
     cache_warning = None
@@ -293,31 +368,107 @@ def run(
         # benchmark corpus). Results keep their places: the output order does not change.
         sized = sorted(((_size_of(entry), entry) for entry in pending), key=lambda pair: -pair[0])
         # --jobs 0 (one per CPU): little source is checked in this process, which costs
-        # less than starting the workers (each forks and imports libcst on its own).
+        # less than starting the workers.
         parallel = jobs > 0 or sum(size for size, _ in sized) >= MIN_BYTES_FOR_WORKERS
-    if parallel:
-        batches, batch, batch_bytes = [], [], 0
-        for size, entry in sized:
-            batch.append(entry)
-            batch_bytes += size
-            if len(batch) == BATCH or batch_bytes >= BATCH_BYTES:
-                batches.append(batch)
-                batch, batch_bytes = [], 0
-        if batch:
-            batches.append(batch)
-    else:
-        batches = [pending[i:i + BATCH] for i in range(0, len(pending), BATCH)]
-    tasks = [(batch, settings, fix, use_cache, replacements) for batch in batches]
-    if parallel:
-        _run_in_workers(tasks, workers, finish)
-    else:
-        for task in tasks:
-            for result in _process_batch(task):
+    if not parallel:
+        for start in range(0, len(pending), BATCH):
+            for result in _process_batch((pending[start:start + BATCH], settings, fix, use_cache, replacements)):
                 finish(*result)
+    else:
+        # Two phases. The workers read and screen every file without LibCST (its import
+        # costs each worker a quarter of a second); the few files the screens leave
+        # undecided are analyzed after, by workers forked once this process has imported
+        # LibCST (they inherit it), or here when they are little source.
+        undecided: list = []
+        importer = _LibcstImport()
+
+        def screened(index: int, outcome: Optional[FileOutcome], read_signature=None, digest=None, work=None) -> None:
+            if outcome is not None:
+                finish(index, outcome, read_signature, digest)
+            else:
+                undecided.append((index, items[index], read_signature, digest, work))
+                importer.start()  # a result came back: the workers were forked
+
+        tasks = [(batch, settings, fix, use_cache, replacements) for batch in _batches(sized)]
+        _run_in_workers(tasks, workers, screened, _screen_batch)
+        if undecided:
+            importer.join()
+            _analyze_undecided(undecided, settings, fix, replacements, workers, jobs, finish)
     if cache is not None:
         cache.save()
         cache_warning = cache.refused
     return RunResult(outcomes, cache_warning)
+
+
+def _batches(sized: list, most_bytes: int = BATCH_BYTES) -> list:
+    """The entries of ``(size, entry)`` pairs in batches, in their order (largest first): at
+    most BATCH entries and about ``most_bytes`` of source each, a large file in a batch of
+    its own."""
+    batches, batch, batch_bytes = [], [], 0
+    for size, entry in sized:
+        batch.append(entry)
+        batch_bytes += size
+        if len(batch) == BATCH or batch_bytes >= most_bytes:
+            batches.append(batch)
+            batch, batch_bytes = [], 0
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+class _LibcstImport:
+    """LibCST imported by this process in a thread of its own while the workers screen
+    (this process mostly waits then), so that the second phase's workers inherit it."""
+
+    def __init__(self) -> None:
+        self._thread = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            import threading
+
+            # Never forked while it runs: the second phase's pool starts after join().
+            self._thread = threading.Thread(target=_import_libcst, daemon=True)
+            self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        _import_libcst()
+
+
+def _import_libcst() -> None:
+    try:
+        import libcst  # noqa: F401
+    except Exception:  # noqa: BLE001 -- the analysis itself will say why it cannot run
+        pass
+
+
+# Below this much source left to analyze, the second phase runs in this process.
+MIN_BYTES_FOR_ANALYSIS_WORKERS = 256 * 1024
+# The second phase's tasks: about this many per worker, so that none is left with the
+# last large one while the others are done (the files left are few: tasks cost little).
+ANALYSIS_TASKS_PER_WORKER = 6
+
+
+def _analyze_undecided(undecided: list, settings: Settings, fix: bool, replacements: bool, workers: int, jobs: int,
+                       finish) -> None:
+    """The second phase of a run with workers (see run)."""
+    sized = sorted(((_work_size(entry[4]), entry) for entry in undecided), key=lambda pair: -pair[0])
+    total = sum(size for size, _ in sized)
+    if len(undecided) < MIN_FILES_FOR_WORKERS or (jobs == 0 and total < MIN_BYTES_FOR_ANALYSIS_WORKERS):
+        for start in range(0, len(sized), BATCH):
+            for result in _analyze_batch(([entry for _, entry in sized[start:start + BATCH]], settings, fix,
+                                          replacements)):
+                finish(*result)
+        return
+    per_task = max(1, total // (workers * ANALYSIS_TASKS_PER_WORKER))
+    tasks = [(batch, settings, fix, replacements) for batch in _batches(sized, per_task)]
+    _run_in_workers(tasks, workers, finish, _analyze_batch)
+
+
+def _work_size(work) -> int:
+    return len(work.analyzed) if isinstance(work, ScreenedSource) else len(work)
 
 
 # More worker processes than CPUs only cost memory (each holds its own parser, tens of
@@ -365,9 +516,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _run_in_workers(tasks: list, workers: int, finish) -> None:
-    """Run batches in ``workers`` processes, a bounded number in flight (this process only
-    hands out batches and collects results: measured faster than taking a share itself)."""
+def _run_in_workers(tasks: list, workers: int, finish, function=_process_batch) -> None:
+    """Run ``function`` on batches in ``workers`` processes, a bounded number in flight (this
+    process only hands out batches and collects results: measured faster than taking a
+    share itself). Each result goes to ``finish``."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -382,8 +534,8 @@ def _run_in_workers(tasks: list, workers: int, finish) -> None:
         except BrokenProcessPool:
             # A worker died (a native crash on some file): the files it held are named
             # as errors; the others go on.
-            results = [(index, FileOutcome(item, error="the analysis crashed on this file (worker process died)"))
-                       for index, item, _ in task[0]]
+            results = [(entry[0], FileOutcome(entry[1], error="the analysis crashed on this file (worker process died)"))
+                       for entry in task[0]]
         for result in results:
             finish(*result)
 
@@ -391,11 +543,11 @@ def _run_in_workers(tasks: list, workers: int, finish) -> None:
     try:
         for task in tasks:
             try:
-                future = pool.submit(_process_batch, task)
+                future = pool.submit(function, task)
             except BrokenProcessPool:
                 pool.shutdown(wait=False)
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-                future = pool.submit(_process_batch, task)
+                future = pool.submit(function, task)
             in_flight[future] = task
             # Whichever batches are done, in any order (results keep their places): a slow
             # batch never holds back the others.

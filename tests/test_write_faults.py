@@ -354,12 +354,12 @@ _SLOW_ANALYSIS = """
 import os, sys, time
 marker = sys.argv[1]
 import ac_fixer.runner as runner
-real = runner.process_file
+real = runner.analyze_work  # what the workers run on the files the screens left undecided
 def slow(*args, **kwargs):
     open(marker + str(os.getpid()), "w").close()
     time.sleep(60)
     return real(*args, **kwargs)
-runner.process_file = slow
+runner.analyze_work = slow
 from ac_fixer.cli import main
 main(sys.argv[2:], prog_name="ac-fixer")
 """

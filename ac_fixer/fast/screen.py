@@ -1182,6 +1182,24 @@ def calls_of_slice(source: bytes, screened: Screened, cut: list) -> Optional[lis
     return calls
 
 
+def portable_calls(calls: list) -> list:
+    """``ast.Call`` stand-ins for :func:`calls_of_slice`'s calls, holding only what the
+    positions read (each call's span and the last name of its callee): a few bytes each
+    when sent to another process, where the calls with their whole subtrees would not be."""
+    portable = []
+    for call in calls:
+        func = call.func
+        if isinstance(func, ast.Name):
+            callee = ast.Name(id=func.id)
+        elif isinstance(func, ast.Attribute):
+            callee = ast.Attribute(value=ast.Name(id="_"), attr=func.attr)
+        else:
+            callee = ast.Constant(value=None)
+        portable.append(ast.Call(func=callee, args=[], keywords=[], lineno=call.lineno, col_offset=call.col_offset,
+                                 end_lineno=call.end_lineno, end_col_offset=call.end_col_offset))
+    return portable
+
+
 def carry_line_changes(source: bytes, base: bytes, edited: bytes) -> Optional[bytes]:
     """Apply to ``source`` the line changes that turn ``base`` into ``edited``.
 

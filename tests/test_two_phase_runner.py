@@ -1,0 +1,121 @@
+"""The runner's two phases (issue 17): workers read and screen without LibCST, the files the
+screens leave undecided are analyzed after. Same findings as one process, file by file."""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ac_fixer import runner
+from ac_fixer.api import Settings, check_screened, check_source, screen_for_check
+from ac_fixer.files import SourceFile
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _fixture_sources() -> list:
+    return sorted(p for p in FIXTURES.glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def _key(findings) -> list:
+    return [(f.line, f.column, f.end_line, f.end_column, f.code, f.message, f.fixable, f.unsafe) for f in findings]
+
+
+@pytest.mark.parametrize("path", _fixture_sources(), ids=lambda p: p.name)
+def test_the_screened_source_sent_to_another_process_gives_the_same_findings(path):
+    """What the first phase sends (pickled) gives check_source's findings, positions included."""
+    source = path.read_bytes()
+    settings = Settings()
+    try:
+        expected = check_source(source, path.name, settings)
+    except Exception as error:  # noqa: BLE001 -- the screen must raise the same
+        with pytest.raises(type(error)):
+            screen_for_check(source, path.name, settings)
+        return
+    screened = screen_for_check(source, path.name, settings)
+    if screened is None:
+        assert expected == []
+        return
+    sent = pickle.loads(pickle.dumps(screened))
+    assert _key(check_screened(sent, path.name, settings)) == _key(expected)
+
+
+def test_the_portable_calls_are_small():
+    """A call's stand-in holds its span and callee name, not its arguments' subtrees."""
+    source = b"import torch.nn.functional as F\n" + b"y = F.interpolate(x, size=[" + b", ".join(
+        str(i).encode() for i in range(2000)) + b"], mode='bilinear')\n"
+    screened = screen_for_check(source, "big.py", Settings())
+    assert screened is not None and screened.ast_calls is not None
+    assert len(pickle.dumps(screened.ast_calls)) < 1000
+
+
+def _tree(tmp_path: Path, n: int) -> list:
+    """Files of every kind: findings, clean, a syntax error, one the screen proves clean."""
+    items = []
+    bodies = [
+        b"import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n",
+        b"import torch.nn.functional as F\ny = F.interpolate(x, mode='nearest')\n",
+        b"print('no torch here')\n",
+        b"import torch.nn.functional as F\ndef f(:\n    F.interpolate(x, mode='bilinear')\n",
+        b"import torch.nn.functional as F\n\n\ndef g(x, mode):\n    return F.interpolate(x, mode=mode)\n",
+        b"import torch.nn as nn\nclass M(nn.Module):\n    up = nn.Upsample(scale_factor=2, mode='bicubic')\n",
+    ]
+    for i in range(n):
+        path = tmp_path / f"m{i:02}.py"
+        path.write_bytes(bodies[i % len(bodies)])
+        items.append(SourceFile(str(path), path, explicit=True))
+    return items
+
+
+def _outcomes(result) -> list:
+    return [(o.item.display, o.error, _key(o.findings)) for o in result.outcomes]
+
+
+@pytest.mark.parametrize("fix", [False, True])
+def test_two_phases_in_workers_give_what_one_process_gives(tmp_path, fix):
+    items = _tree(tmp_path, 3 * runner.MIN_FILES_FOR_WORKERS)
+    one = runner.run(items, Settings(), fix=fix, jobs=1, use_cache=False)
+    two = runner.run(items, Settings(), fix=fix, jobs=2, use_cache=False)
+    assert _outcomes(two) == _outcomes(one)
+    assert [o.new_source for o in two.outcomes] == [o.new_source for o in one.outcomes]
+    assert any(o.error for o in one.outcomes) and any(o.findings for o in one.outcomes)
+
+
+def test_the_second_phase_gets_only_the_undecided_files(tmp_path, monkeypatch):
+    items = _tree(tmp_path, 2 * runner.MIN_FILES_FOR_WORKERS)
+    seen = []
+    monkeypatch.setattr(runner, "_analyze_undecided", lambda undecided, *args: seen.extend(undecided))
+    monkeypatch.setattr(runner, "worker_count", lambda jobs: 2)
+    runner.run(items, Settings(), jobs=2, use_cache=False)
+    names = sorted(entry[1].path.name for entry in seen)
+    # Findings (0, 4: a mode from a parameter, 5) only; not the clean ones nor the error.
+    assert names == sorted(i.path.name for n, i in enumerate(items) if n % 6 in (0, 4, 5))
+
+
+def test_the_second_phase_spreads_its_files_over_the_workers():
+    sized = [(100, ("a",))] + [(10, (str(i),)) for i in range(9)]
+    batches = runner._batches(sized, 60)
+    assert batches[0] == [("a",)] and len(batches) > 2
+    assert [entry for batch in batches for entry in batch] == [entry for _, entry in sized]
+
+
+def test_the_screening_workers_never_import_libcst(tmp_path):
+    """The first phase reads and screens a file that needs the analysis without LibCST."""
+    path = tmp_path / "a.py"
+    path.write_bytes(b"import torch.nn.functional as F\n\ndef f(x, mode):\n    return F.interpolate(x, mode=mode)\n")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ac_fixer import runner\n"
+        "from ac_fixer.api import Settings\n"
+        "from ac_fixer.files import SourceFile\n"
+        f"p = Path({str(path)!r})\n"
+        "result = runner._screen_batch(([(0, SourceFile(str(p), p, explicit=True), None)], Settings(), False, False,"
+        " False))\n"
+        "print(type(result[0][4]).__name__, 'libcst' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["ScreenedSource", "False"], done.stderr
