@@ -293,11 +293,20 @@ def _process_batch(task) -> list:
 
 def _screen_batch(task) -> list:
     """The first phase of a run with workers: read and screen a batch of files, without
-    LibCST: [(index, outcome or None, signature, digest, work)] (see screen_file)."""
+    LibCST: [(index, decided, signature, digest, work)] (see screen_file), where a decided
+    file's outcome travels back as (error, findings) only: its file is the caller's
+    already (sent back whole, the outcomes cost more to pickle than the screens)."""
     batch, settings, fix, use_cache, replacements = task
-    return _paused_collector(lambda: [
-        (index, *screen_file(item, settings, fix, use_cache, known, replacements)) for index, item, known in batch
-    ])
+
+    def screened() -> list:
+        rows = []
+        for index, item, known in batch:
+            outcome, read_signature, digest, work = screen_file(item, settings, fix, use_cache, known, replacements)
+            decided = None if outcome is None else (outcome.error, outcome.findings)
+            rows.append((index, decided, read_signature, digest, work))
+        return rows
+
+    return _paused_collector(screened)
 
 
 def _analyze_batch(task) -> list:
@@ -382,9 +391,12 @@ def run(
         undecided: list = []
         importer = _LibcstImport()
 
-        def screened(index: int, outcome: Optional[FileOutcome], read_signature=None, digest=None, work=None) -> None:
-            if outcome is not None:
-                finish(index, outcome, read_signature, digest)
+        def screened(index: int, decided, read_signature=None, digest=None, work=None) -> None:
+            if isinstance(decided, FileOutcome):  # a worker died (see _run_in_workers)
+                finish(index, decided)
+            elif decided is not None:
+                error, findings = decided
+                finish(index, FileOutcome(items[index], findings=findings, error=error), read_signature, digest)
             else:
                 undecided.append((index, items[index], read_signature, digest, work))
                 importer.start()  # a result came back: the workers were forked
