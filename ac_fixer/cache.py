@@ -21,7 +21,7 @@ from typing import Optional, Sequence
 
 from ac_fixer import __version__
 from ac_fixer.api import Settings
-from ac_fixer.files import SourceFile, signature
+from ac_fixer.files import CollectorPaused, SourceFile, signature
 from ac_fixer.findings import Finding
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -387,7 +387,8 @@ class Cache:
             os.close(fd)
         payload = self._verified(data)
         try:
-            parsed = json.loads(payload) if payload is not None else None
+            with CollectorPaused():  # tens of thousands of objects, no cycles
+                parsed = json.loads(payload) if payload is not None else None
             if isinstance(parsed, dict) and parsed.get("version") == __version__:
                 entries = parsed.get("entries", {})
                 self.entries = entries if isinstance(entries, dict) else {}
