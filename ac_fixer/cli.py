@@ -730,6 +730,9 @@ def audit(output, output_format, no_shadow, follow_symlink, command):
 def run() -> None:
     """Entry point: ``main`` with a one-line error instead of a traceback when a required
     dependency is missing (e.g. ``python -m ac_fixer`` from a checkout not installed)."""
+    from ac_fixer.files import CollectorPaused
+
+    CollectorPaused.freeze_after = True  # this process ends after the command
     try:
         main()
     except ModuleNotFoundError as error:

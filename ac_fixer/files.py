@@ -418,7 +418,16 @@ class CollectorPaused:
     directory entries and SourceFiles, the cache's decoded JSON). Each such object counts
     towards the collector's thresholds, and the collections it triggers scan every live
     object again (measured: a third of a warm run's discovery). Reference counting frees
-    them as before."""
+    them as before.
+
+    ``freeze_after`` (set by the command line's entry point, whose process ends after one
+    run): what is alive when a pause ends is moved to the collector's permanent
+    generation (``gc.freeze``), so that later collections do not scan those objects again
+    as they age (a warm run's tens of thousands of entries), and forked workers keep
+    sharing their pages (as the gc documentation advises before a fork). Off in a
+    process that goes on after a run (tests, editors): frozen cycles are never freed."""
+
+    freeze_after = False
 
     def __enter__(self):
         import gc
@@ -431,6 +440,8 @@ class CollectorPaused:
         if self._enabled:
             import gc
 
+            if CollectorPaused.freeze_after:
+                gc.freeze()
             gc.enable()
 
 

@@ -131,3 +131,35 @@ def test_a_warm_run_imports_neither_the_catalog_nor_what_writes_need(tmp_path):
     assert warm.stdout.strip().splitlines()[-1] == "[]", warm.stdout + warm.stderr
     # the same report, cached or not
     assert cold.stdout.rsplit("\n", 2)[0] == warm.stdout.rsplit("\n", 2)[0] and cold.stderr == warm.stderr
+
+
+def test_the_pause_freezes_what_lives_on_only_when_the_process_ends_after_the_run(monkeypatch):
+    """``freeze_after`` (the command line's entry point sets it) moves what is alive when a
+    pause ends to the permanent generation; left unset (tests, editors), nothing is frozen."""
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    with CollectorPaused():
+        pass
+    assert frozen == []
+    monkeypatch.setattr(CollectorPaused, "freeze_after", True)
+    with CollectorPaused():
+        pass
+    assert frozen == [True]
+    gc.disable()
+    try:
+        with CollectorPaused():  # a caller that paused the collector itself keeps it as it was
+            pass
+    finally:
+        gc.enable()
+    assert frozen == [True]
+
+
+def test_the_entry_point_sets_freezing_and_the_report_is_unchanged(tmp_path):
+    (tmp_path / "a.py").write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+    code = ("import sys, ac_fixer.cli\nfrom ac_fixer.files import CollectorPaused\n"
+            "try:\n    ac_fixer.cli.run()\nexcept SystemExit as exit:\n"
+            "    print(CollectorPaused.freeze_after, exit.code)\n")
+    env = dict(os.environ, AC_FIXER_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    run = subprocess.run([sys.executable, "-c", code, "check", "--output-format", "json", "."], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip().splitlines()[-1] == "True 1", run.stdout + run.stderr
