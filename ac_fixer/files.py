@@ -515,12 +515,12 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
                     continue
                 kept.append(name)
                 specs_of[child] = specs
-        if names:
-            names.sort(key=_entry_name)
-            for entry in names:
+        sources = [entry for entry in names if entry.name.endswith(SOURCE_SUFFIXES)]
+        if sources:
+            sources.sort(key=_entry_name)
+            same = real_prefix == absolute  # then a file's absolute path is its real one: one string
+            for entry in sources:
                 name = entry.name
-                if not name.endswith(SOURCE_SUFFIXES):
-                    continue
                 child = real_prefix + name
                 if patterns and rules.ignored(child, False, specs):
                     continue
@@ -532,7 +532,8 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
                 if key not in seen:  # a symlink and its target are one file: checked once
                     seen.add(key)
                     shown_name = shown + name
-                    found.append(SourceFile(shown_name, shown_name, False, root_path, absolute + name))
+                    absolute_name = child if same else absolute + name
+                    found.append(SourceFile(shown_name, shown_name, False, root_path, absolute_name))
         for name in reversed(kept):
             stack.append((os.path.join(directory, name), real_prefix + name, shown + name + os.sep,
                           absolute + name + os.sep, True))
