@@ -163,3 +163,48 @@ def test_the_entry_point_sets_freezing_and_the_report_is_unchanged(tmp_path):
     run = subprocess.run([sys.executable, "-c", code, "check", "--output-format", "json", "."], cwd=tmp_path,
                          env=env, capture_output=True, text=True, timeout=60)
     assert run.stdout.strip().splitlines()[-1] == "True 1", run.stdout + run.stderr
+
+
+def test_an_entry_stores_the_signature_as_one_string_and_an_earlier_list_is_a_miss(tmp_path):
+    """The stored signature is files.signature as one string (it decodes faster than four
+    large integers); an entry of the earlier list form is a signature miss: the file is
+    read, its digest decides, and the entry is written in the new form. Same findings."""
+    import json
+
+    from ac_fixer import cache, runner
+    from ac_fixer.api import Settings
+    from ac_fixer.files import SourceFile, signature
+
+    path = tmp_path / "a.py"
+    path.write_bytes(b"import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+    item = SourceFile(str(path), path, explicit=True)
+    reads = []
+    real_read = runner.read_source_and_signature
+
+    def counting_read(source_file):
+        reads.append(source_file.display)
+        return real_read(source_file)
+
+    def check() -> list:
+        result = runner.run([item], Settings(), jobs=1, cache_dir=tmp_path / "cache")
+        return [(f.line, f.code) for f in result.findings]
+
+    def entry() -> list:
+        (cache_file,) = (tmp_path / "cache").glob("findings-*.json")
+        return json.loads(cache_file.read_bytes().partition(b"\n")[2])["entries"][os.path.abspath(path)]
+
+    runner.read_source_and_signature, saved = counting_read, runner.read_source_and_signature
+    try:
+        first = check()
+        stored = entry()
+        assert stored[0] == cache.signature_text(os.stat(path)) == " ".join(map(str, signature(os.stat(path))))
+        assert check() == first and len(reads) == 1  # a signature hit: not read
+        the_cache = cache.Cache(tmp_path / "cache", Settings())
+        the_cache.entries[os.path.abspath(path)] = [signature(os.stat(path))] + stored[1:]  # the earlier form
+        the_cache.dirty = True
+        the_cache.save()
+        assert check() == first and len(reads) == 2  # read again; the digest keeps the findings
+        assert entry()[0] == stored[0]  # rewritten in the new form
+        assert check() == first and len(reads) == 2
+    finally:
+        runner.read_source_and_signature = saved
