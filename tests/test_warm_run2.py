@@ -75,7 +75,7 @@ def test_a_virtualenv_named_on_the_command_line_is_walked(tmp_path, monkeypatch)
     assert [item.display for item in discover(["env"])[0]] == ["env/a.py"]
 
 
-def test_discovery_walks_no_folder_twice_and_stats_none(tmp_path, monkeypatch):
+def test_discovery_stats_no_folder(tmp_path, monkeypatch):
     """No os.stat / lstat of a folder or file per entry: the listing's d_type answers."""
     _tree_of_virtualenvs(tmp_path / "tree")
     monkeypatch.chdir(tmp_path)
