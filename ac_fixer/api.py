@@ -10,12 +10,14 @@ import ast
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from ac_fixer import catalog as cat
 from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.files import SourceError  # one class with files.FileError
 from ac_fixer.findings import Finding
+
+if TYPE_CHECKING:
+    from ac_fixer import catalog as cat
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,10 @@ _CATALOGS: dict = {}
 
 
 def _catalog_with(extra_targets: tuple) -> cat.Catalog:
+    from ac_fixer.catalog import default_catalog  # here: a run whose files are all cached does without it
+
     if extra_targets not in _CATALOGS:
-        _CATALOGS[extra_targets] = cat.default_catalog().with_targets(extra_targets)
+        _CATALOGS[extra_targets] = default_catalog().with_targets(extra_targets)
     return _CATALOGS[extra_targets]
 
 

@@ -21,10 +21,22 @@ from typing import Optional, Sequence
 
 from ac_fixer import __version__
 from ac_fixer.api import Settings
-from ac_fixer.files import SourceFile, signature
+from ac_fixer.files import CollectorPaused, SourceFile
 from ac_fixer.findings import Finding
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def signature_text(info: os.stat_result) -> str:
+    """``files.signature`` of a stat as one string: what an entry stores. (A JSON string
+    decodes in about half the time of a list of four large integers, and a warm run decodes
+    one entry per file of the tree, even to check one file.)"""
+    return f"{info.st_mtime_ns} {info.st_size} {info.st_ino} {info.st_ctime_ns}"
+
+
+def _signature_text_of(signature_list: Sequence[int]) -> str:
+    """The same string from ``files.signature``'s list (what the runner read)."""
+    return " ".join(map(str, signature_list))
 
 
 def content_digest(source: bytes) -> str:
@@ -387,7 +399,8 @@ class Cache:
             os.close(fd)
         payload = self._verified(data)
         try:
-            parsed = json.loads(payload) if payload is not None else None
+            with CollectorPaused():  # tens of thousands of objects, no cycles
+                parsed = json.loads(payload) if payload is not None else None
             if isinstance(parsed, dict) and parsed.get("version") == __version__:
                 entries = parsed.get("entries", {})
                 self.entries = entries if isinstance(entries, dict) else {}
@@ -410,7 +423,7 @@ class Cache:
             return None, None
         try:
             stored_signature, records = entry[0], entry[1]
-            if stored_signature == signature(os.stat(item.filename)):
+            if stored_signature == signature_text(os.stat(item.filename)):  # an earlier list: a miss
                 return ([] if records == [] else _findings_from(records, item.display)), None
             digest = entry[2] if len(entry) > 2 else None
             return None, ((digest, _findings_from(records, item.display)) if isinstance(digest, str) else None)
@@ -418,7 +431,7 @@ class Cache:
             return None, None  # gone, or a damaged or foreign entry: a miss
 
     def put(self, item: SourceFile, read_signature: list, findings: Sequence[Finding], digest=None) -> None:
-        self.entries[item.abspath] = [read_signature, [f.to_record() for f in findings], digest]
+        self.entries[item.abspath] = [_signature_text_of(read_signature), [f.to_record() for f in findings], digest]
         self.dirty = True
 
     def save(self) -> None:

@@ -12,7 +12,6 @@ import click
 
 from ac_fixer import __version__
 from ac_fixer.report import FORMATS
-from ac_fixer.catalog import default_catalog
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -175,7 +174,8 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
         missing.extend(_split_warnings(not_found))
         with Progress("Checking", PROGRESS_MIN_FILES, enabled=not (quiet or silent)) as progress:
             result = runner.run(
-                items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache, progress=progress,
+                items, settings, fix=fix or diff, jobs=jobs, use_cache=not no_cache,
+                progress=progress if progress.enabled else None,  # not called 10k times for nothing
                 cache_dir=group_cache_dir, replacements=output_format == "sarif",
             )
         if verify and result.changed:
@@ -638,6 +638,8 @@ class _CatalogHelpOption(click.Option):
     check whose files are all cached never loads the catalog."""
 
     def get_help_record(self, ctx):
+        from ac_fixer.catalog import default_catalog
+
         self.help = f"{default_catalog().flag_modes_text()} (default: the worked example)."
         return super().get_help_record(ctx)
 
@@ -728,6 +730,9 @@ def audit(output, output_format, no_shadow, follow_symlink, command):
 def run() -> None:
     """Entry point: ``main`` with a one-line error instead of a traceback when a required
     dependency is missing (e.g. ``python -m ac_fixer`` from a checkout not installed)."""
+    from ac_fixer.files import CollectorPaused
+
+    CollectorPaused.freeze_after = True  # this process ends after the command
     try:
         main()
     except ModuleNotFoundError as error:

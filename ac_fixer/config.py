@@ -10,14 +10,16 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-from ac_fixer import catalog as cat
+if TYPE_CHECKING:
+    from ac_fixer import catalog as cat
+
 
 MAX_POSITION = 255
 CODE_PATTERN = re.compile(r"^ACF[0-9]{0,3}$")
@@ -258,6 +260,8 @@ def _optional_identifier(row: dict, key: str, where: str) -> Optional[str]:
 
 
 def target_from_row(row: Any, where: str) -> cat.Target:
+    from ac_fixer import catalog as cat  # here: a configuration without extend-targets does without it
+
     if not isinstance(row, dict):
         raise ConfigError(f"{where}: expected a table, got {row!r}")
     for key in row:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import operator
 import os
-import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -365,10 +363,8 @@ def discover(
                     # A folder named explicitly is checked even if .gitignore'd above it;
                     # only the .gitignore files inside it apply.
                     repo_root = root
-            for item, key in _walk(given, root, rules, repo_root):
-                if key not in seen:  # as add(), inline: once per file of a large tree
-                    seen.add(key)
-                    found.append(item)
+            with CollectorPaused():  # a walk of 10k files makes objects, never cycles
+                _walk(given, root, rules, repo_root, seen, found)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
         elif given == "-":
@@ -416,14 +412,50 @@ def one_entry_per_file(lists: Sequence[Sequence[SourceFile]], rank: Callable[[in
 _entry_name = operator.attrgetter("name")
 
 
-def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
-    """(SourceFile, dedup key) for each source file under ``top`` (whose real path is ``root``).
+class CollectorPaused:
+    """The cyclic garbage collector paused for a ``with`` block (as it was after): for
+    work that makes tens of thousands of objects and no reference cycles (discovery's
+    directory entries and SourceFiles, the cache's decoded JSON). Each such object counts
+    towards the collector's thresholds, and the collections it triggers scan every live
+    object again (measured: a third of a warm run's discovery). Reference counting frees
+    them as before.
+
+    ``freeze_after`` (set by the command line's entry point, whose process ends after one
+    run): what is alive when a pause ends is moved to the collector's permanent
+    generation (``gc.freeze``), so that later collections do not scan those objects again
+    as they age (a warm run's tens of thousands of entries), and forked workers keep
+    sharing their pages (as the gc documentation advises before a fork). Off in a
+    process that goes on after a run (tests, editors): frozen cycles are never freed."""
+
+    freeze_after = False
+
+    def __enter__(self):
+        import gc
+
+        self._enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._enabled:
+            import gc
+
+            if CollectorPaused.freeze_after:
+                gc.freeze()
+            gc.enable()
+
+
+def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], seen: set, found: list) -> None:
+    """Append to ``found`` a SourceFile for each source file under ``top`` (whose real path
+    is ``root``) whose dedup key (its real path) is not in ``seen`` yet, adding the key.
 
     What ``os.walk(top, followlinks=False)`` with sorted names walks, in its order (a
     folder's files, then its subfolders depth-first): a symlinked folder is never entered,
     an unreadable folder is skipped. Written on ``os.scandir`` with strings only: the
-    entry's type (``d_type``) tells folders and symlinks without a stat per file, and one
-    Path per walk replaces two per file (a warm run's largest cost on 10k files).
+    entry's type (``d_type``) tells folders and symlinks without a stat per file or per
+    folder (a symlinked folder is known from its parent's listing, a virtualenv from its
+    own: no ``islink`` and no ``isfile(pyvenv.cfg)`` per folder), and one Path per walk
+    replaces two per file (a warm run's largest cost on 10k files).
     """
     if repo_root is None:
         specs_of = {root: []}
@@ -435,11 +467,13 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
     shown_prefix = "" if shown_top == "." else os.path.join(shown_top, "")
     absolute_top = os.path.abspath(top)
     root_path = Path(root)
-    # (folder as walked, its real path, as shown (a prefix), absolute (a prefix)); a stack
-    # whose top is the next folder in os.walk's order
-    stack = [(top, root, shown_prefix, os.path.join(absolute_top, ""))]
+    has_git = repo_root is not None
+    # (folder as walked, its real path, as shown (a prefix), absolute (a prefix), whether
+    # a pyvenv.cfg makes it a virtualenv to skip (not the top: named, it is walked)); a
+    # stack whose top is the next folder in os.walk's order
+    stack = [(top, root, shown_prefix, os.path.join(absolute_top, ""), False)]
     while stack:
-        directory, real, shown, absolute = stack.pop()
+        directory, real, shown, absolute, nested = stack.pop()
         try:
             with os.scandir(directory) as entries:
                 listed = list(entries)
@@ -452,46 +486,67 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str]):
             except OSError:
                 is_folder = False
             if is_folder:
-                folders.append(entry.name)
+                folders.append(entry)
             else:
                 names.append(entry)
+        if nested and any(entry.name == VENV_MARKER and _is_file(entry) for entry in names):
+            continue  # a virtualenv (os.path.isfile(pyvenv.cfg), as its parent used to ask)
         specs = specs_of.pop(real, [])
-        if repo_root is not None and any(entry.name == ".gitignore" for entry in names):
+        if has_git and any(entry.name == ".gitignore" for entry in names):
             own = rules.load(real)
             if own is not None:
                 specs = specs + [(real, own)]
-        kept = []
-        for name in sorted(folders):
-            child = os.path.join(real, name)
-            if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info"):
-                continue
-            if os.path.isfile(os.path.join(child, "pyvenv.cfg")) or rules.ignored(child, True, specs):
-                continue
-            kept.append((name, child))
-            specs_of[child] = specs
-        names.sort(key=_entry_name)
-        real_prefix = os.path.join(real, "")
         patterns = bool(specs) or rules.exclude is not None
-        for entry in names:
-            name = entry.name
-            if not name.endswith(SOURCE_SUFFIXES):
-                continue
-            child = real_prefix + name
-            if patterns and rules.ignored(child, False, specs):
-                continue
-            try:
-                linked = entry.is_symlink()
-            except OSError:
-                linked = False
-            key = os.path.realpath(child) if linked else child
-            shown_name = shown + name
-            yield SourceFile(shown_name, shown_name, False, root_path, absolute + name), key
-        for name, child in reversed(kept):
-            below = os.path.join(directory, name)
-            # As os.walk: a folder replaced by a symlink since it was listed is not entered.
-            if os.path.islink(below):
-                continue
-            stack.append((below, child, os.path.join(shown + name, ""), os.path.join(absolute + name, "")))
+        real_prefix = os.path.join(real, "")
+        kept = []
+        if folders:
+            folders.sort(key=_entry_name)
+            for entry in folders:
+                name = entry.name
+                if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info"):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        continue  # as os.walk(followlinks=False): a symlinked folder is not entered
+                except OSError:
+                    pass
+                child = real_prefix + name
+                if patterns and rules.ignored(child, True, specs):
+                    continue
+                kept.append(name)
+                specs_of[child] = specs
+        sources = [entry for entry in names if entry.name.endswith(SOURCE_SUFFIXES)]
+        if sources:
+            sources.sort(key=_entry_name)
+            same = real_prefix == absolute  # then a file's absolute path is its real one: one string
+            for entry in sources:
+                name = entry.name
+                child = real_prefix + name
+                if patterns and rules.ignored(child, False, specs):
+                    continue
+                try:
+                    linked = entry.is_symlink()
+                except OSError:
+                    linked = False
+                key = os.path.realpath(child) if linked else child
+                if key not in seen:  # a symlink and its target are one file: checked once
+                    seen.add(key)
+                    shown_name = shown + name
+                    absolute_name = child if same else absolute + name
+                    found.append(SourceFile(shown_name, shown_name, False, root_path, absolute_name))
+        for name in reversed(kept):
+            stack.append((os.path.join(directory, name), real_prefix + name, shown + name + os.sep,
+                          absolute + name + os.sep, True))
+
+
+VENV_MARKER = "pyvenv.cfg"  # a folder holding one is a virtualenv: not walked into
+
+
+def _is_file(entry) -> bool:
+    try:
+        return entry.is_file()  # follows a symlink, as os.path.isfile
+    except OSError:
+        return False
 
 
 # --------------------------------------------------------------------------- reading
@@ -606,6 +661,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     POSIX ACL ``system.posix_acl_access``, ``security.*``); a file whose mode bits or
     attributes cannot be kept is not written (FileError saying which).
     """
+    import secrets  # here, not at the top: a check that writes nothing does without it
+
     info = os.stat(path)
     attributes = _extended_attributes(path)
     # Not tempfile.mkstemp: the name must be registered before the file exists, so that a
@@ -777,6 +834,8 @@ def write_report(path: Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    import tempfile  # here, not at the top: a check that writes no report does without it
+
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".ac-fixer-tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

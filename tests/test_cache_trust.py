@@ -20,7 +20,7 @@ import pytest
 
 from ac_fixer import __version__, cache, runner
 from ac_fixer.api import Settings
-from ac_fixer.files import SourceFile, signature
+from ac_fixer.files import SourceFile
 
 SOURCE = b"import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n"
 EXPECTED = [(2, "ACF001")]
@@ -46,7 +46,7 @@ def _codes(result) -> list:
 def _hiding_entries(path: Path) -> dict:
     """Entries that claim the file, with its current signature and content digest, has
     no finding."""
-    return {os.path.abspath(path): [signature(os.stat(path)), [], cache.content_digest(path.read_bytes())]}
+    return {os.path.abspath(path): [cache.signature_text(os.stat(path)), [], cache.content_digest(path.read_bytes())]}
 
 
 def _cache_name(settings: Settings = Settings()) -> str:

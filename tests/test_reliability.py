@@ -1021,11 +1021,12 @@ class _Exploit:
 
 
 def _cache_key_and_signature(tmp_path: Path) -> tuple:
-    """The cache's key for tree/a.py (its absolute path) and its current signature."""
-    from ac_fixer.files import signature
+    """The cache's key for tree/a.py (its absolute path) and its current signature (as an
+    entry stores it)."""
+    from ac_fixer.cache import signature_text
 
     path = tmp_path / "tree" / "a.py"
-    return os.path.abspath(path), signature(os.stat(path))
+    return os.path.abspath(path), signature_text(os.stat(path))
 
 
 def _cache_payloads(marker: Path, source_key: str, sig: list) -> dict:

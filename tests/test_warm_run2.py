@@ -1,0 +1,210 @@
+"""The warm run's second round of cuts (issue 17): discovery asks no stat per folder (a
+virtualenv is known from its own listing, a symlinked folder from its parent's), the
+collector is paused while discovery and the cache make their many objects, and a warm
+run imports neither the catalog nor what only writes need. Speed only: discovery finds
+what os.walk found, in its order."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ac_fixer.files import SKIPPED_DIRECTORIES, SOURCE_SUFFIXES, CollectorPaused, discover
+
+
+def _os_walk_reference(top: str) -> list:
+    """Discovery as os.walk with an isfile(pyvenv.cfg) per folder (the code before)."""
+    found, seen = [], set()
+    for directory, dirnames, filenames in os.walk(top, followlinks=False):
+        dirnames[:] = [d for d in sorted(dirnames) if d not in SKIPPED_DIRECTORIES and not d.endswith(".egg-info")
+                       and not os.path.isfile(os.path.join(directory, d, "pyvenv.cfg"))]
+        for name in sorted(filenames):
+            if name.endswith(SOURCE_SUFFIXES):
+                shown = os.path.join(directory, name)
+                key = os.path.realpath(shown) if os.path.islink(shown) else os.path.abspath(shown)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(shown)
+    return found
+
+
+def _tree_of_virtualenvs(base: Path) -> None:
+    """Folders that are virtualenvs (pyvenv.cfg a file, or a symlink to one) and folders
+    that only look like one (pyvenv.cfg a folder, a dangling link, in a subfolder)."""
+    for name in ("real_env", "linked_env", "folder_cfg", "dangling_cfg", "deeper", "plain"):
+        (base / name).mkdir(parents=True)
+        (base / name / "m.py").write_text("x = 1\n")
+    (base / "real_env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (base / "cfg_target").write_text("home = /usr/bin\n")
+    (base / "linked_env" / "pyvenv.cfg").symlink_to(base / "cfg_target")
+    (base / "folder_cfg" / "pyvenv.cfg").mkdir()
+    (base / "dangling_cfg" / "pyvenv.cfg").symlink_to(base / "missing")
+    (base / "deeper" / "inner").mkdir()
+    (base / "deeper" / "inner" / "pyvenv.cfg").write_text("")
+    (base / "deeper" / "inner" / "n.py").write_text("x = 1\n")
+    (base / "plain" / "sub.py").mkdir()  # a folder named like a source file
+    (base / "plain" / "sub.py" / "k.py").write_text("x = 1\n")
+    (base / "plain" / "to_deeper").symlink_to(base / "deeper")  # a symlinked folder: not entered
+    (base / "top.py").write_text("x = 1\n")
+
+
+def test_virtualenvs_and_symlinked_folders_are_skipped_as_with_a_stat_per_folder(tmp_path, monkeypatch):
+    _tree_of_virtualenvs(tmp_path / "tree")
+    monkeypatch.chdir(tmp_path)
+    found, errors = discover(["tree"])
+    assert errors == []
+    shown = [item.display for item in found]
+    assert shown == _os_walk_reference("tree")
+    assert "tree/real_env/m.py" not in shown and "tree/linked_env/m.py" not in shown
+    assert "tree/folder_cfg/m.py" in shown and "tree/dangling_cfg/m.py" in shown
+    assert "tree/deeper/m.py" in shown and "tree/deeper/inner/n.py" not in shown
+    assert "tree/plain/sub.py/k.py" in shown
+
+
+def test_a_virtualenv_named_on_the_command_line_is_walked(tmp_path, monkeypatch):
+    """Only folders found below a named one are skipped for their pyvenv.cfg (as before)."""
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "pyvenv.cfg").write_text("")
+    (tmp_path / "env" / "a.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert [item.display for item in discover(["env"])[0]] == ["env/a.py"]
+
+
+def test_discovery_stats_no_folder(tmp_path, monkeypatch):
+    """No os.stat / lstat of a folder or file per entry: the listing's d_type answers."""
+    _tree_of_virtualenvs(tmp_path / "tree")
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    real_stat, real_lstat = os.stat, os.lstat
+    monkeypatch.setattr(os, "stat", lambda *a, **k: (calls.append(a[0]), real_stat(*a, **k))[1])
+    monkeypatch.setattr(os, "lstat", lambda *a, **k: (calls.append(a[0]), real_lstat(*a, **k))[1])
+    found, _ = discover(["tree"])
+    monkeypatch.undo()
+    assert found
+    per_folder = [c for c in calls if str(c).endswith(("pyvenv.cfg", "inner", "sub.py", "plain", "deeper"))]
+    assert per_folder == []
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_pause_restores_what_it_found(enabled):
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with CollectorPaused():
+            assert not gc.isenabled()
+        assert gc.isenabled() == enabled
+        with pytest.raises(ValueError):
+            with CollectorPaused():
+                raise ValueError
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_discovery_leaves_the_collector_as_it_was(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert gc.isenabled()
+    discover([str(tmp_path)])
+    assert gc.isenabled()
+
+
+def test_a_warm_run_imports_neither_the_catalog_nor_what_writes_need(tmp_path):
+    """A warm run (every file cached) reads no catalog: neither its module nor its TOML;
+    nor does it import tempfile or secrets (only a write needs them)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    (tmp_path / "a.py").write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+    (tmp_path / "b.py").write_text("x = 1\n")
+    code = ("import sys, ac_fixer.cli\n"
+            "try:\n    ac_fixer.cli.run()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('ac_fixer.catalog', 'tempfile', 'secrets', 'ac_fixer.fast.screen')"
+            " if m in sys.modules))")
+    env = dict(os.environ, AC_FIXER_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    runs = [subprocess.run([sys.executable, "-c", code, "check", "--output-format", "json", "."], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=60) for _ in range(2)]
+    cold, warm = runs
+    assert "ac_fixer.catalog" in cold.stdout  # the first run analyzes a.py
+    assert warm.stdout.strip().splitlines()[-1] == "[]", warm.stdout + warm.stderr
+    # the same report, cached or not
+    assert cold.stdout.rsplit("\n", 2)[0] == warm.stdout.rsplit("\n", 2)[0] and cold.stderr == warm.stderr
+
+
+def test_the_pause_freezes_what_lives_on_only_when_the_process_ends_after_the_run(monkeypatch):
+    """``freeze_after`` (the command line's entry point sets it) moves what is alive when a
+    pause ends to the permanent generation; left unset (tests, editors), nothing is frozen."""
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    with CollectorPaused():
+        pass
+    assert frozen == []
+    monkeypatch.setattr(CollectorPaused, "freeze_after", True)
+    with CollectorPaused():
+        pass
+    assert frozen == [True]
+    gc.disable()
+    try:
+        with CollectorPaused():  # a caller that paused the collector itself keeps it as it was
+            pass
+    finally:
+        gc.enable()
+    assert frozen == [True]
+
+
+def test_the_entry_point_sets_freezing_and_the_report_is_unchanged(tmp_path):
+    (tmp_path / "a.py").write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+    code = ("import sys, ac_fixer.cli\nfrom ac_fixer.files import CollectorPaused\n"
+            "try:\n    ac_fixer.cli.run()\nexcept SystemExit as exit:\n"
+            "    print(CollectorPaused.freeze_after, exit.code)\n")
+    env = dict(os.environ, AC_FIXER_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    run = subprocess.run([sys.executable, "-c", code, "check", "--output-format", "json", "."], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip().splitlines()[-1] == "True 1", run.stdout + run.stderr
+
+
+def test_an_entry_stores_the_signature_as_one_string_and_an_earlier_list_is_a_miss(tmp_path):
+    """The stored signature is files.signature as one string (it decodes faster than four
+    large integers); an entry of the earlier list form is a signature miss: the file is
+    read, its digest decides, and the entry is written in the new form. Same findings."""
+    import json
+
+    from ac_fixer import cache, runner
+    from ac_fixer.api import Settings
+    from ac_fixer.files import SourceFile, signature
+
+    path = tmp_path / "a.py"
+    path.write_bytes(b"import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+    item = SourceFile(str(path), path, explicit=True)
+    reads = []
+    real_read = runner.read_source_and_signature
+
+    def counting_read(source_file):
+        reads.append(source_file.display)
+        return real_read(source_file)
+
+    def check() -> list:
+        result = runner.run([item], Settings(), jobs=1, cache_dir=tmp_path / "cache")
+        return [(f.line, f.code) for f in result.findings]
+
+    def entry() -> list:
+        (cache_file,) = (tmp_path / "cache").glob("findings-*.json")
+        return json.loads(cache_file.read_bytes().partition(b"\n")[2])["entries"][os.path.abspath(path)]
+
+    runner.read_source_and_signature, saved = counting_read, runner.read_source_and_signature
+    try:
+        first = check()
+        stored = entry()
+        assert stored[0] == cache.signature_text(os.stat(path)) == " ".join(map(str, signature(os.stat(path))))
+        assert check() == first and len(reads) == 1  # a signature hit: not read
+        the_cache = cache.Cache(tmp_path / "cache", Settings())
+        the_cache.entries[os.path.abspath(path)] = [signature(os.stat(path))] + stored[1:]  # the earlier form
+        the_cache.dirty = True
+        the_cache.save()
+        assert check() == first and len(reads) == 2  # read again; the digest keeps the findings
+        assert entry()[0] == stored[0]  # rewritten in the new form
+        assert check() == first and len(reads) == 2
+    finally:
+        runner.read_source_and_signature = saved
