@@ -29,6 +29,7 @@ files are named on the command line, their order or ``--jobs``.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import json
 import os
@@ -182,6 +183,8 @@ class _Summarizer(ast.NodeVisitor):
         # read them (a wrapper imported where it is used).
         self.local_imports: list = []  # [local, kind, level, module, name]
         self.local_callees: set = set()
+        # A light summary: the functions whose bodies it did not read ([start, stop) bytes).
+        self.skipped: list = []
 
     # -- helpers
     def _qual(self) -> str:
@@ -208,7 +211,7 @@ class _Summarizer(ast.NodeVisitor):
             function["forwards"] = [
                 f for f in function["forwards"] if not f[3] and f[0].split(".", 1)[0] in module_names
             ]
-        return {
+        found = {
             "imports": self.imports, "bindings": self.bindings,
             "literals": {k: v for k, v in self.literals.items() if v is None or isinstance(v, str)},
             "attr_stores": sorted(self.attr_stores), "functions": self.functions, "classes": self.classes,
@@ -221,6 +224,9 @@ class _Summarizer(ast.NodeVisitor):
             "local_callees": sorted(c for c in self.local_callees if c.split(".", 1)[0] in
                                     {i[0] for i in self.local_imports}),
         }
+        if self._line_starts is not None:
+            found["skipped"] = self.skipped
+        return found
 
     # -- module-level bindings
     def _targets(self, target: ast.expr) -> Iterable[str]:
@@ -349,16 +355,24 @@ class _Summarizer(ast.NodeVisitor):
         }
         self.functions[qualname] = entry
         if self._line_starts is not None and not self._names_a_needle(node):
-            return  # a light summary: this body names no catalogued API
+            # A light summary: this body names no catalogued API. Its bytes are kept (as
+            # offsets): a wider light summary reads it only if they hold a new needle.
+            self.skipped.append(self._segment(node))
+            return
         self._stack.append(("function", node.name, node, names, set(names), set(), self_name, qualname, entry))
         for statement in node.body:
             self.visit(statement)
         self._stack.pop()
 
-    def _names_a_needle(self, node) -> bool:
+    def _segment(self, node) -> list:
+        """[start, stop) byte offsets of a function's lines, from its `def` to its last line."""
         starts = self._line_starts
         end = node.end_lineno if node.end_lineno is not None else len(starts)
-        segment = self._source[starts[node.lineno - 1]:starts[end] if end < len(starts) else len(self._source)]
+        return [starts[node.lineno - 1], starts[end] if end < len(starts) else len(self._source)]
+
+    def _names_a_needle(self, node) -> bool:
+        start, stop = self._segment(node)
+        segment = self._source[start:stop]
         return any(needle in segment for needle in self._needles)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -515,16 +529,29 @@ _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, 
 def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
     """The summary of one module's source; None when Python cannot parse it. With
     ``needles``, a function body that holds none of them is not read (a light summary)."""
+    # The tree holds no reference cycle: the cyclic collector would only walk its nodes
+    # (and every summary the index holds) again and again while the parser makes them.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    summarizer = _Summarizer(source if needles else None, needles)
-    try:
-        summarizer.visit(tree)
-    except RecursionError:
-        return None
-    return summarizer.summary()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        summarizer = _Summarizer(source if needles else None, needles)
+        try:
+            summarizer.visit(tree)
+        except RecursionError:
+            return None
+        return summarizer.summary()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _summarize_each(jobs: list) -> list:
+    """summarize(source, needles) of each (source, needles) job: a worker's batch."""
+    return [summarize(source, needles) for source, needles in jobs]
 
 
 # What Python allows between a callee and its arguments: blanks, line continuations and
@@ -532,7 +559,25 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
 _THEN_CALLED = re.compile(rb"(?:\s|\\|#[^\r\n]*)*\(")
 
 
-def calls_a_name(source: bytes, names: tuple) -> bool:
+# As _THEN_CALLED, closing parentheses too: every way a name can be a callee's last name
+# (`(resize)(x)`, `(ops.resize)(x)`).
+_THEN_MAYBE_CALLED = re.compile(rb"(?:\s|\\|#[^\r\n]*|\))*\(")
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+_MISSING = object()
+
+
+def _declares_encoding(source: bytes) -> bool:
+    """Whether the first two lines may declare an encoding (PEP 263): they say `coding`."""
+    end = 0
+    for _ in range(2):
+        found = _NEWLINE.search(source, end)
+        if found is None:
+            return b"coding" in source
+        end = found.end()
+    return b"coding" in source[:end]
+
+
+def calls_a_name(source: bytes, names: tuple, then_called: re.Pattern = _THEN_CALLED) -> bool:
     """Whether ``source`` holds one of ``names`` (bytes) as a whole identifier that is
     called (``name(``; blanks, continuations and comments allowed before the parenthesis).
     A byte search per name and a look at each occurrence's neighbours: one regex
@@ -543,7 +588,7 @@ def calls_a_name(source: bytes, names: tuple) -> bool:
             end = start + len(name)
             before = source[start - 1] if start else 32
             if not (before == 95 or 48 <= before <= 57 or 65 <= before <= 90 or 97 <= before <= 122):
-                if _THEN_CALLED.match(source, end):
+                if then_called.match(source, end):
                     return True
             start = source.find(name, end)
     return False
@@ -903,7 +948,13 @@ class _Project:
         # every file (see files_naming).
         self.containing: dict = {}
         self._light_keys: dict = {}  # relative path -> the key of its last light summary
+        self._light_needles: dict = {}  # relative path -> the needles of that summary
         self.owed: set = set()  # see _imports_summary
+        # Summaries made ahead in worker processes, (digest, needles or None) -> summary:
+        # taken by the first summary that would make the same one (speed only).
+        self.prefetched: dict = {}
+        self._pool = None  # the worker processes, while the index is built
+        self._pool_failed = False
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -967,14 +1018,114 @@ class _Project:
             return self.summaries[digest]
         if relative in self.owed:
             return self.summary(relative)
-        extra = extra or self.extra_names.get(relative, frozenset())
-        needles = self.needles + tuple(sorted(n.encode() for n in extra))
-        key = digest + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else "")
+        key, needles = self._light_key(relative, extra)
         self.parsed.add(relative)
         if key not in self.summaries:
-            self.summaries[key] = summarize(self.source(relative), needles)
+            same = self._same_light(relative, needles)
+            self.summaries[key] = same if same is not _MISSING else self._summarize(relative, needles)
         self._light_keys[relative] = key
+        self._light_needles[relative] = needles
         return self.summaries[key]
+
+    def _light_key(self, relative: str, extra: frozenset) -> tuple:
+        """(key, needles) of the light summary ``light_summary(relative, extra)`` asks for."""
+        extra = extra or self.extra_names.get(relative, frozenset())
+        needles = self.needles + tuple(sorted(n.encode() for n in extra))
+        return self.files[relative] + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else ""), needles
+
+    def _same_light(self, relative: str, needles: tuple):
+        """The file's last light summary when the one with ``needles`` is the same: the
+        needles it was made with are among them, and no body it did not read holds one
+        of the others (the walk takes the same steps). Else _MISSING."""
+        previous = self.summaries.get(self._light_keys.get(relative, ""))
+        made_with = self._light_needles.get(relative)
+        if not isinstance(previous, dict) or "skipped" not in previous or made_with is None:
+            return _MISSING
+        if not set(made_with) <= set(needles):
+            return _MISSING
+        new = [n for n in needles if n not in made_with]
+        source = self.source(relative)
+        if any(source.find(n, start, stop) >= 0 for start, stop in previous["skipped"] for n in new):
+            return _MISSING
+        return previous
+
+    def will_parse_light(self, relative: str, extra: frozenset) -> bool:
+        """Whether light_summary(relative, extra) would parse the file now."""
+        digest = self.files.get(relative)
+        if digest is None or digest in self.summaries or relative in self.owed:
+            return False
+        key, needles = self._light_key(relative, extra)
+        return key not in self.summaries and self._same_light(relative, needles) is _MISSING
+
+    def calls_none(self, relative: str, extra: frozenset) -> bool:
+        """Whether the light summary ``light_summary(relative, extra)`` would make for a
+        file read for the first time can hold no call of a catalogued name or of one of
+        ``extra``: a function of it forwards nothing, and its imports are read from a
+        whole summary when asked (the same ones). A byte test: the name, then only blanks,
+        comments, continuations and closing parentheses before `(`; only for an ASCII
+        file without an encoding declaration (identifiers are then their bytes)."""
+        digest = self.files.get(relative)
+        if digest is None or digest in self.summaries or relative in self.owed or relative in self._light_keys:
+            return False
+        if self._light_key(relative, extra)[0] in self.summaries:
+            return False
+        source = self.source(relative)
+        if not source.isascii() or _declares_encoding(source):
+            return False
+        return not calls_a_name(source, self._light_key(relative, extra)[1], _THEN_MAYBE_CALLED)
+
+    def _summarize(self, relative: str, needles: Optional[tuple]) -> Optional[dict]:
+        found = self.prefetched.pop((self.files[relative], needles), _MISSING)
+        return found if found is not _MISSING else summarize(self.source(relative), needles)
+
+    def prefetch(self, jobs: list) -> None:
+        """Make ahead, in worker processes, the summaries ``_summarize`` will be asked for:
+        (relative path, needles or None) each. Speed only: each is what summarize gives."""
+        wanted = {}
+        for relative, needles in jobs:
+            key = (self.files[relative], needles)
+            if key not in self.prefetched:
+                wanted[key] = relative
+        if len(wanted) < 2:
+            return
+        keys = sorted(wanted, key=lambda k: wanted[k])
+        found = self._in_workers([(self.source(wanted[k]), k[1]) for k in keys])
+        if found is not None:
+            self.prefetched.update(zip(keys, found))
+
+    def _in_workers(self, jobs: list) -> Optional[list]:
+        """summarize(source, needles) of each job in the worker processes (one per CPU;
+        started for the first batch of 32 or more); None when there are none."""
+        from ac_fixer.runner import worker_count
+
+        workers = worker_count(0)
+        if workers < 2 or self._pool_failed or not hasattr(os, "fork"):
+            return None
+        if self._pool is None:
+            if len(jobs) < 32:
+                return None
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        # Batches of about the same size, the largest files spread over them.
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
+        batches = [order[i::workers * 4] for i in range(min(len(jobs), workers * 4))]
+        try:
+            results = list(self._pool.map(_summarize_each, [[jobs[i] for i in b] for b in batches]))
+        except Exception:  # a worker that died: the files are parsed here, on demand
+            self._pool_failed = True
+            return None
+        found = [None] * len(jobs)
+        for batch, summaries in zip(batches, results):
+            for index, summary in zip(batch, summaries):
+                found[index] = summary
+        return found
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def summarized(self, relative: str) -> bool:
         """Whether a summary of the file (whole or light) is at hand."""
@@ -1006,7 +1157,7 @@ class _Project:
         if digest is None:
             return None
         if digest not in self.summaries:
-            self.summaries[digest] = summarize(self.source(relative))
+            self.summaries[digest] = self._summarize(relative, None)
         self.parsed.add(relative)
         return self.summaries[digest]
 
@@ -1268,32 +1419,26 @@ def _forwarder(project: _Project, relative: str, full: str, function: dict, cata
 
 def _summarize_in_workers(project: _Project, relatives: list) -> None:
     """Parse the files the index will certainly read in worker processes (one per CPU)."""
-    from ac_fixer.runner import worker_count
-
     missing = [
         r for r in relatives
         if project.files[r] not in project.summaries and project.files[r] + ":light" not in project.summaries
     ]
-    workers = worker_count(0)
-    if workers < 2 or len(missing) < 32 or not hasattr(os, "fork"):
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    sources = [project.source(r) for r in missing]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            summaries = pool.map(summarize, sources, [project.needles] * len(sources), chunksize=8)
-            for relative, summary in zip(missing, summaries):
-                project.summaries[project.files[relative] + ":light"] = summary
-    except Exception:  # a worker that died: the files are parsed here, on demand
-        return
+    summaries = project._in_workers([(project.source(r), project.needles) for r in missing])
+    for relative, summary in zip(missing, summaries or ()):
+        project.summaries[project.files[relative] + ":light"] = summary
 
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
                 sources: Optional[dict] = None, previous: Optional[tuple] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest)."""
     project = _Project(root, files, catalog, summaries, dict(sources or {}))
+    try:
+        return _build_facts(project, root, catalog, key, previous)
+    finally:
+        project.close()
+
+
+def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple]) -> ProjectFacts:
     if previous is not None:
         project.previous, project.changed = previous
     names = catalog.short_names()
@@ -1334,8 +1479,16 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
                 if not n <= project.extra_names.get(r, frozenset())}
         if not more:
             break
+        # A file that calls none of its needles adds no candidate: not parsed (it is read
+        # as if it were: its imports, when asked, come from its whole summary).
+        unread = {r for r in more if project.calls_none(r, more[r])}
+        project.prefetch([(r, project._light_key(r, more[r])[1]) for r in sorted(more) if r not in unread
+                          and project.will_parse_light(r, more[r])])
         for relative in sorted(more):
             project.extra_names[relative] = more[relative]
+            if relative in unread:
+                project.parsed.add(relative)
+                continue
             add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
     # Re-exports of each wrapper: every module-level import in a file that names it.
