@@ -1057,6 +1057,18 @@ class _Project:
         key, needles = self._light_key(relative, extra)
         return key not in self.summaries and self._same_light(relative, needles) is _MISSING
 
+    def prefetch_whole(self, relatives: Iterable[str]) -> None:
+        """Make ahead the whole summaries ``summary`` will be asked for (see prefetch)."""
+        self.prefetch([(r, None) for r in relatives if r in self.files and self.files[r] not in self.summaries])
+
+    def will_read_imports(self, relative: str) -> bool:
+        """Whether imports_of(relative) would make the file's whole summary now."""
+        digest = self.files.get(relative)
+        return (
+            digest is not None and relative not in self._imports and digest not in self.summaries
+            and digest + ":light" not in self.summaries and self.summaries.get(self._light_keys.get(relative, "")) is None
+        )
+
     def calls_none(self, relative: str, extra: frozenset) -> bool:
         """Whether the light summary ``light_summary(relative, extra)`` would make for a
         file read for the first time can hold no call of a catalogued name or of one of
@@ -1501,6 +1513,11 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
         short = owner.rsplit(".", 1)[-1]
         aliases = set()
         needle = short.encode()
+        project.prefetch_whole(
+            r for r in project.files_naming(short)
+            if r in project.module_of and project.will_read_imports(r)
+            and (project.summarized(r) or may_import(project.source(r), needle))
+        )
         for relative in project.files_naming(short):
             named = project.module_of.get(relative)
             if named is None:
@@ -1757,6 +1774,14 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     set from a constructor parameter) and whose align_corners is left implicit: the modes
     every call in the project passes."""
     names = catalog.short_names()
+    # The whole summaries this will read first: the files whose catalogued calls pass a
+    # parameter or an attribute of `self` (their own functions and classes).
+    by_short: dict = {}
+    for target in catalog.targets:
+        if target.mode_param is not None and not target.every_mode and target.rule is not None:
+            for name in target.all_names():
+                by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
+    project.prefetch_whole(r for r in triggered if _passes_on(project.light_summary(r), by_short))
     for relative in triggered:
         summary = project.light_summary(relative)
         named = project.module_of.get(relative)
@@ -1793,6 +1818,22 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
                             facts.attrs[key] = _attribute_evidence(project, relative, named[0], function["class"], attr)
 
 
+def _passes_on(summary: Optional[dict], by_short: dict) -> bool:
+    """Whether a call in the summary's functions, bound as a catalogued target of its last
+    name (``by_short``), leaves align_corners implicit and passes a parameter, or a dotted
+    name in a method (``self.mode``), as the mode: where _collect_evidence reads whole
+    files (a guess, for speed only)."""
+    for function in (summary or {}).get("functions", {}).values():
+        for callee, _, record, _ in function["forwards"]:
+            for target in by_short.get(callee.rsplit(".", 1)[-1], ()):
+                bound = _bind_target(record, target)
+                if bound is None or bound[1] not in ("absent", ["lit", None]) or bound[0] == "absent":
+                    continue
+                if bound[0][0] == "param" or (bound[0][0] == "name" and function["method"]):
+                    return True
+    return False
+
+
 def _where(relative: str, line: int) -> str:
     return f"{relative}:{line}"
 
@@ -1825,6 +1866,7 @@ def _call_evidence(project, callee_qualname, short, function, param, visiting, *
     if len(naming) > MAX_EVIDENCE_FILES:
         # Reading them all would cost more than the check: the site stays undecided.
         return Evidence((), (f"{len(naming)} files name `{names[0]}`: too many to read for a decision",))
+    project.prefetch_whole(naming)
     for relative in naming:
         summary = project.summary(relative)
         if summary is None:
@@ -1940,6 +1982,7 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
     naming = project.files_naming(klass.rsplit(".", 1)[-1])
     if len(naming) > MAX_EVIDENCE_FILES:
         return Evidence((), (f"{len(naming)} files name `{klass}`: too many to read for a decision",))
+    project.prefetch_whole(naming)
     for other in naming:
         other_summary = project.summary(other)
         named = project.module_of.get(other)
