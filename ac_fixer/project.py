@@ -29,8 +29,10 @@ files are named on the command line, their order or ``--jobs``.
 from __future__ import annotations
 
 import ast
+import bisect
 import gc
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -167,7 +169,7 @@ class _Summarizer(ast.NodeVisitor):
         self._line_starts = None
         if source is not None:
             self._source = source
-            self._line_starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", source)]
+            self._line_starts = _line_starts(source)
         self.imports: list = []  # [local, kind, level, module, name]  (module level)
         self.bindings: dict = {}  # module-level name -> binding count (global writes included)
         self.literals: dict = {}  # module-level name -> literal value (single plain assignment)
@@ -512,18 +514,41 @@ class _Summarizer(ast.NodeVisitor):
         return method(node)
 
     def generic_visit(self, node: ast.AST) -> None:
+        visit, skipped = self.visit, _SKIPPED_TYPES
         for name in node._fields:
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                if not isinstance(value, _SKIPPED):
-                    self.visit(value)
-            elif isinstance(value, list):
+            if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
-                        self.visit(item)
+                    if isinstance(item, ast.AST) and type(item) not in skipped:
+                        visit(item)
+            elif isinstance(value, ast.AST) and type(value) not in skipped:
+                visit(value)
 
 
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
+
+
+def _subclasses(kinds: tuple) -> frozenset:
+    found, stack = set(), list(kinds)
+    while stack:
+        kind = stack.pop()
+        if kind not in found:
+            found.add(kind)
+            stack.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+# The node types isinstance(node, _SKIPPED) is true of (a set look-up per node is cheaper).
+_SKIPPED_TYPES = _subclasses(_SKIPPED)
+
+
+def _line_starts(source: bytes) -> list:
+    """The offset of each line's first byte (lines end at \\r\\n, \\r or \\n, as
+    bytes.splitlines breaks them), and of the end after a last line break."""
+    starts = [0, *itertools.accumulate(map(len, source.splitlines(keepends=True)))]
+    if source and source[-1] not in (10, 13):
+        starts.pop()  # the last line has no line break
+    return starts
 
 
 def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
@@ -594,15 +619,26 @@ def calls_a_name(source: bytes, names: tuple, then_called: re.Pattern = _THEN_CA
     return False
 
 
+def _identifier_byte(byte: int) -> bool:
+    """[A-Za-z0-9_]"""
+    return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
+
+
 def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = None) -> bool:
     """Whether ``name`` is one of the identifiers ``IDENTIFIER`` finds in ``source`` (code,
     strings, comments), without tokenizing the file: a byte search, then the occurrence's
-    neighbours. ``whole``: ``name`` between non-identifier bytes, compiled by the caller."""
+    neighbours. ``whole`` (``name`` between non-identifier bytes, compiled by the caller):
+    what the first look finds; not needed."""
     if name not in source:
         return False
-    whole = whole or re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name) + rb"(?![A-Za-z0-9_])")
-    if whole.search(source):
-        return True
+    # What ``whole`` finds, occurrence by occurrence (a regex that starts with a look-behind
+    # tries every position of the file).
+    start, size = source.find(name), len(source)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and _identifier_byte(source[start - 1])) and not (end < size and _identifier_byte(source[end])):
+            return True
+        start = source.find(name, start + 1)
     # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
     # `name`: the regex skips the digits). Only those after digits can be the token.
     for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
@@ -954,6 +990,7 @@ class _Project:
         # taken by the first summary that would make the same one (speed only).
         self.prefetched: dict = {}
         self._pool = None  # the worker processes, while the index is built
+        self._blob = None  # every file's bytes, see _gather
         self._pool_failed = False
 
     def files_naming(self, name: str) -> list:
@@ -979,14 +1016,15 @@ class _Project:
             containing.add(relative)
             return holds_identifier(source, needle, whole)
 
-        found = self._search(name, holds)
+        found = self._search(name, holds, lambda: within if within is not None else self.holding((needle,)))
         if complete:
             self.containing[needle] = containing
         return found
 
-    def _search(self, key: str, holds) -> list:
+    def _search(self, key: str, holds, candidates=None) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer
-        stands for every file whose content it saw (only the changed files are read)."""
+        stands for every file whose content it saw (only the changed files are read).
+        ``candidates``: a function giving the files outside which ``holds`` is false."""
         found = self.found.get(key)
         if found is None:
             previous = self.previous.get(key)
@@ -994,11 +1032,55 @@ class _Project:
                 kept = {r for r in previous if r in self.files and r not in self.changed}
                 found = sorted(kept | {r for r in self.changed if r in self.files and holds(r)})
             else:
-                found = [r for r in sorted(self.files) if holds(r)]
+                within = candidates() if candidates is not None else self.files
+                found = [r for r in sorted(within) if holds(r)]
             self.found[key] = found
         return found
 
+    def holding(self, needles: tuple) -> set:
+        """The files whose bytes hold one of ``needles`` (bytes, none holding a NUL byte):
+        a search of every file's bytes at once, held end to end (each file after a NUL)."""
+        if self._blob is None:
+            self._gather()
+        blob, starts, order = self._blob, self._starts, self._order
+        found = set()
+        for needle in needles:
+            at = blob.find(needle)
+            while at >= 0:
+                index = bisect.bisect_right(starts, at) - 1
+                found.add(order[index])
+                at = blob.find(needle, starts[index + 1])  # on from the next file
+        return found
+
+    def _gather(self) -> None:
+        """Every file's bytes end to end in one buffer (those at hand moved there, so they
+        are held once), searched at once by ``holding`` and sliced by ``source``."""
+        self._order = sorted(self.files)
+        self._offsets = {}
+        blob = bytearray()
+        starts = []
+        for relative in self._order:
+            data = self.sources.pop(relative, None)
+            if data is None:
+                data = self._read(relative)
+            blob += b"\0"
+            starts.append(len(blob))
+            self._offsets[relative] = (len(blob), len(blob) + len(data))
+            blob += data
+        starts.append(len(blob) + 1)
+        self._blob, self._starts = blob, starts
+        self._view = memoryview(blob)
+
+    def _read(self, relative: str) -> bytes:
+        try:
+            return read_regular(os.path.join(self._root_text, relative))[0]
+        except FileError:  # gone, not a regular file (a FIFO never blocks), too large
+            return b""
+
     def source(self, relative: str) -> bytes:
+        if relative not in self.sources and self._blob is not None and relative in self._offsets:
+            start, stop = self._offsets[relative]
+            self.sources[relative] = bytes(self._view[start:stop])
         if relative not in self.sources:
             try:
                 self.sources[relative] = read_regular(os.path.join(self._root_text, relative))[0]
@@ -1442,12 +1524,22 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
                 sources: Optional[dict] = None, previous: Optional[tuple] = None) -> ProjectFacts:
-    """The project's facts from its files (relative path -> content digest)."""
+    """The project's facts from its files (relative path -> content digest). ``sources``:
+    the bytes of the files at hand (relative path -> bytes), handed over (the dict is
+    emptied: each file's bytes are held once)."""
     project = _Project(root, files, catalog, summaries, dict(sources or {}))
+    if sources:
+        sources.clear()
+    # The summaries are trees of dicts and lists without cycles: the cyclic collector
+    # would walk them again and again while they grow, and find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _build_facts(project, root, catalog, key, previous)
     finally:
         project.close()
+        if collecting:
+            gc.enable()
 
 
 def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple]) -> ProjectFacts:
@@ -1460,7 +1552,8 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
     # The files that call a catalogued name: what every fact starts from (a catalogued
     # call's arguments; a file that only names a wrapper is read for it below).
     triggered = project._search(
-        "(calls)", lambda r: any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every)
+        "(calls)", lambda r: any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every),
+        lambda: project.holding(tuple(needles)),
     )
     _summarize_in_workers(project, triggered)
     candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
@@ -2029,8 +2122,10 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     items, _ = discover([str(root)], exclude, exclude_base)
     stats = {}
     prefix = str(root) + os.sep
+    root_text = str(root)
     for item in items:
-        path = str(item.path)
+        # The name as a Path spells it (no Path made when the name is already normal).
+        path = item.filename if os.path.normpath(item.filename) == item.filename else str(item.path)
         if not path.endswith(".py"):
             continue
         # (Discovered under root: the path starts with it; relpath costs more than the stat.)
@@ -2067,7 +2162,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             files[relative] = entry[1]
             continue
         try:
-            data = read_regular(root / relative)[0]
+            data = read_regular(os.path.join(root_text, relative))[0]
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
         sources[relative] = data
