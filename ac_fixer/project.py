@@ -568,10 +568,40 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
             summarizer.visit(tree)
         except RecursionError:
             return None
+        finally:
+            summarizer._visitors.clear()  # its bound methods: a cycle, and no collector runs
         return summarizer.summary()
     finally:
         if collecting:
             gc.enable()
+
+
+# The buffer of every file's bytes (see _Project._gather), as the worker processes forked
+# after it was made see it (fork: nothing is copied): token, blob, starts.
+_SHARED: dict = {}
+# From this many bytes of sources on, the searches run in the worker processes.
+_SHARED_SEARCH_BYTES = 8 << 20
+
+
+def _holding_slice(token: str, needles: tuple, first: int, last: int, own: Optional[tuple] = None) -> Optional[list]:
+    """The indices of the files first..last-1 of the buffer whose bytes hold one of
+    ``needles`` (a file's index once per needle that it holds); None when this process
+    does not see the buffer ``token`` names."""
+    if own is not None:
+        blob, starts = own
+    elif _SHARED.get("token") == token:
+        blob, starts = _SHARED["blob"], _SHARED["starts"]
+    else:
+        return None
+    found = []
+    end = starts[last] if last < len(starts) else len(blob)
+    for needle in needles:
+        at = blob.find(needle, starts[first], end)
+        while at >= 0:
+            index = bisect.bisect_right(starts, at) - 1
+            found.append(index)
+            at = blob.find(needle, starts[index + 1], end)  # on from the next file
+    return found
 
 
 def _summarize_each(jobs: list) -> list:
@@ -991,6 +1021,9 @@ class _Project:
         self.prefetched: dict = {}
         self._pool = None  # the worker processes, while the index is built
         self._blob = None  # every file's bytes, see _gather
+        self._token = None  # names this buffer in _SHARED
+        self._pool_token = None
+        self._pool_workers = 1
         self._pool_failed = False
 
     def files_naming(self, name: str) -> list:
@@ -1042,15 +1075,30 @@ class _Project:
         a search of every file's bytes at once, held end to end (each file after a NUL)."""
         if self._blob is None:
             self._gather()
-        blob, starts, order = self._blob, self._starts, self._order
-        found = set()
-        for needle in needles:
-            at = blob.find(needle)
-            while at >= 0:
-                index = bisect.bisect_right(starts, at) - 1
-                found.add(order[index])
-                at = blob.find(needle, starts[index + 1])  # on from the next file
-        return found
+            if len(self._blob) >= _SHARED_SEARCH_BYTES:
+                self._start_pool()
+        indices = self._holding_in_workers(needles)
+        if indices is None:
+            indices = _holding_slice(self._token, needles, 0, len(self._order), (self._blob, self._starts))
+        return {self._order[i] for i in indices}
+
+    def _holding_in_workers(self, needles: tuple) -> Optional[list]:
+        """holding's search, each worker process over its share of the files: they see the
+        buffer as it was when they started (forked after _gather, see _SHARED)."""
+        if self._pool is None or self._pool_token != self._token or self._pool_failed:
+            return None
+        count, size = len(self._order), len(self._blob)
+        shares = self._pool_workers * 2
+        bounds = sorted({0, count, *(bisect.bisect_left(self._starts, size * k // shares) for k in range(1, shares))})
+        try:
+            parts = list(self._pool.map(_holding_slice, [self._token] * (len(bounds) - 1), [needles] * (len(bounds) - 1),
+                                        bounds[:-1], bounds[1:]))
+        except Exception:
+            self._pool_failed = True
+            return None
+        if any(part is None for part in parts):
+            return None
+        return [index for part in parts for index in part]
 
     def _gather(self) -> None:
         """Every file's bytes end to end in one buffer (those at hand moved there, so they
@@ -1070,6 +1118,9 @@ class _Project:
         starts.append(len(blob) + 1)
         self._blob, self._starts = blob, starts
         self._view = memoryview(blob)
+        self._token = os.urandom(8).hex()
+        _SHARED.clear()
+        _SHARED.update(token=self._token, blob=blob, starts=starts)
 
     def _read(self, relative: str) -> bytes:
         try:
@@ -1198,10 +1249,9 @@ class _Project:
         if self._pool is None:
             if len(jobs) < 32:
                 return None
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            self._start_pool()
+            if self._pool is None:
+                return None
         # Batches of about the same size, the largest files spread over them.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
         batches = [order[i::workers * 4] for i in range(min(len(jobs), workers * 4))]
@@ -1216,10 +1266,26 @@ class _Project:
                 found[index] = summary
         return found
 
+    def _start_pool(self) -> None:
+        """The worker processes (one per CPU; none on one CPU or without fork)."""
+        from ac_fixer.runner import worker_count
+
+        workers = worker_count(0)
+        if self._pool is not None or workers < 2 or self._pool_failed or not hasattr(os, "fork"):
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        self._pool_workers = workers
+        self._pool_token = self._token  # the buffer its workers see (None: none)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        if _SHARED.get("token") == self._token:
+            _SHARED.clear()
 
     def summarized(self, relative: str) -> bool:
         """Whether a summary of the file (whole or light) is at hand."""
