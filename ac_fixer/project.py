@@ -576,32 +576,85 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
             gc.enable()
 
 
-# The buffer of every file's bytes (see _Project._gather), as the worker processes forked
-# after it was made see it (fork: nothing is copied): token, blob, starts.
-_SHARED: dict = {}
-# From this many bytes of sources on, the searches run in the worker processes.
-_SHARED_SEARCH_BYTES = 8 << 20
-
-
-def _holding_slice(token: str, needles: tuple, first: int, last: int, own: Optional[tuple] = None) -> Optional[list]:
-    """The indices of the files first..last-1 of the buffer whose bytes hold one of
-    ``needles`` (a file's index once per needle that it holds); None when this process
-    does not see the buffer ``token`` names."""
-    if own is not None:
-        blob, starts = own
-    elif _SHARED.get("token") == token:
-        blob, starts = _SHARED["blob"], _SHARED["starts"]
-    else:
-        return None
+def _holding_slice(blob: bytearray, starts: list, needles: tuple) -> list:
+    """The indices of the buffer's files whose bytes hold one of ``needles`` (a file's
+    index once per needle that it holds)."""
     found = []
-    end = starts[last] if last < len(starts) else len(blob)
     for needle in needles:
-        at = blob.find(needle, starts[first], end)
+        at = blob.find(needle)
         while at >= 0:
             index = bisect.bisect_right(starts, at) - 1
             found.append(index)
-            at = blob.find(needle, starts[index + 1], end)  # on from the next file
+            at = blob.find(needle, starts[index + 1])  # on from the next file
     return found
+
+
+class _SourceBuffer:
+    """Files' bytes end to end, each after a NUL byte (a name searched for holds none: an
+    occurrence lies in one file): one allocation that grows in place, not one per file."""
+
+    def __init__(self) -> None:
+        self.blob = bytearray()
+        self.order: list = []  # relative paths, in the buffer's order
+        self.starts: list = []  # where each file's bytes start (then a last, past the end)
+        self.offsets: dict = {}  # relative path -> (start, stop)
+
+    def add(self, relative: str, data: bytes) -> None:
+        self.blob += b"\0"
+        start = len(self.blob)
+        self.order.append(relative)
+        self.starts.append(start)
+        self.offsets[relative] = (start, start + len(data))
+        self.blob += data
+
+    def close(self) -> None:
+        if len(self.starts) == len(self.order):
+            self.starts.append(len(self.blob) + 1)
+
+
+class _Workers:
+    """The worker processes that parse for the index (one per CPU; fork only). Started
+    before the project's sources are read when it is large: a process forked later would
+    count the parent's memory (every file's bytes) as its own."""
+
+    def __init__(self) -> None:
+        self.pool = None
+        self.count = 1
+        self.failed = False
+
+    def start(self, wait: bool = False) -> "_Workers":
+        from ac_fixer.runner import worker_count
+
+        count = worker_count(0)
+        if self.pool is not None or count < 2 or self.failed or not hasattr(os, "fork"):
+            return self
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        self.count = count
+        if wait:  # its processes start with the first tasks (fork: all of them at once)
+            self.map(_summarize_each, [[]] * count)
+        return self
+
+    def map(self, function, *arguments) -> Optional[list]:
+        if self.pool is None or self.failed:
+            return None
+        try:
+            return list(self.pool.map(function, *arguments))
+        except Exception:  # a worker that died: the caller does the work itself
+            self.failed = True
+            return None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+
+# On a project of this many .py files or more, a cold run starts the worker processes
+# before it reads the sources (see _Workers).
+EARLY_WORKERS_FILES = 512
 
 
 def _summarize_each(jobs: list) -> list:
@@ -1019,12 +1072,9 @@ class _Project:
         # Summaries made ahead in worker processes, (digest, needles or None) -> summary:
         # taken by the first summary that would make the same one (speed only).
         self.prefetched: dict = {}
-        self._pool = None  # the worker processes, while the index is built
+        self.workers: Optional[_Workers] = None  # the worker processes (see _in_workers)
+        self._own_workers = False
         self._blob = None  # every file's bytes, see _gather
-        self._token = None  # names this buffer in _SHARED
-        self._pool_token = None
-        self._pool_workers = 1
-        self._pool_failed = False
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -1072,55 +1122,25 @@ class _Project:
 
     def holding(self, needles: tuple) -> set:
         """The files whose bytes hold one of ``needles`` (bytes, none holding a NUL byte):
-        a search of every file's bytes at once, held end to end (each file after a NUL)."""
+        a search of every file's bytes at once, held end to end (see _SourceBuffer)."""
         if self._blob is None:
             self._gather()
-            if len(self._blob) >= _SHARED_SEARCH_BYTES:
-                self._start_pool()
-        indices = self._holding_in_workers(needles)
-        if indices is None:
-            indices = _holding_slice(self._token, needles, 0, len(self._order), (self._blob, self._starts))
-        return {self._order[i] for i in indices}
-
-    def _holding_in_workers(self, needles: tuple) -> Optional[list]:
-        """holding's search, each worker process over its share of the files: they see the
-        buffer as it was when they started (forked after _gather, see _SHARED)."""
-        if self._pool is None or self._pool_token != self._token or self._pool_failed:
-            return None
-        count, size = len(self._order), len(self._blob)
-        shares = self._pool_workers * 2
-        bounds = sorted({0, count, *(bisect.bisect_left(self._starts, size * k // shares) for k in range(1, shares))})
-        try:
-            parts = list(self._pool.map(_holding_slice, [self._token] * (len(bounds) - 1), [needles] * (len(bounds) - 1),
-                                        bounds[:-1], bounds[1:]))
-        except Exception:
-            self._pool_failed = True
-            return None
-        if any(part is None for part in parts):
-            return None
-        return [index for part in parts for index in part]
+        return {self._order[i] for i in _holding_slice(self._blob, self._starts, needles)}
 
     def _gather(self) -> None:
         """Every file's bytes end to end in one buffer (those at hand moved there, so they
         are held once), searched at once by ``holding`` and sliced by ``source``."""
-        self._order = sorted(self.files)
-        self._offsets = {}
-        blob = bytearray()
-        starts = []
-        for relative in self._order:
+        buffer = _SourceBuffer()
+        for relative in sorted(self.files):
             data = self.sources.pop(relative, None)
-            if data is None:
-                data = self._read(relative)
-            blob += b"\0"
-            starts.append(len(blob))
-            self._offsets[relative] = (len(blob), len(blob) + len(data))
-            blob += data
-        starts.append(len(blob) + 1)
-        self._blob, self._starts = blob, starts
-        self._view = memoryview(blob)
-        self._token = os.urandom(8).hex()
-        _SHARED.clear()
-        _SHARED.update(token=self._token, blob=blob, starts=starts)
+            buffer.add(relative, data if data is not None else self._read(relative))
+        self.use_buffer(buffer)
+
+    def use_buffer(self, buffer: _SourceBuffer) -> None:
+        """The bytes of every file of the project, in ``buffer`` (see _gather)."""
+        buffer.close()
+        self._order, self._offsets, self._starts = buffer.order, buffer.offsets, buffer.starts
+        self._blob, self._view = buffer.blob, memoryview(buffer.blob)
 
     def _read(self, relative: str) -> bytes:
         try:
@@ -1131,7 +1151,7 @@ class _Project:
     def source(self, relative: str) -> bytes:
         if relative not in self.sources and self._blob is not None and relative in self._offsets:
             start, stop = self._offsets[relative]
-            self.sources[relative] = bytes(self._view[start:stop])
+            return bytes(self._view[start:stop])  # a copy, not kept: the buffer holds the bytes
         if relative not in self.sources:
             try:
                 self.sources[relative] = read_regular(os.path.join(self._root_text, relative))[0]
@@ -1239,26 +1259,20 @@ class _Project:
             self.prefetched.update(zip(keys, found))
 
     def _in_workers(self, jobs: list) -> Optional[list]:
-        """summarize(source, needles) of each job in the worker processes (one per CPU;
-        started for the first batch of 32 or more); None when there are none."""
-        from ac_fixer.runner import worker_count
-
-        workers = worker_count(0)
-        if workers < 2 or self._pool_failed or not hasattr(os, "fork"):
-            return None
-        if self._pool is None:
+        """summarize(source, needles) of each job in the worker processes (started here for
+        the first batch of 32 or more, unless given); None when there are none."""
+        if self.workers is None:
             if len(jobs) < 32:
                 return None
-            self._start_pool()
-            if self._pool is None:
-                return None
+            self.workers, self._own_workers = _Workers().start(), True
+        count = self.workers.count
+        if self.workers.pool is None or not jobs:
+            return None
         # Batches of about the same size, the largest files spread over them.
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
-        batches = [order[i::workers * 4] for i in range(min(len(jobs), workers * 4))]
-        try:
-            results = list(self._pool.map(_summarize_each, [[jobs[i] for i in b] for b in batches]))
-        except Exception:  # a worker that died: the files are parsed here, on demand
-            self._pool_failed = True
+        batches = [order[i::count * 4] for i in range(min(len(jobs), count * 4))]
+        results = self.workers.map(_summarize_each, [[jobs[i] for i in b] for b in batches])
+        if results is None:
             return None
         found = [None] * len(jobs)
         for batch, summaries in zip(batches, results):
@@ -1266,26 +1280,9 @@ class _Project:
                 found[index] = summary
         return found
 
-    def _start_pool(self) -> None:
-        """The worker processes (one per CPU; none on one CPU or without fork)."""
-        from ac_fixer.runner import worker_count
-
-        workers = worker_count(0)
-        if self._pool is not None or workers < 2 or self._pool_failed or not hasattr(os, "fork"):
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        self._pool_workers = workers
-        self._pool_token = self._token  # the buffer its workers see (None: none)
-
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-        if _SHARED.get("token") == self._token:
-            _SHARED.clear()
+        if self._own_workers and self.workers is not None:
+            self.workers.close()
 
     def summarized(self, relative: str) -> bool:
         """Whether a summary of the file (whole or light) is at hand."""
@@ -1589,13 +1586,19 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
 
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
-                sources: Optional[dict] = None, previous: Optional[tuple] = None) -> ProjectFacts:
+                sources=None, previous: Optional[tuple] = None, workers: Optional[_Workers] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest). ``sources``:
     the bytes of the files at hand (relative path -> bytes), handed over (the dict is
-    emptied: each file's bytes are held once)."""
-    project = _Project(root, files, catalog, summaries, dict(sources or {}))
-    if sources:
-        sources.clear()
+    emptied: each file's bytes are held once), or a _SourceBuffer of every file's.
+    ``workers``: processes to parse in (else started when there is much to parse)."""
+    if isinstance(sources, _SourceBuffer):
+        project = _Project(root, files, catalog, summaries, {})
+        project.use_buffer(sources)
+    else:
+        project = _Project(root, files, catalog, summaries, dict(sources or {}))
+        if sources:
+            sources.clear()
+    project.workers = workers
     # The summaries are trees of dicts and lists without cycles: the cyclic collector
     # would walk them again and again while they grow, and find nothing.
     collecting = gc.isenabled()
@@ -2222,6 +2225,10 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     stored = _load(cache_dir, _cache_name(config_key, "state")) if stored else {}
     known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
     files, sources = {}, {}
+    # A cold run reads every file: their bytes go end to end into one buffer as they are
+    # read (one allocation, not one per file), after the worker processes started.
+    buffer = _SourceBuffer() if not known else None
+    workers = _Workers().start(wait=True) if buffer is not None and len(stats) >= EARLY_WORKERS_FILES else None
     for relative, sig in stats.items():
         entry = known.get(relative)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
@@ -2231,15 +2238,22 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             data = read_regular(os.path.join(root_text, relative))[0]
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
-        sources[relative] = data
+        if buffer is not None:
+            buffer.add(relative, data)
+        else:
+            sources[relative] = data
         files[relative] = _digest(data)
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
     previous = stored.get("searches")
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
-    facts = build_facts(root, files, catalog, summaries, facts_base, sources,
-                        (previous, changed) if isinstance(previous, dict) else None)
+    try:
+        facts = build_facts(root, files, catalog, summaries, facts_base, buffer if buffer is not None else sources,
+                            (previous, changed) if isinstance(previous, dict) else None, workers)
+    finally:
+        if workers is not None:
+            workers.close()
     searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
     if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):
