@@ -637,6 +637,16 @@ class _Workers:
             self.map(_summarize_each, [[]] * count)
         return self
 
+    def submit(self, function, *arguments):
+        """A future of function(*arguments) in a worker; None when there is none."""
+        if self.pool is None or self.failed:
+            return None
+        try:
+            return self.pool.submit(function, *arguments)
+        except Exception:
+            self.failed = True
+            return None
+
     def map(self, function, *arguments) -> Optional[list]:
         if self.pool is None or self.failed:
             return None
@@ -650,6 +660,47 @@ class _Workers:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+
+
+class _Triggered:
+    """The files that call a catalogued name, found while a cold run reads the sources (the
+    test build_facts's first search makes, file by file), each sent to the worker
+    processes to be summarized (light) as soon as it is read."""
+
+    def __init__(self, catalog: cat.Catalog, workers: Optional[_Workers]) -> None:
+        names = catalog.short_names()
+        self.needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+        self.every = tuple(n.encode() for n in sorted(names))  # _Project.needles
+        self.found: list = []
+        self.workers = workers
+        self._batch: list = []
+        self._pending: list = []  # (relative paths, future of their summaries)
+
+    def add(self, relative: str, data: bytes) -> None:
+        if any(n in data for n in self.needles) and calls_a_name(data, self.every):
+            self.found.append(relative)
+            if self.workers is not None and self.workers.pool is not None:
+                self._batch.append((relative, data))
+                if len(self._batch) >= 4:
+                    self._send()
+
+    def _send(self) -> None:
+        if self._batch:
+            future = self.workers.submit(_summarize_each, [(data, self.every) for _, data in self._batch])
+            if future is not None:
+                self._pending.append(([r for r, _ in self._batch], future))
+            self._batch = []
+
+    def summaries(self) -> dict:
+        """relative path -> its light summary, for those the workers made."""
+        self._send()
+        found = {}
+        for relatives, future in self._pending:
+            try:
+                found.update(zip(relatives, future.result()))
+            except Exception:  # a worker that died: those files are parsed later
+                continue
+        return found
 
 
 # On a project of this many .py files or more, a cold run starts the worker processes
@@ -1586,11 +1637,13 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
 
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
-                sources=None, previous: Optional[tuple] = None, workers: Optional[_Workers] = None) -> ProjectFacts:
+                sources=None, previous: Optional[tuple] = None, workers: Optional[_Workers] = None,
+                triggered: Optional[_Triggered] = None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest). ``sources``:
     the bytes of the files at hand (relative path -> bytes), handed over (the dict is
     emptied: each file's bytes are held once), or a _SourceBuffer of every file's.
-    ``workers``: processes to parse in (else started when there is much to parse)."""
+    ``workers``: processes to parse in (else started when there is much to parse);
+    ``triggered``: the files that call a catalogued name, found as every file was read."""
     if isinstance(sources, _SourceBuffer):
         project = _Project(root, files, catalog, summaries, {})
         project.use_buffer(sources)
@@ -1604,16 +1657,23 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_facts(project, root, catalog, key, previous)
+        return _build_facts(project, root, catalog, key, previous, triggered)
     finally:
         project.close()
         if collecting:
             gc.enable()
 
 
-def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple]) -> ProjectFacts:
+def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple],
+                 early: Optional[_Triggered] = None) -> ProjectFacts:
     if previous is not None:
         project.previous, project.changed = previous
+    elif early is not None:
+        # The first search's answer, found file by file as the files were read (the same
+        # test), and the summaries the workers made meanwhile.
+        project.found["(calls)"] = sorted(early.found)
+        for relative, summary in early.summaries().items():
+            project.summaries.setdefault(project.files[relative] + ":light", summary)
     names = catalog.short_names()
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
     needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
@@ -2229,6 +2289,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     # read (one allocation, not one per file), after the worker processes started.
     buffer = _SourceBuffer() if not known else None
     workers = _Workers().start(wait=True) if buffer is not None and len(stats) >= EARLY_WORKERS_FILES else None
+    triggered = _Triggered(catalog, workers) if buffer is not None else None
     for relative, sig in stats.items():
         entry = known.get(relative)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
@@ -2240,6 +2301,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             continue
         if buffer is not None:
             buffer.add(relative, data)
+            triggered.add(relative, data)
         else:
             sources[relative] = data
         files[relative] = _digest(data)
@@ -2250,7 +2312,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
     try:
         facts = build_facts(root, files, catalog, summaries, facts_base, buffer if buffer is not None else sources,
-                            (previous, changed) if isinstance(previous, dict) else None, workers)
+                            (previous, changed) if isinstance(previous, dict) else None, workers, triggered)
     finally:
         if workers is not None:
             workers.close()
