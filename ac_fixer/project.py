@@ -662,6 +662,36 @@ class _Workers:
             self.pool = None
 
 
+def _anchors(needles: list) -> tuple:
+    """Fewer byte strings, one of which each needle holds (``upsample`` and
+    ``UpsamplingNearest2d`` both hold ``psampl``): a file that holds no anchor holds no
+    needle, found with fewer passes over its bytes."""
+    anchors = list(dict.fromkeys(needles))
+    merged = True
+    while merged:
+        merged = False
+        for i, first in enumerate(anchors):
+            for second in anchors[i + 1:]:
+                common = _longest_common(first, second)
+                if len(common) >= 4:
+                    anchors = [a for a in anchors if common not in a] + [common]
+                    merged = True
+                    break
+            if merged:
+                break
+    return tuple(anchors)
+
+
+def _longest_common(first: bytes, second: bytes) -> bytes:
+    best = b""
+    for start in range(len(first)):
+        for stop in range(start + len(best) + 1, len(first) + 1):
+            if first[start:stop] not in second:
+                break
+            best = first[start:stop]
+    return best
+
+
 class _Triggered:
     """The files that call a catalogued name, found while a cold run reads the sources (the
     test build_facts's first search makes, file by file), each sent to the worker
@@ -671,13 +701,14 @@ class _Triggered:
         names = catalog.short_names()
         self.needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
         self.every = tuple(n.encode() for n in sorted(names))  # _Project.needles
+        self.anchors = _anchors(self.needles)
         self.found: list = []
         self.workers = workers
         self._batch: list = []
         self._pending: list = []  # (relative paths, future of their summaries)
 
     def add(self, relative: str, data: bytes) -> None:
-        if any(n in data for n in self.needles) and calls_a_name(data, self.every):
+        if any(a in data for a in self.anchors) and any(n in data for n in self.needles) and calls_a_name(data, self.every):
             self.found.append(relative)
             if self.workers is not None and self.workers.pool is not None:
                 self._batch.append((relative, data))

@@ -209,3 +209,15 @@ def test_line_starts_are_the_regex_answer():
     for _ in range(20000):
         source = bytes(rng.choice(b"a\r\n") for _ in range(rng.randint(0, 8)))
         assert _line_starts(source) == [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", source)], source
+
+
+def test_every_needle_holds_an_anchor():
+    rng = random.Random(5)
+    catalog = cat.default_catalog()
+    cases = [project._Triggered(catalog, None).needles]
+    cases += [[bytes(rng.choice(b"abcd_") for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(1, 6))]
+              for _ in range(300)]
+    for needles in cases:
+        anchors = project._anchors(needles)
+        assert len(anchors) <= len(set(needles))
+        assert all(any(anchor in needle for anchor in anchors) for needle in needles), (needles, anchors)
