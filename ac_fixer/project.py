@@ -1561,15 +1561,23 @@ def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -
     wrappers: dict = {}
     changed = True
     catalog_names = catalog.short_names()
+    # A wrapper's name is a candidate's: a call named otherwise never forwards. Each
+    # candidate with the last names of its calls, once (torch's own sources define the
+    # catalogued APIs: the catalog's row stands).
+    possible = catalog_names | {qualname.rsplit(".", 1)[-1] for _, _, qualname, _ in candidates}
+    prepared = []
+    for relative, module, qualname, function in candidates:
+        called = frozenset(f[0].rsplit(".", 1)[-1] for f in function["forwards"])
+        full = f"{module}.{qualname}"
+        if not called.isdisjoint(possible) and catalog.lookup(full) is None:
+            prepared.append((relative, full, function, called))
     while changed:
         changed = False
         # Only a call whose last name is catalogued or a wrapper's can forward: the others
         # are never resolved (resolving reads the modules they come from).
         names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
-        for relative, module, qualname, function in candidates:
-            full = f"{module}.{qualname}"
-            # torch's own sources define the catalogued APIs: the catalog's row stands.
-            if full in wrappers or catalog.lookup(full) is not None or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
+        for relative, full, function, called in prepared:
+            if full in wrappers or called.isdisjoint(names):
                 continue
             found = _forwarder(project, relative, full, function, catalog, wrappers, names)
             if found is not None:
