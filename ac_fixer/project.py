@@ -2275,6 +2275,12 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _content_digest(data: bytes) -> str:
+    """A file's content digest (what its summaries are cached by): every file of a cold run
+    is hashed, and SHA-256 runs at about twice blake2b's speed where the CPU computes it."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def _code_digest() -> str:
     return _digest(Path(__file__).read_bytes() + (Path(__file__).parent / "catalog.toml").read_bytes())
 
@@ -2343,7 +2349,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             triggered.add(relative, data)
         else:
             sources[relative] = data
-        files[relative] = _digest(data)
+        files[relative] = _content_digest(data)
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
