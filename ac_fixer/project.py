@@ -1873,6 +1873,13 @@ def build_facts_for(root: Path, files: dict, catalog: cat.Catalog, named: list, 
     every file of the project); what no named file asks is never computed. For a run on a
     few files of a large project (pre-commit)."""
     project = _Project(root, files, catalog, {}, {})
+    try:
+        return _build_facts_for(project, root, catalog, named, key)
+    finally:
+        project.close()  # the worker processes prefetch may have started
+
+
+def _build_facts_for(project: _Project, root: Path, catalog: cat.Catalog, named: list, key: str) -> ProjectFacts:
     oracle = _WrapperOracle(project, catalog)
     wrappers: dict = {}
     aliases: dict = {}  # wrapper qualname -> the names the named files reach it by
