@@ -707,19 +707,21 @@ class _Triggered:
         self._batch: list = []
         self._pending: list = []  # (relative paths, future of their summaries)
 
-    def add(self, relative: str, data: bytes) -> None:
+    def add(self, relative: str, data: bytes, path: str, digest: str) -> None:
         if any(a in data for a in self.anchors) and any(n in data for n in self.needles) and calls_a_name(data, self.every):
             self.found.append(relative)
             if self.workers is not None and self.workers.pool is not None:
-                self._batch.append((relative, data))
+                # The worker reads the file again (from the OS's cache): its bytes are not
+                # copied to it, nor held here meanwhile; a digest that differs is a miss.
+                self._batch.append((relative, path, digest))
                 if len(self._batch) >= 4:
                     self._send()
 
     def _send(self) -> None:
         if self._batch:
-            future = self.workers.submit(_summarize_each, [(data, self.every) for _, data in self._batch])
+            future = self.workers.submit(_summarize_files, [(path, digest, self.every) for _, path, digest in self._batch])
             if future is not None:
-                self._pending.append(([r for r, _ in self._batch], future))
+                self._pending.append(([r for r, *_ in self._batch], future))
             self._batch = []
 
     def summaries(self) -> dict:
@@ -728,15 +730,32 @@ class _Triggered:
         found = {}
         for relatives, future in self._pending:
             try:
-                found.update(zip(relatives, future.result()))
+                results = future.result()
             except Exception:  # a worker that died: those files are parsed later
                 continue
+            found.update((relative, summary) for relative, (same, summary) in zip(relatives, results) if same)
         return found
 
 
-# On a project of this many .py files or more, a cold run starts the worker processes
-# before it reads the sources (see _Workers).
-EARLY_WORKERS_FILES = 512
+# On a project whose .py files hold this many bytes or more, a cold run starts the worker
+# processes before it reads the sources (see _Workers); a smaller one starts them when
+# there is much to parse.
+EARLY_WORKERS_BYTES = 8 << 20
+
+
+def _summarize_files(jobs: list) -> list:
+    """A worker's batch of files it reads itself, (path, content digest, needles) each:
+    [True, summarize(bytes, needles)], or [False, None] when the bytes it reads are not
+    those the digest names (the file changed since the parent read it)."""
+    found = []
+    for path, digest, needles in jobs:
+        try:
+            data = read_regular(path)[0]
+        except FileError:
+            found.append([False, None])
+            continue
+        found.append([True, summarize(data, needles)] if _content_digest(data) == digest else [False, None])
+    return found
 
 
 def _summarize_each(jobs: list) -> list:
@@ -2340,7 +2359,8 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     # A cold run reads every file: their bytes go end to end into one buffer as they are
     # read (one allocation, not one per file), after the worker processes started.
     buffer = _SourceBuffer() if not known else None
-    workers = _Workers().start(wait=True) if buffer is not None and len(stats) >= EARLY_WORKERS_FILES else None
+    large = sum(sig[1] for sig in stats.values()) >= EARLY_WORKERS_BYTES
+    workers = _Workers().start(wait=True) if buffer is not None and large else None
     triggered = _Triggered(catalog, workers) if buffer is not None else None
     for relative, sig in stats.items():
         entry = known.get(relative)
@@ -2351,12 +2371,12 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             data = read_regular(os.path.join(root_text, relative))[0]
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
+        files[relative] = _content_digest(data)
         if buffer is not None:
             buffer.add(relative, data)
-            triggered.add(relative, data)
+            triggered.add(relative, data, os.path.join(root_text, relative), files[relative])
         else:
             sources[relative] = data
-        files[relative] = _content_digest(data)
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)

@@ -221,3 +221,14 @@ def test_every_needle_holds_an_anchor():
         anchors = project._anchors(needles)
         assert len(anchors) <= len(set(needles))
         assert all(any(anchor in needle for anchor in anchors) for needle in needles), (needles, anchors)
+
+
+def test_a_worker_summarizes_a_file_only_when_it_reads_the_bytes_the_digest_names(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_bytes(b"import torch.nn.functional as F\n\ndef up(x):\n    return F.interpolate(x, mode='nearest')\n")
+    needles = (b"interpolate",)
+    digest = project._content_digest(path.read_bytes())
+    assert project._summarize_files([(str(path), digest, needles)]) == [[True, summarize(path.read_bytes(), needles)]]
+    path.write_bytes(path.read_bytes() + b"\nX = 1\n")  # changed since it was read
+    assert project._summarize_files([(str(path), digest, needles)]) == [[False, None]]
+    assert project._summarize_files([(str(tmp_path / "gone.py"), digest, needles)]) == [[False, None]]
