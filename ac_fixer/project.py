@@ -29,7 +29,10 @@ files are named on the command line, their order or ``--jobs``.
 from __future__ import annotations
 
 import ast
+import bisect
+import gc
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -166,7 +169,7 @@ class _Summarizer(ast.NodeVisitor):
         self._line_starts = None
         if source is not None:
             self._source = source
-            self._line_starts = [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", source)]
+            self._line_starts = _line_starts(source)
         self.imports: list = []  # [local, kind, level, module, name]  (module level)
         self.bindings: dict = {}  # module-level name -> binding count (global writes included)
         self.literals: dict = {}  # module-level name -> literal value (single plain assignment)
@@ -182,6 +185,8 @@ class _Summarizer(ast.NodeVisitor):
         # read them (a wrapper imported where it is used).
         self.local_imports: list = []  # [local, kind, level, module, name]
         self.local_callees: set = set()
+        # A light summary: the functions whose bodies it did not read ([start, stop) bytes).
+        self.skipped: list = []
 
     # -- helpers
     def _qual(self) -> str:
@@ -208,7 +213,7 @@ class _Summarizer(ast.NodeVisitor):
             function["forwards"] = [
                 f for f in function["forwards"] if not f[3] and f[0].split(".", 1)[0] in module_names
             ]
-        return {
+        found = {
             "imports": self.imports, "bindings": self.bindings,
             "literals": {k: v for k, v in self.literals.items() if v is None or isinstance(v, str)},
             "attr_stores": sorted(self.attr_stores), "functions": self.functions, "classes": self.classes,
@@ -221,6 +226,9 @@ class _Summarizer(ast.NodeVisitor):
             "local_callees": sorted(c for c in self.local_callees if c.split(".", 1)[0] in
                                     {i[0] for i in self.local_imports}),
         }
+        if self._line_starts is not None:
+            found["skipped"] = self.skipped
+        return found
 
     # -- module-level bindings
     def _targets(self, target: ast.expr) -> Iterable[str]:
@@ -349,16 +357,24 @@ class _Summarizer(ast.NodeVisitor):
         }
         self.functions[qualname] = entry
         if self._line_starts is not None and not self._names_a_needle(node):
-            return  # a light summary: this body names no catalogued API
+            # A light summary: this body names no catalogued API. Its bytes are kept (as
+            # offsets): a wider light summary reads it only if they hold a new needle.
+            self.skipped.append(self._segment(node))
+            return
         self._stack.append(("function", node.name, node, names, set(names), set(), self_name, qualname, entry))
         for statement in node.body:
             self.visit(statement)
         self._stack.pop()
 
-    def _names_a_needle(self, node) -> bool:
+    def _segment(self, node) -> list:
+        """[start, stop) byte offsets of a function's lines, from its `def` to its last line."""
         starts = self._line_starts
         end = node.end_lineno if node.end_lineno is not None else len(starts)
-        segment = self._source[starts[node.lineno - 1]:starts[end] if end < len(starts) else len(self._source)]
+        return [starts[node.lineno - 1], starts[end] if end < len(starts) else len(self._source)]
+
+    def _names_a_needle(self, node) -> bool:
+        start, stop = self._segment(node)
+        segment = self._source[start:stop]
         return any(needle in segment for needle in self._needles)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -498,33 +514,253 @@ class _Summarizer(ast.NodeVisitor):
         return method(node)
 
     def generic_visit(self, node: ast.AST) -> None:
+        visit, skipped = self.visit, _SKIPPED_TYPES
         for name in node._fields:
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                if not isinstance(value, _SKIPPED):
-                    self.visit(value)
-            elif isinstance(value, list):
+            if type(value) is list:
                 for item in value:
-                    if isinstance(item, ast.AST) and not isinstance(item, _SKIPPED):
-                        self.visit(item)
+                    if isinstance(item, ast.AST) and type(item) not in skipped:
+                        visit(item)
+            elif isinstance(value, ast.AST) and type(value) not in skipped:
+                visit(value)
 
 
 _SKIPPED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant)
 
 
+def _subclasses(kinds: tuple) -> frozenset:
+    found, stack = set(), list(kinds)
+    while stack:
+        kind = stack.pop()
+        if kind not in found:
+            found.add(kind)
+            stack.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+# The node types isinstance(node, _SKIPPED) is true of (a set look-up per node is cheaper).
+_SKIPPED_TYPES = _subclasses(_SKIPPED)
+
+
+def _line_starts(source: bytes) -> list:
+    """The offset of each line's first byte (lines end at \\r\\n, \\r or \\n, as
+    bytes.splitlines breaks them), and of the end after a last line break."""
+    starts = [0, *itertools.accumulate(map(len, source.splitlines(keepends=True)))]
+    if source and source[-1] not in (10, 13):
+        starts.pop()  # the last line has no line break
+    return starts
+
+
 def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
     """The summary of one module's source; None when Python cannot parse it. With
     ``needles``, a function body that holds none of them is not read (a light summary)."""
+    # The tree holds no reference cycle: the cyclic collector would only walk its nodes
+    # (and every summary the index holds) again and again while the parser makes them.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    summarizer = _Summarizer(source if needles else None, needles)
-    try:
-        summarizer.visit(tree)
-    except RecursionError:
-        return None
-    return summarizer.summary()
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        summarizer = _Summarizer(source if needles else None, needles)
+        try:
+            summarizer.visit(tree)
+        except RecursionError:
+            return None
+        finally:
+            summarizer._visitors.clear()  # its bound methods: a cycle, and no collector runs
+        return summarizer.summary()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _holding_slice(blob: bytearray, starts: list, needles: tuple) -> list:
+    """The indices of the buffer's files whose bytes hold one of ``needles`` (a file's
+    index once per needle that it holds)."""
+    found = []
+    for needle in needles:
+        at = blob.find(needle)
+        while at >= 0:
+            index = bisect.bisect_right(starts, at) - 1
+            found.append(index)
+            at = blob.find(needle, starts[index + 1])  # on from the next file
+    return found
+
+
+class _SourceBuffer:
+    """Files' bytes end to end, each after a NUL byte (a name searched for holds none: an
+    occurrence lies in one file): one allocation that grows in place, not one per file."""
+
+    def __init__(self) -> None:
+        self.blob = bytearray()
+        self.order: list = []  # relative paths, in the buffer's order
+        self.starts: list = []  # where each file's bytes start (then a last, past the end)
+        self.offsets: dict = {}  # relative path -> (start, stop)
+
+    def add(self, relative: str, data: bytes) -> None:
+        self.blob += b"\0"
+        start = len(self.blob)
+        self.order.append(relative)
+        self.starts.append(start)
+        self.offsets[relative] = (start, start + len(data))
+        self.blob += data
+
+    def close(self) -> None:
+        if len(self.starts) == len(self.order):
+            self.starts.append(len(self.blob) + 1)
+
+
+class _Workers:
+    """The worker processes that parse for the index (one per CPU; fork only). Started
+    before the project's sources are read when it is large: a process forked later would
+    count the parent's memory (every file's bytes) as its own."""
+
+    def __init__(self) -> None:
+        self.pool = None
+        self.count = 1
+        self.failed = False
+
+    def start(self, wait: bool = False) -> "_Workers":
+        from ac_fixer.runner import worker_count
+
+        count = worker_count(0)
+        if self.pool is not None or count < 2 or self.failed or not hasattr(os, "fork"):
+            return self
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        self.count = count
+        if wait:  # its processes start with the first tasks (fork: all of them at once)
+            self.map(_summarize_each, [[]] * count)
+        return self
+
+    def submit(self, function, *arguments):
+        """A future of function(*arguments) in a worker; None when there is none."""
+        if self.pool is None or self.failed:
+            return None
+        try:
+            return self.pool.submit(function, *arguments)
+        except Exception:
+            self.failed = True
+            return None
+
+    def map(self, function, *arguments) -> Optional[list]:
+        if self.pool is None or self.failed:
+            return None
+        try:
+            return list(self.pool.map(function, *arguments))
+        except Exception:  # a worker that died: the caller does the work itself
+            self.failed = True
+            return None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+
+def _anchors(needles: list) -> tuple:
+    """Fewer byte strings, one of which each needle holds (``upsample`` and
+    ``UpsamplingNearest2d`` both hold ``psampl``): a file that holds no anchor holds no
+    needle, found with fewer passes over its bytes."""
+    anchors = list(dict.fromkeys(needles))
+    merged = True
+    while merged:
+        merged = False
+        for i, first in enumerate(anchors):
+            for second in anchors[i + 1:]:
+                common = _longest_common(first, second)
+                if len(common) >= 4:
+                    anchors = [a for a in anchors if common not in a] + [common]
+                    merged = True
+                    break
+            if merged:
+                break
+    return tuple(anchors)
+
+
+def _longest_common(first: bytes, second: bytes) -> bytes:
+    best = b""
+    for start in range(len(first)):
+        for stop in range(start + len(best) + 1, len(first) + 1):
+            if first[start:stop] not in second:
+                break
+            best = first[start:stop]
+    return best
+
+
+class _Triggered:
+    """The files that call a catalogued name, found while a cold run reads the sources (the
+    test build_facts's first search makes, file by file), each sent to the worker
+    processes to be summarized (light) as soon as it is read."""
+
+    def __init__(self, catalog: cat.Catalog, workers: Optional[_Workers]) -> None:
+        names = catalog.short_names()
+        self.needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+        self.every = tuple(n.encode() for n in sorted(names))  # _Project.needles
+        self.anchors = _anchors(self.needles)
+        self.found: list = []
+        self.workers = workers
+        self._batch: list = []
+        self._pending: list = []  # (relative paths, future of their summaries)
+
+    def add(self, relative: str, data: bytes, path: str, digest: str) -> None:
+        if any(a in data for a in self.anchors) and any(n in data for n in self.needles) and calls_a_name(data, self.every):
+            self.found.append(relative)
+            if self.workers is not None and self.workers.pool is not None:
+                # The worker reads the file again (from the OS's cache): its bytes are not
+                # copied to it, nor held here meanwhile; a digest that differs is a miss.
+                self._batch.append((relative, path, digest))
+                if len(self._batch) >= 4:
+                    self._send()
+
+    def _send(self) -> None:
+        if self._batch:
+            future = self.workers.submit(_summarize_files, [(path, digest, self.every) for _, path, digest in self._batch])
+            if future is not None:
+                self._pending.append(([r for r, *_ in self._batch], future))
+            self._batch = []
+
+    def summaries(self) -> dict:
+        """relative path -> its light summary, for those the workers made."""
+        self._send()
+        found = {}
+        for relatives, future in self._pending:
+            try:
+                results = future.result()
+            except Exception:  # a worker that died: those files are parsed later
+                continue
+            found.update((relative, summary) for relative, (same, summary) in zip(relatives, results) if same)
+        return found
+
+
+# On a project whose .py files hold this many bytes or more, a cold run starts the worker
+# processes before it reads the sources (see _Workers); a smaller one starts them when
+# there is much to parse.
+EARLY_WORKERS_BYTES = 8 << 20
+
+
+def _summarize_files(jobs: list) -> list:
+    """A worker's batch of files it reads itself, (path, content digest, needles) each:
+    [True, summarize(bytes, needles)], or [False, None] when the bytes it reads are not
+    those the digest names (the file changed since the parent read it)."""
+    found = []
+    for path, digest, needles in jobs:
+        try:
+            data = read_regular(path)[0]
+        except FileError:
+            found.append([False, None])
+            continue
+        found.append([True, summarize(data, needles)] if _content_digest(data) == digest else [False, None])
+    return found
+
+
+def _summarize_each(jobs: list) -> list:
+    """summarize(source, needles) of each (source, needles) job: a worker's batch."""
+    return [summarize(source, needles) for source, needles in jobs]
 
 
 # What Python allows between a callee and its arguments: blanks, line continuations and
@@ -532,7 +768,25 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
 _THEN_CALLED = re.compile(rb"(?:\s|\\|#[^\r\n]*)*\(")
 
 
-def calls_a_name(source: bytes, names: tuple) -> bool:
+# As _THEN_CALLED, closing parentheses too: every way a name can be a callee's last name
+# (`(resize)(x)`, `(ops.resize)(x)`).
+_THEN_MAYBE_CALLED = re.compile(rb"(?:\s|\\|#[^\r\n]*|\))*\(")
+_NEWLINE = re.compile(rb"\r\n|\r|\n")
+_MISSING = object()
+
+
+def _declares_encoding(source: bytes) -> bool:
+    """Whether the first two lines may declare an encoding (PEP 263): they say `coding`."""
+    end = 0
+    for _ in range(2):
+        found = _NEWLINE.search(source, end)
+        if found is None:
+            return b"coding" in source
+        end = found.end()
+    return b"coding" in source[:end]
+
+
+def calls_a_name(source: bytes, names: tuple, then_called: re.Pattern = _THEN_CALLED) -> bool:
     """Whether ``source`` holds one of ``names`` (bytes) as a whole identifier that is
     called (``name(``; blanks, continuations and comments allowed before the parenthesis).
     A byte search per name and a look at each occurrence's neighbours: one regex
@@ -543,21 +797,32 @@ def calls_a_name(source: bytes, names: tuple) -> bool:
             end = start + len(name)
             before = source[start - 1] if start else 32
             if not (before == 95 or 48 <= before <= 57 or 65 <= before <= 90 or 97 <= before <= 122):
-                if _THEN_CALLED.match(source, end):
+                if then_called.match(source, end):
                     return True
             start = source.find(name, end)
     return False
 
 
+def _identifier_byte(byte: int) -> bool:
+    """[A-Za-z0-9_]"""
+    return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
+
+
 def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = None) -> bool:
     """Whether ``name`` is one of the identifiers ``IDENTIFIER`` finds in ``source`` (code,
     strings, comments), without tokenizing the file: a byte search, then the occurrence's
-    neighbours. ``whole``: ``name`` between non-identifier bytes, compiled by the caller."""
+    neighbours. ``whole`` (``name`` between non-identifier bytes, compiled by the caller):
+    what the first look finds; not needed."""
     if name not in source:
         return False
-    whole = whole or re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(name) + rb"(?![A-Za-z0-9_])")
-    if whole.search(source):
-        return True
+    # What ``whole`` finds, occurrence by occurrence (a regex that starts with a look-behind
+    # tries every position of the file).
+    start, size = source.find(name), len(source)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and _identifier_byte(source[start - 1])) and not (end < size and _identifier_byte(source[end])):
+            return True
+        start = source.find(name, start + 1)
     # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
     # `name`: the regex skips the digits). Only those after digits can be the token.
     for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
@@ -903,7 +1168,14 @@ class _Project:
         # every file (see files_naming).
         self.containing: dict = {}
         self._light_keys: dict = {}  # relative path -> the key of its last light summary
+        self._light_needles: dict = {}  # relative path -> the needles of that summary
         self.owed: set = set()  # see _imports_summary
+        # Summaries made ahead in worker processes, (digest, needles or None) -> summary:
+        # taken by the first summary that would make the same one (speed only).
+        self.prefetched: dict = {}
+        self.workers: Optional[_Workers] = None  # the worker processes (see _in_workers)
+        self._own_workers = False
+        self._blob = None  # every file's bytes, see _gather
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -928,14 +1200,15 @@ class _Project:
             containing.add(relative)
             return holds_identifier(source, needle, whole)
 
-        found = self._search(name, holds)
+        found = self._search(name, holds, lambda: within if within is not None else self.holding((needle,)))
         if complete:
             self.containing[needle] = containing
         return found
 
-    def _search(self, key: str, holds) -> list:
+    def _search(self, key: str, holds, candidates=None) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer
-        stands for every file whose content it saw (only the changed files are read)."""
+        stands for every file whose content it saw (only the changed files are read).
+        ``candidates``: a function giving the files outside which ``holds`` is false."""
         found = self.found.get(key)
         if found is None:
             previous = self.previous.get(key)
@@ -943,11 +1216,43 @@ class _Project:
                 kept = {r for r in previous if r in self.files and r not in self.changed}
                 found = sorted(kept | {r for r in self.changed if r in self.files and holds(r)})
             else:
-                found = [r for r in sorted(self.files) if holds(r)]
+                within = candidates() if candidates is not None else self.files
+                found = [r for r in sorted(within) if holds(r)]
             self.found[key] = found
         return found
 
+    def holding(self, needles: tuple) -> set:
+        """The files whose bytes hold one of ``needles`` (bytes, none holding a NUL byte):
+        a search of every file's bytes at once, held end to end (see _SourceBuffer)."""
+        if self._blob is None:
+            self._gather()
+        return {self._order[i] for i in _holding_slice(self._blob, self._starts, needles)}
+
+    def _gather(self) -> None:
+        """Every file's bytes end to end in one buffer (those at hand moved there, so they
+        are held once), searched at once by ``holding`` and sliced by ``source``."""
+        buffer = _SourceBuffer()
+        for relative in sorted(self.files):
+            data = self.sources.pop(relative, None)
+            buffer.add(relative, data if data is not None else self._read(relative))
+        self.use_buffer(buffer)
+
+    def use_buffer(self, buffer: _SourceBuffer) -> None:
+        """The bytes of every file of the project, in ``buffer`` (see _gather)."""
+        buffer.close()
+        self._order, self._offsets, self._starts = buffer.order, buffer.offsets, buffer.starts
+        self._blob, self._view = buffer.blob, memoryview(buffer.blob)
+
+    def _read(self, relative: str) -> bytes:
+        try:
+            return read_regular(os.path.join(self._root_text, relative))[0]
+        except FileError:  # gone, not a regular file (a FIFO never blocks), too large
+            return b""
+
     def source(self, relative: str) -> bytes:
+        if relative not in self.sources and self._blob is not None and relative in self._offsets:
+            start, stop = self._offsets[relative]
+            return bytes(self._view[start:stop])  # a copy, not kept: the buffer holds the bytes
         if relative not in self.sources:
             try:
                 self.sources[relative] = read_regular(os.path.join(self._root_text, relative))[0]
@@ -967,14 +1272,118 @@ class _Project:
             return self.summaries[digest]
         if relative in self.owed:
             return self.summary(relative)
-        extra = extra or self.extra_names.get(relative, frozenset())
-        needles = self.needles + tuple(sorted(n.encode() for n in extra))
-        key = digest + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else "")
+        key, needles = self._light_key(relative, extra)
         self.parsed.add(relative)
         if key not in self.summaries:
-            self.summaries[key] = summarize(self.source(relative), needles)
+            same = self._same_light(relative, needles)
+            self.summaries[key] = same if same is not _MISSING else self._summarize(relative, needles)
         self._light_keys[relative] = key
+        self._light_needles[relative] = needles
         return self.summaries[key]
+
+    def _light_key(self, relative: str, extra: frozenset) -> tuple:
+        """(key, needles) of the light summary ``light_summary(relative, extra)`` asks for."""
+        extra = extra or self.extra_names.get(relative, frozenset())
+        needles = self.needles + tuple(sorted(n.encode() for n in extra))
+        return self.files[relative] + ":light" + (f"-{_digest(b'/'.join(needles))[:12]}" if extra else ""), needles
+
+    def _same_light(self, relative: str, needles: tuple):
+        """The file's last light summary when the one with ``needles`` is the same: the
+        needles it was made with are among them, and no body it did not read holds one
+        of the others (the walk takes the same steps). Else _MISSING."""
+        previous = self.summaries.get(self._light_keys.get(relative, ""))
+        made_with = self._light_needles.get(relative)
+        if not isinstance(previous, dict) or "skipped" not in previous or made_with is None:
+            return _MISSING
+        if not set(made_with) <= set(needles):
+            return _MISSING
+        new = [n for n in needles if n not in made_with]
+        source = self.source(relative)
+        if any(source.find(n, start, stop) >= 0 for start, stop in previous["skipped"] for n in new):
+            return _MISSING
+        return previous
+
+    def will_parse_light(self, relative: str, extra: frozenset) -> bool:
+        """Whether light_summary(relative, extra) would parse the file now."""
+        digest = self.files.get(relative)
+        if digest is None or digest in self.summaries or relative in self.owed:
+            return False
+        key, needles = self._light_key(relative, extra)
+        return key not in self.summaries and self._same_light(relative, needles) is _MISSING
+
+    def prefetch_whole(self, relatives: Iterable[str]) -> None:
+        """Make ahead the whole summaries ``summary`` will be asked for (see prefetch)."""
+        self.prefetch([(r, None) for r in relatives if r in self.files and self.files[r] not in self.summaries])
+
+    def will_read_imports(self, relative: str) -> bool:
+        """Whether imports_of(relative) would make the file's whole summary now."""
+        digest = self.files.get(relative)
+        return (
+            digest is not None and relative not in self._imports and digest not in self.summaries
+            and digest + ":light" not in self.summaries and self.summaries.get(self._light_keys.get(relative, "")) is None
+        )
+
+    def calls_none(self, relative: str, extra: frozenset) -> bool:
+        """Whether the light summary ``light_summary(relative, extra)`` would make for a
+        file read for the first time can hold no call of a catalogued name or of one of
+        ``extra``: a function of it forwards nothing, and its imports are read from a
+        whole summary when asked (the same ones). A byte test: the name, then only blanks,
+        comments, continuations and closing parentheses before `(`; only for an ASCII
+        file without an encoding declaration (identifiers are then their bytes)."""
+        digest = self.files.get(relative)
+        if digest is None or digest in self.summaries or relative in self.owed or relative in self._light_keys:
+            return False
+        if self._light_key(relative, extra)[0] in self.summaries:
+            return False
+        source = self.source(relative)
+        if not source.isascii() or _declares_encoding(source):
+            return False
+        return not calls_a_name(source, self._light_key(relative, extra)[1], _THEN_MAYBE_CALLED)
+
+    def _summarize(self, relative: str, needles: Optional[tuple]) -> Optional[dict]:
+        found = self.prefetched.pop((self.files[relative], needles), _MISSING)
+        return found if found is not _MISSING else summarize(self.source(relative), needles)
+
+    def prefetch(self, jobs: list) -> None:
+        """Make ahead, in worker processes, the summaries ``_summarize`` will be asked for:
+        (relative path, needles or None) each. Speed only: each is what summarize gives."""
+        wanted = {}
+        for relative, needles in jobs:
+            key = (self.files[relative], needles)
+            if key not in self.prefetched:
+                wanted[key] = relative
+        if len(wanted) < 2:
+            return
+        keys = sorted(wanted, key=lambda k: wanted[k])
+        found = self._in_workers([(self.source(wanted[k]), k[1]) for k in keys])
+        if found is not None:
+            self.prefetched.update(zip(keys, found))
+
+    def _in_workers(self, jobs: list) -> Optional[list]:
+        """summarize(source, needles) of each job in the worker processes (started here for
+        the first batch of 32 or more, unless given); None when there are none."""
+        if self.workers is None:
+            if len(jobs) < 32:
+                return None
+            self.workers, self._own_workers = _Workers().start(), True
+        count = self.workers.count
+        if self.workers.pool is None or not jobs:
+            return None
+        # Batches of about the same size, the largest files spread over them.
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
+        batches = [order[i::count * 4] for i in range(min(len(jobs), count * 4))]
+        results = self.workers.map(_summarize_each, [[jobs[i] for i in b] for b in batches])
+        if results is None:
+            return None
+        found = [None] * len(jobs)
+        for batch, summaries in zip(batches, results):
+            for index, summary in zip(batch, summaries):
+                found[index] = summary
+        return found
+
+    def close(self) -> None:
+        if self._own_workers and self.workers is not None:
+            self.workers.close()
 
     def summarized(self, relative: str) -> bool:
         """Whether a summary of the file (whole or light) is at hand."""
@@ -1006,7 +1415,7 @@ class _Project:
         if digest is None:
             return None
         if digest not in self.summaries:
-            self.summaries[digest] = summarize(self.source(relative))
+            self.summaries[digest] = self._summarize(relative, None)
         self.parsed.add(relative)
         return self.summaries[digest]
 
@@ -1171,15 +1580,23 @@ def _infer_wrappers(project: _Project, candidates: list, catalog: cat.Catalog) -
     wrappers: dict = {}
     changed = True
     catalog_names = catalog.short_names()
+    # A wrapper's name is a candidate's: a call named otherwise never forwards. Each
+    # candidate with the last names of its calls, once (torch's own sources define the
+    # catalogued APIs: the catalog's row stands).
+    possible = catalog_names | {qualname.rsplit(".", 1)[-1] for _, _, qualname, _ in candidates}
+    prepared = []
+    for relative, module, qualname, function in candidates:
+        called = frozenset(f[0].rsplit(".", 1)[-1] for f in function["forwards"])
+        full = f"{module}.{qualname}"
+        if not called.isdisjoint(possible) and catalog.lookup(full) is None:
+            prepared.append((relative, full, function, called))
     while changed:
         changed = False
         # Only a call whose last name is catalogued or a wrapper's can forward: the others
         # are never resolved (resolving reads the modules they come from).
         names = catalog_names | {q.rsplit(".", 1)[-1] for q in wrappers}
-        for relative, module, qualname, function in candidates:
-            full = f"{module}.{qualname}"
-            # torch's own sources define the catalogued APIs: the catalog's row stands.
-            if full in wrappers or catalog.lookup(full) is not None or not any(f[0].rsplit(".", 1)[-1] in names for f in function["forwards"]):
+        for relative, full, function, called in prepared:
+            if full in wrappers or called.isdisjoint(names):
                 continue
             found = _forwarder(project, relative, full, function, catalog, wrappers, names)
             if found is not None:
@@ -1268,34 +1685,53 @@ def _forwarder(project: _Project, relative: str, full: str, function: dict, cata
 
 def _summarize_in_workers(project: _Project, relatives: list) -> None:
     """Parse the files the index will certainly read in worker processes (one per CPU)."""
-    from ac_fixer.runner import worker_count
-
     missing = [
         r for r in relatives
         if project.files[r] not in project.summaries and project.files[r] + ":light" not in project.summaries
     ]
-    workers = worker_count(0)
-    if workers < 2 or len(missing) < 32 or not hasattr(os, "fork"):
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    sources = [project.source(r) for r in missing]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            summaries = pool.map(summarize, sources, [project.needles] * len(sources), chunksize=8)
-            for relative, summary in zip(missing, summaries):
-                project.summaries[project.files[relative] + ":light"] = summary
-    except Exception:  # a worker that died: the files are parsed here, on demand
-        return
+    summaries = project._in_workers([(project.source(r), project.needles) for r in missing])
+    for relative, summary in zip(missing, summaries or ()):
+        project.summaries[project.files[relative] + ":light"] = summary
 
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
-                sources: Optional[dict] = None, previous: Optional[tuple] = None) -> ProjectFacts:
-    """The project's facts from its files (relative path -> content digest)."""
-    project = _Project(root, files, catalog, summaries, dict(sources or {}))
+                sources=None, previous: Optional[tuple] = None, workers: Optional[_Workers] = None,
+                triggered: Optional[_Triggered] = None) -> ProjectFacts:
+    """The project's facts from its files (relative path -> content digest). ``sources``:
+    the bytes of the files at hand (relative path -> bytes), handed over (the dict is
+    emptied: each file's bytes are held once), or a _SourceBuffer of every file's.
+    ``workers``: processes to parse in (else started when there is much to parse);
+    ``triggered``: the files that call a catalogued name, found as every file was read."""
+    if isinstance(sources, _SourceBuffer):
+        project = _Project(root, files, catalog, summaries, {})
+        project.use_buffer(sources)
+    else:
+        project = _Project(root, files, catalog, summaries, dict(sources or {}))
+        if sources:
+            sources.clear()
+    project.workers = workers
+    # The summaries are trees of dicts and lists without cycles: the cyclic collector
+    # would walk them again and again while they grow, and find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_facts(project, root, catalog, key, previous, triggered)
+    finally:
+        project.close()
+        if collecting:
+            gc.enable()
+
+
+def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple],
+                 early: Optional[_Triggered] = None) -> ProjectFacts:
     if previous is not None:
         project.previous, project.changed = previous
+    elif early is not None:
+        # The first search's answer, found file by file as the files were read (the same
+        # test), and the summaries the workers made meanwhile.
+        project.found["(calls)"] = sorted(early.found)
+        for relative, summary in early.summaries().items():
+            project.summaries.setdefault(project.files[relative] + ":light", summary)
     names = catalog.short_names()
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
     needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
@@ -1303,7 +1739,8 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     # The files that call a catalogued name: what every fact starts from (a catalogued
     # call's arguments; a file that only names a wrapper is read for it below).
     triggered = project._search(
-        "(calls)", lambda r: any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every)
+        "(calls)", lambda r: any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every),
+        lambda: project.holding(tuple(needles)),
     )
     _summarize_in_workers(project, triggered)
     candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
@@ -1334,8 +1771,16 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
                 if not n <= project.extra_names.get(r, frozenset())}
         if not more:
             break
+        # A file that calls none of its needles adds no candidate: not parsed (it is read
+        # as if it were: its imports, when asked, come from its whole summary).
+        unread = {r for r in more if project.calls_none(r, more[r])}
+        project.prefetch([(r, project._light_key(r, more[r])[1]) for r in sorted(more) if r not in unread
+                          and project.will_parse_light(r, more[r])])
         for relative in sorted(more):
             project.extra_names[relative] = more[relative]
+            if relative in unread:
+                project.parsed.add(relative)
+                continue
             add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
     # Re-exports of each wrapper: every module-level import in a file that names it.
@@ -1348,6 +1793,11 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
         short = owner.rsplit(".", 1)[-1]
         aliases = set()
         needle = short.encode()
+        project.prefetch_whole(
+            r for r in project.files_naming(short)
+            if r in project.module_of and project.will_read_imports(r)
+            and (project.summarized(r) or may_import(project.source(r), needle))
+        )
         for relative in project.files_naming(short):
             named = project.module_of.get(relative)
             if named is None:
@@ -1442,6 +1892,13 @@ def build_facts_for(root: Path, files: dict, catalog: cat.Catalog, named: list, 
     every file of the project); what no named file asks is never computed. For a run on a
     few files of a large project (pre-commit)."""
     project = _Project(root, files, catalog, {}, {})
+    try:
+        return _build_facts_for(project, root, catalog, named, key)
+    finally:
+        project.close()  # the worker processes prefetch may have started
+
+
+def _build_facts_for(project: _Project, root: Path, catalog: cat.Catalog, named: list, key: str) -> ProjectFacts:
     oracle = _WrapperOracle(project, catalog)
     wrappers: dict = {}
     aliases: dict = {}  # wrapper qualname -> the names the named files reach it by
@@ -1604,6 +2061,14 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     set from a constructor parameter) and whose align_corners is left implicit: the modes
     every call in the project passes."""
     names = catalog.short_names()
+    # The whole summaries this will read first: the files whose catalogued calls pass a
+    # parameter or an attribute of `self` (their own functions and classes).
+    by_short: dict = {}
+    for target in catalog.targets:
+        if target.mode_param is not None and not target.every_mode and target.rule is not None:
+            for name in target.all_names():
+                by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
+    project.prefetch_whole(r for r in triggered if _passes_on(project.light_summary(r), by_short))
     for relative in triggered:
         summary = project.light_summary(relative)
         named = project.module_of.get(relative)
@@ -1640,6 +2105,22 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
                             facts.attrs[key] = _attribute_evidence(project, relative, named[0], function["class"], attr)
 
 
+def _passes_on(summary: Optional[dict], by_short: dict) -> bool:
+    """Whether a call in the summary's functions, bound as a catalogued target of its last
+    name (``by_short``), leaves align_corners implicit and passes a parameter, or a dotted
+    name in a method (``self.mode``), as the mode: where _collect_evidence reads whole
+    files (a guess, for speed only)."""
+    for function in (summary or {}).get("functions", {}).values():
+        for callee, _, record, _ in function["forwards"]:
+            for target in by_short.get(callee.rsplit(".", 1)[-1], ()):
+                bound = _bind_target(record, target)
+                if bound is None or bound[1] not in ("absent", ["lit", None]) or bound[0] == "absent":
+                    continue
+                if bound[0][0] == "param" or (bound[0][0] == "name" and function["method"]):
+                    return True
+    return False
+
+
 def _where(relative: str, line: int) -> str:
     return f"{relative}:{line}"
 
@@ -1672,6 +2153,7 @@ def _call_evidence(project, callee_qualname, short, function, param, visiting, *
     if len(naming) > MAX_EVIDENCE_FILES:
         # Reading them all would cost more than the check: the site stays undecided.
         return Evidence((), (f"{len(naming)} files name `{names[0]}`: too many to read for a decision",))
+    project.prefetch_whole(naming)
     for relative in naming:
         summary = project.summary(relative)
         if summary is None:
@@ -1787,6 +2269,7 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
     naming = project.files_naming(klass.rsplit(".", 1)[-1])
     if len(naming) > MAX_EVIDENCE_FILES:
         return Evidence((), (f"{len(naming)} files name `{klass}`: too many to read for a decision",))
+    project.prefetch_whole(naming)
     for other in naming:
         other_summary = project.summary(other)
         named = project.module_of.get(other)
@@ -1818,6 +2301,12 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _content_digest(data: bytes) -> str:
+    """A file's content digest (what its summaries are cached by): every file of a cold run
+    is hashed, and SHA-256 runs at about twice blake2b's speed where the CPU computes it."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
 def _code_digest() -> str:
     return _digest(Path(__file__).read_bytes() + (Path(__file__).parent / "catalog.toml").read_bytes())
 
@@ -1833,8 +2322,10 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     items, _ = discover([str(root)], exclude, exclude_base)
     stats = {}
     prefix = str(root) + os.sep
+    root_text = str(root)
     for item in items:
-        path = str(item.path)
+        # The name as a Path spells it (no Path made when the name is already normal).
+        path = item.filename if os.path.normpath(item.filename) == item.filename else str(item.path)
         if not path.endswith(".py"):
             continue
         # (Discovered under root: the path starts with it; relpath costs more than the stat.)
@@ -1865,24 +2356,38 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     stored = _load(cache_dir, _cache_name(config_key, "state")) if stored else {}
     known = stored.get("files", {}) if isinstance(stored.get("files"), dict) else {}
     files, sources = {}, {}
+    # A cold run reads every file: their bytes go end to end into one buffer as they are
+    # read (one allocation, not one per file), after the worker processes started.
+    buffer = _SourceBuffer() if not known else None
+    large = sum(sig[1] for sig in stats.values()) >= EARLY_WORKERS_BYTES
+    workers = _Workers().start(wait=True) if buffer is not None and large else None
+    triggered = _Triggered(catalog, workers) if buffer is not None else None
     for relative, sig in stats.items():
         entry = known.get(relative)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
             files[relative] = entry[1]
             continue
         try:
-            data = read_regular(root / relative)[0]
+            data = read_regular(os.path.join(root_text, relative))[0]
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
-        sources[relative] = data
-        files[relative] = _digest(data)
+        files[relative] = _content_digest(data)
+        if buffer is not None:
+            buffer.add(relative, data)
+            triggered.add(relative, data, os.path.join(root_text, relative), files[relative])
+        else:
+            sources[relative] = data
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
     previous = stored.get("searches")
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
-    facts = build_facts(root, files, catalog, summaries, facts_base, sources,
-                        (previous, changed) if isinstance(previous, dict) else None)
+    try:
+        facts = build_facts(root, files, catalog, summaries, facts_base, buffer if buffer is not None else sources,
+                            (previous, changed) if isinstance(previous, dict) else None, workers, triggered)
+    finally:
+        if workers is not None:
+            workers.close()
     searches, facts.searches = facts.searches, {}  # not sent to the workers
     kept = set(files.values())
     if len(summaries) != before or any(d.split(":")[0] not in kept for d in summaries):

@@ -1,0 +1,234 @@
+"""The project index's cheaper paths give the facts the plain paths give.
+
+Each path is switched off in turn and the facts compared: a wider light summary taken
+from the last one when no body it skipped holds a new needle (``_same_light``); a file
+read first in a wrapper round that calls none of its needles left unparsed
+(``calls_none``); summaries made ahead in worker processes (``prefetch``); the searches
+over one buffer of every file's bytes (``holding``). The byte helpers are compared with
+the regular expressions they replace."""
+
+from __future__ import annotations
+
+import ast
+import random
+import re
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from ac_fixer import catalog as cat
+from ac_fixer import project
+from ac_fixer.project import _line_starts, calls_a_name, holds_identifier, project_facts, summarize
+
+PLAIN = {
+    "same_light": ("_same_light", lambda self, relative, needles: project._MISSING),
+    "calls_none": ("calls_none", lambda self, relative, extra: False),
+    "prefetch": ("prefetch", lambda self, jobs: None),
+    "holding": ("holding", lambda self, needles: set(self.files)),
+}
+
+
+def _facts(root: Path) -> dict:
+    facts = project_facts(root, (), root, cat.default_catalog(), None).to_json()
+    facts.pop("key")
+    return facts
+
+
+def _write(root: Path, files: dict) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+# A wrapper (`resize`) and a wrapper of it; files that name `resize` without calling it, call
+# it through parentheses, or hold it in a body that does not name torch.
+LAYOUT = {
+    "pkg/__init__.py": "from .ops import resize\n",
+    "pkg/ops.py": (
+        "import torch.nn.functional as F\n\n"
+        "def resize(x, size=None, mode='nearest', align_corners=None):\n"
+        "    return F.interpolate(x, size, mode=mode, align_corners=align_corners)\n\n"
+        "def unrelated(x):\n"
+        "    return x + 1\n"
+    ),
+    # Triggered; a body without torch that calls the wrapper: read again in round two.
+    "pkg/twice.py": (
+        "import torch.nn.functional as F\nfrom pkg import resize\n\n"
+        "def up(x):\n    return F.interpolate(x, scale_factor=2, mode='nearest')\n\n"
+        "def again(x, mode='bilinear', align_corners=None):\n"
+        "    return resize(x, None, mode, align_corners)\n"
+    ),
+    # Triggered; no skipped body holds `resize`: its light summary stands for round two.
+    "pkg/same.py": (
+        "import torch.nn.functional as F\nfrom pkg import resize\n\n"
+        "def up(x, mode):\n    y = resize(x, mode=mode)\n    return F.interpolate(y, scale_factor=2, mode=mode)\n\n"
+        "def other(x):\n    return x\n"
+    ),
+    # Triggered; a nested body names `resize` in a comment only: its outer function's reads
+    # of `align_corners` change with it.
+    "pkg/nested.py": (
+        "import torch.nn.functional as F\n\n"
+        "def outer(x, mode='nearest', align_corners=None):\n"
+        "    def helper():\n        # resize\n        return align_corners\n"
+        "    return F.interpolate(x, scale_factor=2, mode=mode, align_corners=align_corners)\n"
+    ),
+    # Not triggered; names `resize` without calling it: not parsed in round two.
+    "pkg/docs.py": "HELP = 'call resize on x'\n\ndef f():\n    return 'resize'\n",
+    "pkg/imports_only.py": "from pkg import resize\n\nALIAS = resize\n",
+    # Not triggered; calls it through parentheses: parsed.
+    "pkg/paren.py": (
+        "from pkg import resize\n\n"
+        "def deep(x, mode='bilinear', align_corners=None):\n"
+        "    return (resize)(x, None, mode, align_corners)\n"
+    ),
+    "pkg/use.py": (
+        "from pkg.paren import deep\nfrom pkg.twice import again\n\n"
+        "def run(x):\n    return deep(x, mode='bilinear'), again(x)\n"
+    ),
+}
+
+
+def _roots(tmp_path: Path) -> list:
+    projects = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir() and "." not in p.name)
+    return [*projects, FIXTURES / "walkthrough" / "mmsegmentation", _write(tmp_path / "layout", LAYOUT)]
+
+
+@pytest.mark.parametrize("path", sorted(PLAIN))
+def test_each_cheaper_path_gives_the_plain_facts(path, tmp_path, monkeypatch):
+    for root in _roots(tmp_path):
+        cheap = _facts(root)
+        with monkeypatch.context() as patch:
+            name, plain = PLAIN[path]
+            patch.setattr(project._Project, name, plain)
+            assert _facts(root) == cheap, root
+
+
+def test_all_cheaper_paths_off_give_the_same_facts(tmp_path, monkeypatch):
+    root = _write(tmp_path / "layout", LAYOUT)
+    cheap = _facts(root)
+    for name, plain in PLAIN.values():
+        monkeypatch.setattr(project._Project, name, plain)
+    assert _facts(root) == cheap
+    assert {"pkg.ops.resize", "pkg.twice.again", "pkg.paren.deep"} <= set(cheap["wrappers"])
+    assert "pkg.nested.outer" not in cheap["wrappers"]  # the comment's `resize`: read, a second use
+
+
+def test_the_layout_takes_the_cheaper_paths(tmp_path, monkeypatch):
+    """The layout above does exercise the reuse and the skip (else the tests prove nothing)."""
+    root = _write(tmp_path / "layout", LAYOUT)
+    reused, skipped = [], []
+    same_light, calls_none = project._Project._same_light, project._Project.calls_none
+
+    def spy_same(self, relative, needles):
+        found = same_light(self, relative, needles)
+        if found is not project._MISSING:
+            reused.append((relative, set(needles)))
+        return found
+
+    def spy_none(self, relative, extra):
+        found = calls_none(self, relative, extra)
+        if found:
+            skipped.append(relative)
+        return found
+
+    monkeypatch.setattr(project._Project, "_same_light", spy_same)
+    monkeypatch.setattr(project._Project, "calls_none", spy_none)
+    _facts(root)
+    # `resize` in a body that names no torch API (twice.py) or in a nested one (nested.py):
+    # parsed again; same.py's skipped body does not hold it.
+    with_resize = [r for r, needles in reused if b"resize" in needles and b"again" not in needles]
+    assert "pkg/same.py" in with_resize and "pkg/twice.py" not in with_resize
+    assert "pkg/nested.py" not in [r for r, _ in reused]
+    assert {"pkg/docs.py", "pkg/imports_only.py"} <= set(skipped) and "pkg/paren.py" not in skipped
+
+
+def _fixture_sources() -> list:
+    return sorted(p.read_bytes() for p in FIXTURES.rglob("*.py"))
+
+
+def test_a_wider_light_summary_is_the_same_when_no_skipped_body_holds_a_new_needle():
+    base = tuple(n.encode() for n in sorted(cat.default_catalog().short_names()))
+    same = 0
+    for source in _fixture_sources():
+        light = summarize(source, base)
+        if light is None:
+            continue
+        for extra in (b"resize", b"x", b"self", b"return"):
+            wider = summarize(source, base + (extra,))
+            if not any(source.find(extra, start, stop) >= 0 for start, stop in light["skipped"]):
+                assert wider == light
+                same += 1
+    assert same > 50
+
+
+def test_a_called_name_is_found_by_the_loose_byte_test():
+    """Every call whose callee ends with a name: that name, then only blanks, comments,
+    continuations or closing parentheses before `(`."""
+    sources = _fixture_sources() + [b"(resize)(x)\n", b"((a.resize\n  )  # c\n)(x)\n", b"f = (g)\\\n(1)\n"]
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+                name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+                if source.isascii():
+                    assert calls_a_name(source, (name.encode(),), project._THEN_MAYBE_CALLED), (name, source[:80])
+
+
+def _holds_identifier_by_regex(source: bytes, name: bytes) -> bool:
+    if name not in source:
+        return False
+    if re.search(rb"(?<![A-Za-z0-9_])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
+        return True
+    for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
+        index = match.start() - 1
+        while index >= 0 and 48 <= source[index] <= 57:
+            index -= 1
+        if index < 0 or not (source[index] == 95 or 65 <= source[index] <= 90 or 97 <= source[index] <= 122):
+            return True
+    return False
+
+
+def test_holds_identifier_is_the_regex_answer():
+    rng = random.Random(7)
+    for _ in range(20000):
+        name = bytes(rng.choice(b"ab") for _ in range(rng.randint(1, 3)))
+        source = bytes(rng.choice(b"ab_9 .(\n\xc3Z") for _ in range(rng.randint(0, 12)))
+        assert holds_identifier(source, name) is _holds_identifier_by_regex(source, name), (source, name)
+
+
+def test_line_starts_are_the_regex_answer():
+    rng = random.Random(3)
+    for _ in range(20000):
+        source = bytes(rng.choice(b"a\r\n") for _ in range(rng.randint(0, 8)))
+        assert _line_starts(source) == [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", source)], source
+
+
+def test_every_needle_holds_an_anchor():
+    rng = random.Random(5)
+    catalog = cat.default_catalog()
+    cases = [project._Triggered(catalog, None).needles]
+    cases += [[bytes(rng.choice(b"abcd_") for _ in range(rng.randint(1, 9))) for _ in range(rng.randint(1, 6))]
+              for _ in range(300)]
+    for needles in cases:
+        anchors = project._anchors(needles)
+        assert len(anchors) <= len(set(needles))
+        assert all(any(anchor in needle for anchor in anchors) for needle in needles), (needles, anchors)
+
+
+def test_a_worker_summarizes_a_file_only_when_it_reads_the_bytes_the_digest_names(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_bytes(b"import torch.nn.functional as F\n\ndef up(x):\n    return F.interpolate(x, mode='nearest')\n")
+    needles = (b"interpolate",)
+    digest = project._content_digest(path.read_bytes())
+    assert project._summarize_files([(str(path), digest, needles)]) == [[True, summarize(path.read_bytes(), needles)]]
+    path.write_bytes(path.read_bytes() + b"\nX = 1\n")  # changed since it was read
+    assert project._summarize_files([(str(path), digest, needles)]) == [[False, None]]
+    assert project._summarize_files([(str(tmp_path / "gone.py"), digest, needles)]) == [[False, None]]
