@@ -380,8 +380,10 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
 
             root = analysis_root(config, Path(group_paths[0]))
             if root is not None:
+                # `check .` at the project's root: the index takes this walk's files.
+                whole = len(group_paths) == 1 and not force and os.path.abspath(group_paths[0]) == str(root.resolve())
                 settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache,
-                                        named=[str(item.path) for item in items])
+                                        named=[item.filename for item in items], discovered=items if whole else None)
         groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))

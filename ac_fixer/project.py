@@ -2312,20 +2312,24 @@ def _code_digest() -> str:
 
 
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
-                  cache_dir: Optional[Path], named: Optional[list] = None) -> ProjectFacts:
+                  cache_dir: Optional[Path], named: Optional[list] = None,
+                  discovered: Optional[list] = None) -> ProjectFacts:
     """The facts of the project under ``root``: from the cache when no file changed.
     ``named``: the files the run checks; when they are few .py files of a large project,
-    only the facts they can ask for (``build_facts_for``), cached by the same signatures."""
+    only the facts they can ask for (``build_facts_for``), cached by the same signatures.
+    ``discovered``: the files a walk of ``root`` (its absolute path, no symlink on the
+    way) with these ``exclude`` rules found, when the caller made it (``check .`` at the
+    root): not walked twice."""
     from ac_fixer.files import discover, signature
 
     root = root.resolve()
-    items, _ = discover([str(root)], exclude, exclude_base)
+    items = discovered if discovered is not None else discover([str(root)], exclude, exclude_base)[0]
     stats = {}
     prefix = str(root) + os.sep
     root_text = str(root)
     for item in items:
-        # The name as a Path spells it (no Path made when the name is already normal).
-        path = item.filename if os.path.normpath(item.filename) == item.filename else str(item.path)
+        # The absolute name the walk knows (no Path made).
+        path = item.abspath
         if not path.endswith(".py"):
             continue
         # (Discovered under root: the path starts with it; relpath costs more than the stat.)
@@ -2478,11 +2482,11 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 
 
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
-                 named: Optional[list] = None):
+                 named: Optional[list] = None, discovered: Optional[list] = None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
     analysis of each file (``named``: the files the run checks, see project_facts)."""
     try:
-        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named)
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings
