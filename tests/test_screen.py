@@ -110,7 +110,7 @@ def _generated_call(import_style, function, mode, flag):
     return import_line.format(f=function), call
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(IMPORTS),
     st.sampled_from(FUNCTIONS),
