@@ -121,3 +121,36 @@ def write_text(name: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def project_facts_json(root: Path) -> dict:
+    """The project facts of ``root`` as JSON, without their content key (which changes
+    with the code's own digest)."""
+    from ac_fixer import catalog as cat
+    from ac_fixer.project import project_facts
+
+    facts = project_facts(root, (), root, cat.default_catalog(), None).to_json()
+    facts.pop("key")
+    return facts
+
+
+def write_project(root: Path, files: dict) -> Path:
+    """A project at ``root``: a pyproject.toml and ``files`` (relative path -> text)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def runs_listing_modules(folder: Path, args: Sequence[str], modules: Sequence[str], runs: int = 2) -> list:
+    """``ac-fixer ARGS`` run ``runs`` times in ``folder`` (a private cache: the later runs are
+    warm), each in its own interpreter that prints, last, which of ``modules`` it imported."""
+    code = ("import sys, ac_fixer.cli\n"
+            "try:\n    ac_fixer.cli.run()\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in {tuple(modules)!r} if m in sys.modules))")
+    env = dict(os.environ, AC_FIXER_CACHE_DIR=str(folder / "cache"), XDG_CACHE_HOME=str(folder / "xdg"))
+    return [subprocess.run([sys.executable, "-c", code, *args], cwd=folder, env=env, capture_output=True, text=True,
+                           timeout=60) for _ in range(runs)]

@@ -15,11 +15,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, project_facts_json, write_project
 
 from ac_fixer import catalog as cat
 from ac_fixer import project
-from ac_fixer.project import _line_starts, calls_a_name, holds_identifier, project_facts, summarize
+from ac_fixer.project import _line_starts, calls_a_name, holds_identifier, summarize
 
 PLAIN = {
     "same_light": ("_same_light", lambda self, relative, needles: project._MISSING),
@@ -29,20 +29,10 @@ PLAIN = {
 }
 
 
-def _facts(root: Path) -> dict:
-    facts = project_facts(root, (), root, cat.default_catalog(), None).to_json()
-    facts.pop("key")
-    return facts
+_facts = project_facts_json
 
 
-def _write(root: Path, files: dict) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+_write = write_project
 
 
 # A wrapper (`resize`) and a wrapper of it; files that name `resize` without calling it, call

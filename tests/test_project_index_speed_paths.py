@@ -12,11 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, project_facts_json, write_project
 
-from ac_fixer import catalog as cat
 from ac_fixer import project
-from ac_fixer.project import holds_identifier, may_import, project_facts
+from ac_fixer.project import holds_identifier, may_import
 
 
 def _plain_files_naming(self, name: str) -> list:
@@ -26,10 +25,7 @@ def _plain_files_naming(self, name: str) -> list:
     return self._search(name, lambda relative: holds_identifier(self.source(relative), needle, whole))
 
 
-def _facts(root: Path) -> dict:
-    facts = project_facts(root, (), root, cat.default_catalog(), None).to_json()
-    facts.pop("key")
-    return facts
+_facts = project_facts_json
 
 
 def _both(root: Path, monkeypatch) -> tuple:
@@ -51,13 +47,7 @@ def test_fixture_projects_same_facts(name, monkeypatch):
     assert fast == plain
 
 
-def _write(root: Path, files: dict) -> Path:
-    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+_write = write_project
 
 
 TRICKY = {

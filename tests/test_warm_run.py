@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import pickle
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -149,17 +148,13 @@ def test_shared_scans_decide_as_one_scan_per_needle_on_random_bytes():
 
 def test_a_warm_run_imports_neither_the_pool_nor_pathspec_nor_importlib_metadata_nor_the_catalog_file(tmp_path):
     """A one-file run's fixed cost: modules only some runs need are imported when used."""
-    import subprocess
+    from conftest import runs_listing_modules
 
     (tmp_path / "a.py").write_text("x = 1\n")
-    code = ("import sys, ac_fixer.cli\n"
-            "try:\n    ac_fixer.cli.run()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('concurrent.futures', 'multiprocessing', 'pathspec', 'importlib.metadata',"
-            " 'difflib', 'libcst', 'ac_fixer.rules', 'importlib.resources') if m in sys.modules))")
-    env = dict(os.environ, AC_FIXER_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
-    for _ in range(2):  # the second run finds the file in the cache
-        run = subprocess.run([sys.executable, "-c", code, "check", "a.py"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=60)
+    # The second run finds the file in the cache.
+    run = runs_listing_modules(tmp_path, ["check", "a.py"], (
+        "concurrent.futures", "multiprocessing", "pathspec", "importlib.metadata", "difflib", "libcst",
+        "ac_fixer.rules", "importlib.resources"))[-1]
     assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout + run.stderr
 
 

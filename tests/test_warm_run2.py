@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import runs_listing_modules
 
 from ac_fixer.files import SKIPPED_DIRECTORIES, SOURCE_SUFFIXES, CollectorPaused, discover
 
@@ -119,14 +120,8 @@ def test_a_warm_run_imports_neither_the_catalog_nor_what_writes_need(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
     (tmp_path / "a.py").write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
     (tmp_path / "b.py").write_text("x = 1\n")
-    code = ("import sys, ac_fixer.cli\n"
-            "try:\n    ac_fixer.cli.run()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('ac_fixer.catalog', 'tempfile', 'secrets', 'ac_fixer.fast.screen')"
-            " if m in sys.modules))")
-    env = dict(os.environ, AC_FIXER_CACHE_DIR=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
-    runs = [subprocess.run([sys.executable, "-c", code, "check", "--output-format", "json", "."], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=60) for _ in range(2)]
-    cold, warm = runs
+    cold, warm = runs_listing_modules(tmp_path, ["check", "--output-format", "json", "."],
+                                      ("ac_fixer.catalog", "tempfile", "secrets", "ac_fixer.fast.screen"))
     assert "ac_fixer.catalog" in cold.stdout  # the first run analyzes a.py
     assert warm.stdout.strip().splitlines()[-1] == "[]", warm.stdout + warm.stderr
     # the same report, cached or not
