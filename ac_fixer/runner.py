@@ -413,7 +413,7 @@ def run(
         _run_in_workers(tasks, workers, screened, _screen_batch)
         if undecided:
             importer.join()
-            _analyze_undecided(undecided, settings, fix, replacements, workers, jobs, finish)
+            _analyze_undecided(undecided, settings, fix, replacements, workers, finish)
     if cache is not None:
         cache.save()
         cache_warning = cache.refused
@@ -464,19 +464,22 @@ def _import_libcst() -> None:
         pass
 
 
-# Below this much source left to analyze, the second phase runs in this process.
+# Below this much source left to analyze (slices, or files to fix), the second phase runs in
+# this process.
 MIN_BYTES_FOR_ANALYSIS_WORKERS = 256 * 1024
 # The second phase's tasks: about this many per worker, so that none is left with the
 # last large one while the others are done (the files left are few: tasks cost little).
 ANALYSIS_TASKS_PER_WORKER = 6
 
 
-def _analyze_undecided(undecided: list, settings: Settings, fix: bool, replacements: bool, workers: int, jobs: int,
+def _analyze_undecided(undecided: list, settings: Settings, fix: bool, replacements: bool, workers: int,
                        finish) -> None:
     """The second phase of a run with workers (see run)."""
     sized = sorted(((_work_size(entry[4]), entry) for entry in undecided), key=lambda pair: -pair[0])
     total = sum(size for size, _ in sized)
-    if len(undecided) < MIN_FILES_FOR_WORKERS or (jobs == 0 and total < MIN_BYTES_FOR_ANALYSIS_WORKERS):
+    # Little source left (a small tree): analyzed here, which costs less than forking the
+    # workers again (whatever --jobs says: they screened the files).
+    if len(undecided) < MIN_FILES_FOR_WORKERS or total < MIN_BYTES_FOR_ANALYSIS_WORKERS:
         for start in range(0, len(sized), BATCH):
             for result in _analyze_batch(([entry for _, entry in sized[start:start + BATCH]], settings, fix,
                                           replacements)):

@@ -74,8 +74,11 @@ def _outcomes(result) -> list:
     return [(o.item.display, o.error, _key(o.findings)) for o in result.outcomes]
 
 
+@pytest.mark.parametrize("second_phase_in_workers", [False, True])
 @pytest.mark.parametrize("fix", [False, True])
-def test_two_phases_in_workers_give_what_one_process_gives(tmp_path, fix):
+def test_two_phases_in_workers_give_what_one_process_gives(tmp_path, monkeypatch, fix, second_phase_in_workers):
+    if second_phase_in_workers:  # else a tree this small is analyzed in this process
+        monkeypatch.setattr(runner, "MIN_BYTES_FOR_ANALYSIS_WORKERS", 0)
     items = _tree(tmp_path, 3 * runner.MIN_FILES_FOR_WORKERS)
     one = runner.run(items, Settings(), fix=fix, jobs=1, use_cache=False)
     two = runner.run(items, Settings(), fix=fix, jobs=2, use_cache=False)

@@ -354,12 +354,12 @@ _SLOW_ANALYSIS = """
 import os, sys, time
 marker = sys.argv[1]
 import ac_fixer.runner as runner
-real = runner.analyze_work  # what the workers run on the files the screens left undecided
+real = runner.screen_file  # what the workers run on every file
 def slow(*args, **kwargs):
     open(marker + str(os.getpid()), "w").close()
     time.sleep(60)
     return real(*args, **kwargs)
-runner.analyze_work = slow
+runner.screen_file = slow
 from ac_fixer.cli import main
 main(sys.argv[2:], prog_name="ac-fixer")
 """
