@@ -410,7 +410,8 @@ def run(
                 importer.start()  # a result came back: the workers were forked
 
         tasks = [(batch, settings, fix, use_cache, replacements) for batch in _batches(sized)]
-        _run_in_workers(tasks, workers, screened, _screen_batch)
+        # A pool that replaces a broken one never forks while LibCST is being imported.
+        _run_in_workers(tasks, workers, screened, _screen_batch, before_fork=importer.join)
         if undecided:
             importer.join()
             _analyze_undecided(undecided, settings, fix, replacements, workers, finish)
@@ -539,10 +540,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _run_in_workers(tasks: list, workers: int, finish, function=_process_batch) -> None:
+def _run_in_workers(tasks: list, workers: int, finish, function=_process_batch, before_fork=None) -> None:
     """Run ``function`` on batches in ``workers`` processes, a bounded number in flight (this
     process only hands out batches and collects results: measured faster than taking a
-    share itself). Each result goes to ``finish``."""
+    share itself). Each result goes to ``finish``. ``before_fork`` is called before a pool
+    that replaces a broken one forks its processes (``finish`` may have started a thread)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -569,6 +571,8 @@ def _run_in_workers(tasks: list, workers: int, finish, function=_process_batch) 
                 future = pool.submit(function, task)
             except BrokenProcessPool:
                 pool.shutdown(wait=False)
+                if before_fork is not None:
+                    before_fork()
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
                 future = pool.submit(function, task)
             in_flight[future] = task

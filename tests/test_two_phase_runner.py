@@ -122,3 +122,36 @@ def test_the_screening_workers_never_import_libcst(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["ScreenedSource", "False"], done.stderr
+
+
+def test_a_pool_that_replaces_a_broken_one_forks_after_before_fork(monkeypatch):
+    """The first phase starts LibCST's import in a thread; a replacement pool (the first one
+    broke) must not fork while it runs: before_fork (the import's join) comes first."""
+    from concurrent.futures import Future
+
+    broken = runner.BrokenProcessPool
+    events = []
+
+    class Pool:
+        made = 0
+
+        def __init__(self, max_workers, mp_context=None):
+            Pool.made += 1
+            self.number = Pool.made
+            events.append(f"pool {self.number}")
+
+        def submit(self, function, task):
+            if self.number == 1:
+                raise broken()
+            future = Future()
+            future.set_result(function(task))
+            return future
+
+        def shutdown(self, wait=True):
+            pass
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Pool)
+    results = []
+    runner._run_in_workers([([(0, "item")],)], 2, lambda *result: results.append(result),
+                           function=lambda task: [(0, "done")], before_fork=lambda: events.append("before fork"))
+    assert events == ["pool 1", "before fork", "pool 2"] and results == [(0, "done")]
