@@ -164,7 +164,7 @@ def test_jobs_0_checks_a_little_source_without_workers(tmp_path, monkeypatch):
     from ac_fixer import runner
 
     started = []
-    monkeypatch.setattr(runner, "_run_in_workers", lambda *args: started.append(args))
+    monkeypatch.setattr(runner, "_run_in_workers", lambda *args, **kwargs: started.append(args))
     items = []
     for i in range(runner.MIN_FILES_FOR_WORKERS + 2):
         path = tmp_path / f"m{i}.py"
