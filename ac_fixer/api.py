@@ -170,7 +170,8 @@ class ScreenedSource:
 def screen_for_check(source: bytes, path: str, settings: Settings) -> Optional[ScreenedSource]:
     """The first half of :func:`check_source`, without LibCST: None when no call of
     ``source`` can produce a finding. Raises SourceError for unreadable sources."""
-    screened = _screened(source, _with_evidence(settings, path, source), path)
+    # The screens read no runtime evidence: check_screened narrows it to this source.
+    screened = _screened(source, settings, path)
     if screened is None:
         return None
     from ac_fixer.fast.screen import calls_of_slice, portable_calls, slice_with_cuts

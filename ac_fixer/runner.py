@@ -362,20 +362,12 @@ def run(
             progress(done, len(items))
 
     pending = []
-    if cache is None:
-        pending = [(index, item, None) for index, item in enumerate(items)]
-    else:
-        # The files the cache answers for (all of them, on a warm run): their outcomes are
-        # made here without finish(): there is nothing to store.
-        for index, item in enumerate(items):
-            cached, known = cache.get(item)
-            if cached is not None and (not fix or not any(f.fixable for f in cached)):
-                outcomes[index] = FileOutcome(item, findings=cached)
-                done += 1
-                if progress is not None:
-                    progress(done, len(items))
-            else:
-                pending.append((index, item, known))
+    for index, item in enumerate(items):
+        cached, known = cache.get(item) if cache is not None else (None, None)
+        if cached is not None and (not fix or not any(f.fixable for f in cached)):
+            finish(index, FileOutcome(item, findings=cached))
+        else:
+            pending.append((index, item, known))
     use_cache = cache is not None
     workers = worker_count(jobs)
     parallel = workers > 1 and len(pending) >= MIN_FILES_FOR_WORKERS
