@@ -178,6 +178,7 @@ def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_
                 progress=progress if progress.enabled else None,  # not called 10k times for nothing
                 cache_dir=group_cache_dir, replacements=output_format == "sarif",
             )
+        settings = result.settings  # with the project's facts, which the run computed
         if verify and result.changed:
             result = _verified(result, settings, device)
         if output_format == "sarif":
@@ -376,14 +377,16 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
         items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
         group_cache = cache_dir_for(config, Path(group_paths[0]), cache_dir)
         if _project_analysis_on(project_analysis, config):
-            from ac_fixer.project import analysis_root, with_project
+            from ac_fixer.project import DeferredFacts, analysis_root
 
             root = analysis_root(config, Path(group_paths[0]))
             if root is not None:
                 # `check .` at the project's root: the index takes this walk's files.
                 whole = len(group_paths) == 1 and not force and os.path.abspath(group_paths[0]) == str(root.resolve())
-                settings = with_project(settings, root, config.exclude, config.base, None if no_cache else group_cache,
-                                        named=[item.filename for item in items], discovered=items if whole else None)
+                # Computed by the run (runner.run), which screens the files meanwhile.
+                settings = replace(settings, project=DeferredFacts(
+                    root, config.exclude, config.base, None if no_cache else group_cache,
+                    named=[item.filename for item in items], discovered=items if whole else None))
         groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))

@@ -1696,12 +1696,14 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
                 sources=None, previous: Optional[tuple] = None, workers: Optional[_Workers] = None,
-                triggered: Optional[_Triggered] = None) -> ProjectFacts:
+                triggered: Optional[_Triggered] = None, on_targets=None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest). ``sources``:
     the bytes of the files at hand (relative path -> bytes), handed over (the dict is
     emptied: each file's bytes are held once), or a _SourceBuffer of every file's.
     ``workers``: processes to parse in (else started when there is much to parse);
-    ``triggered``: the files that call a catalogued name, found as every file was read."""
+    ``triggered``: the files that call a catalogued name, found as every file was read.
+    ``on_targets``: called with the facts' targets (the wrappers, which no later step
+    changes) as soon as they are known, before the constants and the evidence."""
     if isinstance(sources, _SourceBuffer):
         project = _Project(root, files, catalog, summaries, {})
         project.use_buffer(sources)
@@ -1715,7 +1717,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_facts(project, root, catalog, key, previous, triggered)
+        return _build_facts(project, root, catalog, key, previous, triggered, on_targets)
     finally:
         project.close()
         if collecting:
@@ -1723,7 +1725,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
 
 
 def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple],
-                 early: Optional[_Triggered] = None) -> ProjectFacts:
+                 early: Optional[_Triggered] = None, on_targets=None) -> ProjectFacts:
     if previous is not None:
         project.previous, project.changed = previous
     elif early is not None:
@@ -1813,6 +1815,8 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                     aliases.add(".".join(filter(None, [named[0], local, method])))
         aliases = {a for a in aliases if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
+    if on_targets is not None:
+        on_targets(facts.targets())
     facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
@@ -2313,13 +2317,15 @@ def _code_digest() -> str:
 
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
                   cache_dir: Optional[Path], named: Optional[list] = None,
-                  discovered: Optional[list] = None) -> ProjectFacts:
+                  discovered: Optional[list] = None, on_targets=None) -> ProjectFacts:
     """The facts of the project under ``root``: from the cache when no file changed.
     ``named``: the files the run checks; when they are few .py files of a large project,
     only the facts they can ask for (``build_facts_for``), cached by the same signatures.
     ``discovered``: the files a walk of ``root`` (its absolute path, no symlink on the
     way) with these ``exclude`` rules found, when the caller made it (``check .`` at the
-    root): not walked twice."""
+    root): not walked twice. ``on_targets``: see build_facts (called only on a cold build:
+    not when the facts come from the cache, are updated from a previous run's, or serve a
+    few named files -- the run's cached findings then stand for most files)."""
     from ac_fixer.files import discover, signature
 
     root = root.resolve()
@@ -2388,7 +2394,8 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     changed = {r for r in files if not (isinstance(known.get(r), list) and known[r][1:] == [files[r]])}
     try:
         facts = build_facts(root, files, catalog, summaries, facts_base, buffer if buffer is not None else sources,
-                            (previous, changed) if isinstance(previous, dict) else None, workers, triggered)
+                            (previous, changed) if isinstance(previous, dict) else None, workers, triggered,
+                            on_targets if buffer is not None else None)
     finally:
         if workers is not None:
             workers.close()
@@ -2482,11 +2489,12 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 
 
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
-                 named: Optional[list] = None, discovered: Optional[list] = None):
+                 named: Optional[list] = None, discovered: Optional[list] = None, on_targets=None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
-    analysis of each file (``named``: the files the run checks, see project_facts)."""
+    analysis of each file (``named``: the files the run checks; ``on_targets``: see
+    project_facts)."""
     try:
-        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered)
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered, on_targets)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings
@@ -2500,3 +2508,28 @@ def _warn(message: str) -> None:
     import sys
 
     print(f"warning: {message}", file=sys.stderr)
+
+
+@dataclass(frozen=True, eq=False)
+class DeferredFacts:
+    """A project's facts not computed yet (``Settings.project`` until a run resolves it):
+    what :func:`with_project` needs. ``runner.run`` resolves it itself, so that the files
+    can be screened while the facts' last steps run (see runner._EarlyScreen)."""
+
+    root: Path
+    exclude: tuple
+    exclude_base: Path
+    cache_dir: Optional[Path]
+    named: Optional[list] = None
+    discovered: Optional[list] = None
+
+    def resolve(self, settings, on_targets=None):
+        """``settings`` (whose ``project`` is this) with the facts."""
+        return with_project(replace(settings, project=None), self.root, self.exclude, self.exclude_base,
+                            self.cache_dir, self.named, self.discovered, on_targets)
+
+
+def resolved(settings, on_targets=None):
+    """``settings`` with its deferred facts computed (unchanged when there are none)."""
+    deferred = settings.project
+    return deferred.resolve(settings, on_targets) if isinstance(deferred, DeferredFacts) else settings

@@ -65,6 +65,7 @@ class FileOutcome:
 class RunResult:
     outcomes: list
     cache_warning: Optional[str] = None  # why the cache was not used (for one warning)
+    settings: Optional[Settings] = None  # what the files were checked with (the project's facts too)
 
     @property
     def findings(self) -> list:
@@ -158,6 +159,10 @@ def failed_outcome(item: SourceFile, error: Exception) -> FileOutcome:
 def check_bytes(item: SourceFile, source: bytes, settings: Settings, *, fix: bool = False) -> FileOutcome:
     """One source given as bytes (``check -`` reads it from stdin): screened and analyzed
     as a file's would be (a ``.ipynb`` name as a notebook); never cached, nothing written."""
+    if settings.project is not None:
+        from ac_fixer.project import resolved
+
+        settings = resolved(settings)  # deferred project facts (see run)
     if not might_have_findings(source, settings):
         return FileOutcome(item)
     return analyze_file(item, source, settings, fix)
@@ -344,7 +349,22 @@ def run(
     so memory holds only the files in flight and what the screens left undecided (the
     slices to analyze, a few files of a tree), never the whole tree; those are analyzed
     after (see _analyze_undecided).
+
+    Deferred project facts (``settings.project``, see project.DeferredFacts) are computed
+    here; when they are built whole, the workers screen the files as soon as the facts'
+    targets are known, while the facts' last steps run (see _EarlyScreen). The result
+    carries the settings the files were checked with.
     """
+    early = None
+    if settings.project is not None:
+        from ac_fixer.project import resolved
+
+        early = _EarlyScreen(items, settings, fix, jobs, use_cache, replacements)
+        try:
+            settings = resolved(settings, early.start)
+        except BaseException:
+            early.abandon()
+            raise
     cache = Cache(cache_dir or default_cache_dir(), settings) if use_cache else None
     cache_warning = None
     if cache is not None and cache.refused is not None:
@@ -361,67 +381,169 @@ def run(
         if progress is not None:
             progress(done, len(items))
 
-    pending = []
-    for index, item in enumerate(items):
-        cached, known = cache.get(item) if cache is not None else (None, None)
-        if cached is not None and (not fix or not any(f.fixable for f in cached)):
-            finish(index, FileOutcome(item, findings=cached))
+    undecided: list = []
+    importer = _LibcstImport()
+
+    def screened(index: int, decided, read_signature=None, digest=None, work=None) -> None:
+        if isinstance(decided, FileOutcome):  # a worker died (see _run_in_workers)
+            finish(index, decided)
+        elif decided is not None:
+            error, findings = decided
+            finish(index, FileOutcome(items[index], findings=findings, error=error), read_signature, digest)
         else:
-            pending.append((index, item, known))
-    use_cache = cache is not None
-    workers = worker_count(jobs)
-    parallel = workers > 1 and len(pending) >= MIN_FILES_FOR_WORKERS
-    if parallel:
-        # Largest files first, a large file in a batch of its own: no worker is left with
-        # a large file while the others are done (measured 10% off a cold run of the
-        # benchmark corpus). Results keep their places: the output order does not change.
-        sized = sorted(((_size_of(entry), entry) for entry in pending), key=lambda pair: -pair[0])
-        # --jobs 0 (one per CPU): little source is checked in this process, which costs
-        # less than starting the workers.
-        parallel = jobs > 0 or sum(size for size, _ in sized) >= MIN_BYTES_FOR_WORKERS
-    if not parallel:
-        for start in range(0, len(pending), BATCH):
-            for result in _process_batch((pending[start:start + BATCH], settings, fix, use_cache, replacements)):
-                finish(*result)
+            undecided.append((index, items[index], read_signature, digest, work))
+            importer.start()  # a result came back: the workers were forked
+
+    if early is not None and early.pool is not None:
+        importer.start()  # while the workers finish their screens
+    early_rows = early.rows(settings, importer.join) if early is not None else None
+    if early_rows is not None:
+        # Screened while the facts were completed (without the cache's answers: the cache
+        # is keyed by the facts, which were not known yet).
+        for row in early_rows:
+            screened(*row)
+        use_cache = cache is not None
+        workers = early.workers
     else:
-        # Two phases. The workers read and screen every file without LibCST (its import
-        # costs each worker a quarter of a second); the few files the screens leave
-        # undecided are analyzed after, by workers forked once this process has imported
-        # LibCST (they inherit it), or here when they are little source.
-        undecided: list = []
-        importer = _LibcstImport()
-
-        def screened(index: int, decided, read_signature=None, digest=None, work=None) -> None:
-            if isinstance(decided, FileOutcome):  # a worker died (see _run_in_workers)
-                finish(index, decided)
-            elif decided is not None:
-                error, findings = decided
-                finish(index, FileOutcome(items[index], findings=findings, error=error), read_signature, digest)
+        pending = []
+        for index, item in enumerate(items):
+            cached, known = cache.get(item) if cache is not None else (None, None)
+            if cached is not None and (not fix or not any(f.fixable for f in cached)):
+                finish(index, FileOutcome(item, findings=cached))
             else:
-                undecided.append((index, items[index], read_signature, digest, work))
-                importer.start()  # a result came back: the workers were forked
-
-        tasks = [(batch, settings, fix, use_cache, replacements) for batch in _batches(sized)]
-        # A pool that replaces a broken one never forks while LibCST is being imported.
-        _run_in_workers(tasks, workers, screened, _screen_batch, before_fork=importer.join)
-        if undecided:
-            importer.join()
-            _analyze_undecided(undecided, settings, fix, replacements, workers, finish)
+                pending.append((index, item, known))
+        use_cache = cache is not None
+        workers = worker_count(jobs)
+        sized = _parallel_order(pending, workers, jobs)
+        if sized is None:
+            for start in range(0, len(pending), BATCH):
+                for result in _process_batch((pending[start:start + BATCH], settings, fix, use_cache, replacements)):
+                    finish(*result)
+        else:
+            # Two phases. The workers read and screen every file without LibCST (its import
+            # costs each worker a quarter of a second); the few files the screens leave
+            # undecided are analyzed after, by workers forked once this process has imported
+            # LibCST (they inherit it), or here when they are little source.
+            tasks = [(batch, settings, fix, use_cache, replacements) for batch in _batches(sized)]
+            # A pool that replaces a broken one never forks while LibCST is being imported.
+            _run_in_workers(tasks, workers, screened, _screen_batch, before_fork=importer.join)
+    if undecided:
+        importer.join()
+        _analyze_undecided(undecided, settings, fix, replacements, workers, finish)
     if cache is not None:
         cache.save()
         cache_warning = cache.refused
-    return RunResult(outcomes, cache_warning)
+    return RunResult(outcomes, cache_warning, settings)
 
 
-def _batches(sized: list, most_bytes: int = BATCH_BYTES) -> list:
+def _parallel_order(pending: list, workers: int, jobs: int) -> Optional[list]:
+    """``pending`` as (size, entry) pairs, largest first, when worker processes are worth
+    it; None when they are not (this process does the work)."""
+    if workers < 2 or len(pending) < MIN_FILES_FOR_WORKERS:
+        return None
+    # Largest files first, a large file in a batch of its own: no worker is left with
+    # a large file while the others are done (measured 10% off a cold run of the
+    # benchmark corpus). Results keep their places: the output order does not change.
+    sized = sorted(((_size_of(entry), entry) for entry in pending), key=lambda pair: -pair[0])
+    # --jobs 0 (one per CPU): little source is checked in this process, which costs
+    # less than starting the workers.
+    if jobs > 0 or sum(size for size, _ in sized) >= MIN_BYTES_FOR_WORKERS:
+        return sized
+    return None
+
+
+# The early first phase's tasks (see _EarlyScreen.start): about this many per worker, of at
+# most this many files each.
+EARLY_TASKS_PER_WORKER = 16
+EARLY_BATCH = 512
+
+
+class _EarlyScreen:
+    """The first phase of a run (see run), started while the project's facts are built:
+    as soon as their targets (the wrappers) are known, every file's screen task is handed
+    to worker processes, which screen while this process completes the facts (constants,
+    evidence: steps that change no target, and that the screens do not read). Speed
+    only: the rows are those the first phase gives once the facts are complete, and they
+    are used only when the complete facts have the same targets."""
+
+    def __init__(self, items: Sequence[SourceFile], settings: Settings, fix: bool, jobs: int, use_cache: bool,
+                 replacements: bool):
+        self.items = items
+        self.base = settings
+        self.fix, self.jobs, self.use_cache, self.replacements = fix, jobs, use_cache, replacements
+        self.workers = worker_count(jobs)
+        self.settings = None  # what the files are screened with
+        self.pool = None
+        self.submitted: list = []  # (future, task)
+
+    def start(self, targets: tuple) -> None:
+        """Hand every file to the workers, screened with the run's settings and the facts'
+        ``targets`` (called by the facts' build, in this process's main thread)."""
+        pending = [(index, item, None) for index, item in enumerate(self.items)]
+        sized = _parallel_order(pending, self.workers, self.jobs)
+        if sized is None or not hasattr(os, "fork") or self.pool is not None:
+            return
+        from dataclasses import replace
+        import multiprocessing
+
+        ProcessPoolExecutor, _ = _pool_names()
+        self.settings = replace(self.base, project=None, extra_targets=self.base.extra_targets + tuple(targets))
+        # Fewer, larger tasks than the usual first phase's: this process hands them out only
+        # when its main thread, busy with the facts, lets go of the interpreter (every few
+        # ms), and workers left waiting for small tasks would idle.
+        per_task = max(BATCH_BYTES, sum(size for size, _ in sized) // (self.workers * EARLY_TASKS_PER_WORKER))
+        batches = _batches(sized, per_task, EARLY_BATCH)
+        tasks = [(batch, self.settings, self.fix, self.use_cache, self.replacements) for batch in batches]
+        try:
+            # With fork, the pool starts all its processes at the first submit: here, in
+            # the main thread, before any thread of this run starts.
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            self.submitted = [(self.pool.submit(_screen_batch, task), task) for task in tasks]
+        except Exception:  # noqa: BLE001 -- no early screen: the run screens after the facts
+            self.abandon()
+
+    def rows(self, settings: Settings, before_fork: Callable[[], None]) -> Optional[list]:
+        """The first phase's rows (see _screen_batch), or None when the early screen did
+        not run or screened with other targets than ``settings`` has (the facts' build
+        failed, say): the run then screens as usual."""
+        if self.pool is None:
+            return None
+        if self.settings is None or settings.extra_targets != self.settings.extra_targets:
+            self.abandon()
+            return None
+        rows, failed = [], []
+        for future, task in self.submitted:
+            try:
+                rows.extend(future.result())
+            except Exception:  # noqa: BLE001 -- a worker died: its batches are screened again below
+                failed.append(task)
+        self.pool.shutdown(wait=True)
+        self.pool = None
+        if failed:
+            # Again, in the usual first phase's small tasks: a file that kills its worker again
+            # is named as crashed with the few others of its task, the rest are screened.
+            retry = [(batch, *failed[0][1:]) for batch in _batches([(0, e) for task in failed for e in task[0]])]
+            before_fork()
+            _run_in_workers(retry, self.workers, lambda *row: rows.append(row), _screen_batch,
+                            before_fork=before_fork)
+        return rows
+
+    def abandon(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _batches(sized: list, most_bytes: int = BATCH_BYTES, most_files: Optional[int] = None) -> list:
     """The entries of ``(size, entry)`` pairs in batches, in their order (largest first): at
-    most BATCH entries and about ``most_bytes`` of source each, a large file in a batch of
-    its own."""
+    most ``most_files`` (default BATCH) entries and about ``most_bytes`` of source each, a
+    large file in a batch of its own."""
+    most_files = most_files or BATCH
     batches, batch, batch_bytes = [], [], 0
     for size, entry in sized:
         batch.append(entry)
         batch_bytes += size
-        if len(batch) == BATCH or batch_bytes >= most_bytes:
+        if len(batch) == most_files or batch_bytes >= most_bytes:
             batches.append(batch)
             batch, batch_bytes = [], 0
     if batch:

@@ -1,0 +1,161 @@
+"""A run that builds a project's facts whole screens its files while the facts' last steps
+run (runner._EarlyScreen, issue 13's cold run): the same outcomes as a run that computes
+the facts first, whatever happens to the facts' build or to a worker."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ac_fixer import project, runner
+from ac_fixer.api import Settings
+from ac_fixer.files import SourceFile, discover
+from ac_fixer.project import DeferredFacts, with_project
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
+
+
+def _project(tmp_path: Path) -> tuple:
+    """The wrappers fixture project with a few more files: a wrapper's calls, a mode from a
+    parameter, clean files, a syntax error, a crash trigger (see _crashing_screen)."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "wrappers", root)
+    extra = root / "mmlite" / "extra"
+    extra.mkdir()
+    (extra / "__init__.py").write_text("")
+    bodies = [
+        "import torch.nn.functional as F\n\n\ndef g(x, mode):\n    return F.interpolate(x, mode=mode)\n\n\n"
+        "def h(x):\n    return g(x, 'bilinear')\n",
+        "from mmlite.ops import resize\n\n\ndef k(x):\n    return resize(x, scale_factor=2, mode='bicubic')\n",
+        "import torch.nn.functional as F\ny = F.interpolate(x, mode='nearest')\n",
+        "print('no torch here')\n",
+        "import torch.nn.functional as F\ndef f(:\n    F.interpolate(x, mode='bilinear')\n",
+    ]
+    for number in range(3 * len(bodies)):
+        (extra / f"m{number:02}.py").write_text(bodies[number % len(bodies)])
+    items = discover([str(root)], (), root)[0]
+    return root, items
+
+
+def _key(findings) -> list:
+    return [(f.line, f.column, f.code, f.message, f.fixable, f.unsafe) for f in findings]
+
+
+def _outcomes(result) -> list:
+    return [(o.item.display, o.error, _key(o.findings), o.new_source) for o in result.outcomes]
+
+
+def _deferred(root: Path, items: list, cache_dir=None) -> Settings:
+    return replace(Settings(), project=DeferredFacts(root, (), root, cache_dir, named=[i.filename for i in items]))
+
+
+def _first_calls(monkeypatch) -> dict:
+    """Counts the early screens that started a pool and those whose rows were used."""
+    seen = {"pools": 0, "rows": 0}
+    start, rows = runner._EarlyScreen.start, runner._EarlyScreen.rows
+
+    def counted_start(self, targets):
+        start(self, targets)
+        seen["pools"] += self.pool is not None
+
+    def counted_rows(self, settings, before_fork):
+        found = rows(self, settings, before_fork)
+        seen["rows"] += found is not None
+        return found
+
+    monkeypatch.setattr(runner._EarlyScreen, "start", counted_start)
+    monkeypatch.setattr(runner._EarlyScreen, "rows", counted_rows)
+    return seen
+
+
+@pytest.mark.parametrize("fix", [False, True])
+def test_files_screened_early_give_what_a_run_after_the_facts_gives(tmp_path, monkeypatch, fix):
+    root, items = _project(tmp_path)
+    seen = _first_calls(monkeypatch)
+    early = runner.run(items, _deferred(root, items), fix=fix, jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = runner.run(items, facts, fix=fix, jobs=1, use_cache=False)
+    assert _outcomes(early) == _outcomes(after)
+    assert early.settings.extra_targets == facts.extra_targets and early.settings.project is not None
+    functions = {f.function for f in early.findings + early.applied}
+    assert "mmlite.ops.wrappers.resize" in functions  # a wrapper's call: the early screen knew it
+    assert any(o.error for o in early.outcomes)
+
+
+def test_a_failed_facts_build_discards_the_early_screens(tmp_path, monkeypatch, capsys):
+    """The facts fail after their targets were known: the run goes on without them (the
+    analysis is skipped with a warning), and what was screened with the targets is not used."""
+    root, items = _project(tmp_path)
+    seen = _first_calls(monkeypatch)
+
+    def fail(*args):
+        raise ValueError("evidence failed")
+
+    monkeypatch.setattr(project, "_collect_evidence", fail)
+    result = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 0}
+    assert "project-wide analysis skipped" in capsys.readouterr().err
+    assert result.settings.project is None and result.settings.extra_targets == ()
+    alone = runner.run(items, Settings(), jobs=1, use_cache=False)
+    assert _outcomes(result) == _outcomes(alone)
+
+
+def _crashing_screen(task) -> list:
+    """The first phase's work, except that a worker holding `m07.py` dies."""
+    if any(item.path.name == "m07.py" for _, item, _ in task[0]):
+        os._exit(3)
+    return runner.__dict__["_real_screen_batch"](task)
+
+
+def test_a_worker_that_dies_costs_its_files_only(tmp_path, monkeypatch):
+    root, items = _project(tmp_path)
+    seen = _first_calls(monkeypatch)
+    monkeypatch.setitem(runner.__dict__, "_real_screen_batch", runner._screen_batch)
+    monkeypatch.setattr(runner, "_screen_batch", _crashing_screen)
+    monkeypatch.setattr(runner, "BATCH", 1)  # the files screened again go one per task
+    result = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}
+    crashed = {o.item.display for o in result.outcomes if o.error and "worker process died" in o.error}
+    # The file, and at most the others in flight with it when its worker died (one per task).
+    assert any(name.endswith("m07.py") for name in crashed) and len(crashed) <= 2 * 2 + 1 < len(items) // 2
+    monkeypatch.setattr(runner, "_screen_batch", runner.__dict__["_real_screen_batch"])
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = runner.run(items, facts, jobs=1, use_cache=False)
+    assert [o for o in _outcomes(result) if o[0] not in crashed] == [o for o in _outcomes(after) if o[0] not in crashed]
+
+
+def test_facts_from_the_cache_or_updated_start_no_early_screen(tmp_path, monkeypatch):
+    root, items = _project(tmp_path)
+    seen = _first_calls(monkeypatch)
+    cold = runner.run(items, _deferred(root, items, tmp_path / "cache"), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}
+    warm = runner.run(items, _deferred(root, items, tmp_path / "cache"), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}  # the facts came from the cache: nothing early
+    assert _outcomes(warm) == _outcomes(cold)
+    # One file changed: the facts are updated from the previous run's, and the run's cached
+    # findings stand for the other files (an early screen would read them all).
+    edited = root / "mmlite" / "extra" / "m02.py"
+    edited.write_text(edited.read_text() + "z = 1\n")
+    runner.run(items, _deferred(root, items, tmp_path / "cache"), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}
+
+
+def test_a_run_in_one_process_screens_nothing_early(tmp_path, monkeypatch):
+    root, items = _project(tmp_path)
+    seen = _first_calls(monkeypatch)
+    result = runner.run(items, _deferred(root, items), jobs=1, use_cache=False)
+    assert seen == {"pools": 0, "rows": 0}
+    assert "mmlite.ops.wrappers.resize" in {f.function for f in result.findings}
+
+
+def test_stdin_resolves_the_deferred_facts(tmp_path, monkeypatch):
+    """`check -` with the project analysis on: the facts are computed for the one source."""
+    root, _ = _project(tmp_path)
+    source = (root / "mmlite" / "extra" / "m01.py").read_bytes()
+    item = SourceFile("-", root / "mmlite" / "extra" / "m01.py", explicit=True)
+    outcome = runner.check_bytes(item, source, _deferred(root, [item]))
+    assert [f.function for f in outcome.findings] == ["mmlite.ops.wrappers.resize"]
