@@ -664,9 +664,11 @@ class _Workers:
 
 # A name search (``_Project.holding``) of a buffer of at least this many bytes runs in
 # worker processes, each over a range of the files: one search of 160 MB costs the
-# parent ~80 ms of bytearray.find, and a cold build of a large project makes tens. Below
-# it the pool's start (a fork) and each search's round trips cost about what they save.
-PARALLEL_SEARCH_BYTES = 8 << 20
+# parent ~80 ms of bytearray.find (~0.5 ms a MB), and a cold build of a large project
+# makes tens. Below it the pool costs about what it saves: its start and end (forks of a
+# parent that holds the index, ~20 ms, and ~60 ms more a GB of it) and each search's
+# round trips (~1 ms) against, on two CPUs, ~0.25 ms a MB of each of about ten searches.
+PARALLEL_SEARCH_BYTES = 32 << 20
 # Ranges of files per search worker: a few, so that a worker whose ranges hold many
 # occurrences (or whose CPU is busy) does not hold up the search.
 SEARCH_RANGES_PER_WORKER = 4
