@@ -159,3 +159,25 @@ def test_stdin_resolves_the_deferred_facts(tmp_path, monkeypatch):
     item = SourceFile("-", root / "mmlite" / "extra" / "m01.py", explicit=True)
     outcome = runner.check_bytes(item, source, _deferred(root, [item]))
     assert [f.function for f in outcome.findings] == ["mmlite.ops.wrappers.resize"]
+
+
+def test_the_command_line_reports_the_same_with_and_without_the_early_screen(tmp_path, monkeypatch):
+    """`check --project-analysis --jobs 2` (files screened early) and `--jobs 1` print the same."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ac_fixer.cli import main
+
+    root, _ = _project(tmp_path)
+    monkeypatch.chdir(root)
+    seen = _first_calls(monkeypatch)
+    outputs = []
+    for jobs in ("2", "1"):
+        result = CliRunner().invoke(main, ["check", "--project-analysis", "--no-cache", "--jobs", jobs,
+                                           "--output-format", "json", "."])
+        assert result.exit_code == 2, result.output  # findings, and a file that does not parse
+        outputs.append(json.loads(result.stdout))
+    assert seen == {"pools": 1, "rows": 1}
+    assert outputs[0] == outputs[1]
+    assert any(f["function"] == "mmlite.ops.wrappers.resize" for f in outputs[0])
