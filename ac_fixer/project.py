@@ -1824,14 +1824,15 @@ def _summarize_in_workers(project: _Project, relatives: list) -> None:
 
 def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, key: str,
                 sources=None, previous: Optional[tuple] = None, workers: Optional[_Workers] = None,
-                triggered: Optional[_Triggered] = None, on_targets=None) -> ProjectFacts:
+                triggered: Optional[_Triggered] = None, screen_early=None) -> ProjectFacts:
     """The project's facts from its files (relative path -> content digest). ``sources``:
     the bytes of the files at hand (relative path -> bytes), handed over (the dict is
     emptied: each file's bytes are held once), or a _SourceBuffer of every file's.
     ``workers``: processes to parse in (else started when there is much to parse);
     ``triggered``: the files that call a catalogued name, found as every file was read.
-    ``on_targets``: called with the facts' targets (the wrappers, which no later step
-    changes) as soon as they are known, before the constants and the evidence."""
+    ``screen_early``: its ``start`` is called with the facts' targets (the wrappers, which
+    no later step changes) as soon as they are known, before the constants and the
+    evidence (see runner._EarlyScreen)."""
     if isinstance(sources, _SourceBuffer):
         project = _Project(root, files, catalog, summaries, {})
         project.use_buffer(sources)
@@ -1845,7 +1846,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_facts(project, root, catalog, key, previous, triggered, on_targets)
+        return _build_facts(project, root, catalog, key, previous, triggered, screen_early)
     finally:
         project.close()
         if collecting:
@@ -1853,7 +1854,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
 
 
 def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, previous: Optional[tuple],
-                 early: Optional[_Triggered] = None, on_targets=None) -> ProjectFacts:
+                 early: Optional[_Triggered] = None, screen_early=None) -> ProjectFacts:
     if previous is not None:
         project.previous, project.changed = previous
     elif early is not None:
@@ -1943,8 +1944,8 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                     aliases.add(".".join(filter(None, [named[0], local, method])))
         aliases = {a for a in aliases if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
-    if on_targets is not None:
-        on_targets(facts.targets())
+    if screen_early is not None:
+        screen_early.start(facts.targets())
     facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
     _collect_constants(project, triggered, catalog_with, facts)
@@ -2445,15 +2446,17 @@ def _code_digest() -> str:
 
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
                   cache_dir: Optional[Path], named: Optional[list] = None,
-                  discovered: Optional[list] = None, on_targets=None) -> ProjectFacts:
+                  discovered: Optional[list] = None, screen_early=None) -> ProjectFacts:
     """The facts of the project under ``root``: from the cache when no file changed.
     ``named``: the files the run checks; when they are few .py files of a large project,
     only the facts they can ask for (``build_facts_for``), cached by the same signatures.
     ``discovered``: the files a walk of ``root`` (its absolute path, no symlink on the
     way) with these ``exclude`` rules found, when the caller made it (``check .`` at the
-    root): not walked twice. ``on_targets``: see build_facts (called only on a cold build:
-    not when the facts come from the cache, are updated from a previous run's, or serve a
-    few named files -- the run's cached findings then stand for most files)."""
+    root): not walked twice. ``screen_early``: see build_facts; used only on a cold build
+    (not when the facts come from the cache, are updated from a previous run's, or serve a
+    few named files: the run's cached findings then stand for most files), where its
+    ``prepare`` is called first, before any file is read (so that the worker processes it
+    starts do not count the sources' bytes as their own, see _Workers)."""
     from ac_fixer.files import discover, signature
 
     root = root.resolve()
@@ -2498,6 +2501,8 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     # read (one allocation, not one per file), after the worker processes started.
     buffer = _SourceBuffer() if not known else None
     large = sum(sig[1] for sig in stats.values()) >= EARLY_WORKERS_BYTES
+    if buffer is not None and screen_early is not None:
+        screen_early.prepare()
     workers = _Workers().start(wait=True) if buffer is not None and large else None
     triggered = _Triggered(catalog, workers) if buffer is not None else None
     for relative, sig in stats.items():
@@ -2523,7 +2528,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     try:
         facts = build_facts(root, files, catalog, summaries, facts_base, buffer if buffer is not None else sources,
                             (previous, changed) if isinstance(previous, dict) else None, workers, triggered,
-                            on_targets if buffer is not None else None)
+                            screen_early if buffer is not None else None)
     finally:
         if workers is not None:
             workers.close()
@@ -2617,12 +2622,13 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 
 
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
-                 named: Optional[list] = None, discovered: Optional[list] = None, on_targets=None):
+                 named: Optional[list] = None, discovered: Optional[list] = None, screen_early=None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
-    analysis of each file (``named``: the files the run checks; ``on_targets``: see
+    analysis of each file (``named``: the files the run checks; ``screen_early``: see
     project_facts)."""
     try:
-        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered, on_targets)
+        facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered,
+                              screen_early)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings
@@ -2651,13 +2657,13 @@ class DeferredFacts:
     named: Optional[list] = None
     discovered: Optional[list] = None
 
-    def resolve(self, settings, on_targets=None):
+    def resolve(self, settings, screen_early=None):
         """``settings`` (whose ``project`` is this) with the facts."""
         return with_project(replace(settings, project=None), self.root, self.exclude, self.exclude_base,
-                            self.cache_dir, self.named, self.discovered, on_targets)
+                            self.cache_dir, self.named, self.discovered, screen_early)
 
 
-def resolved(settings, on_targets=None):
+def resolved(settings, screen_early=None):
     """``settings`` with its deferred facts computed (unchanged when there are none)."""
     deferred = settings.project
-    return deferred.resolve(settings, on_targets) if isinstance(deferred, DeferredFacts) else settings
+    return deferred.resolve(settings, screen_early) if isinstance(deferred, DeferredFacts) else settings

@@ -361,7 +361,7 @@ def run(
 
         early = _EarlyScreen(items, settings, fix, jobs, use_cache, replacements)
         try:
-            settings = resolved(settings, early.start)
+            settings = resolved(settings, early)
         except BaseException:
             early.abandon()
             raise
@@ -394,8 +394,8 @@ def run(
             undecided.append((index, items[index], read_signature, digest, work))
             importer.start()  # a result came back: the workers were forked
 
-    if early is not None and early.pool is not None:
-        importer.start()  # while the workers finish their screens
+    if early is not None and early.submitted:
+        importer.start()  # while the workers finish their screens (no pool forks after: see rows)
     early_rows = early.rows(settings, importer.join) if early is not None else None
     if early_rows is not None:
         # Screened while the facts were completed (without the cache's answers: the cache
@@ -473,20 +473,36 @@ class _EarlyScreen:
         self.fix, self.jobs, self.use_cache, self.replacements = fix, jobs, use_cache, replacements
         self.workers = worker_count(jobs)
         self.settings = None  # what the files are screened with
+        self.sized = None  # the files as (size, entry), largest first (see _parallel_order)
         self.pool = None
         self.submitted: list = []  # (future, task)
+
+    def prepare(self) -> None:
+        """Start the worker processes (called by a cold build of the facts before it reads
+        the project: forked then, they do not count its bytes as their own)."""
+        pending = [(index, item, None) for index, item in enumerate(self.items)]
+        self.sized = _parallel_order(pending, self.workers, self.jobs)
+        if self.sized is None or not hasattr(os, "fork") or self.pool is not None:
+            return
+        import multiprocessing
+
+        ProcessPoolExecutor, _ = _pool_names()
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+            # With fork, the pool starts all its processes at the first submit: here, in
+            # the main thread, before any thread of this run starts.
+            self.pool.submit(int).result()
+        except Exception:  # noqa: BLE001 -- no early screen: the run screens after the facts
+            self.abandon()
 
     def start(self, targets: tuple) -> None:
         """Hand every file to the workers, screened with the run's settings and the facts'
         ``targets`` (called by the facts' build, in this process's main thread)."""
-        pending = [(index, item, None) for index, item in enumerate(self.items)]
-        sized = _parallel_order(pending, self.workers, self.jobs)
-        if sized is None or not hasattr(os, "fork") or self.pool is not None:
+        if self.pool is None or self.submitted:
             return
         from dataclasses import replace
-        import multiprocessing
 
-        ProcessPoolExecutor, _ = _pool_names()
+        sized = self.sized
         self.settings = replace(self.base, project=None, extra_targets=self.base.extra_targets + tuple(targets))
         # Fewer, larger tasks than the usual first phase's: this process hands them out only
         # when its main thread, busy with the facts, lets go of the interpreter (every few
@@ -495,9 +511,6 @@ class _EarlyScreen:
         batches = _batches(sized, per_task, EARLY_BATCH)
         tasks = [(batch, self.settings, self.fix, self.use_cache, self.replacements) for batch in batches]
         try:
-            # With fork, the pool starts all its processes at the first submit: here, in
-            # the main thread, before any thread of this run starts.
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
             self.submitted = [(self.pool.submit(_screen_batch, task), task) for task in tasks]
         except Exception:  # noqa: BLE001 -- no early screen: the run screens after the facts
             self.abandon()
@@ -508,7 +521,7 @@ class _EarlyScreen:
         failed, say): the run then screens as usual."""
         if self.pool is None:
             return None
-        if self.settings is None or settings.extra_targets != self.settings.extra_targets:
+        if not self.submitted or settings.extra_targets != self.settings.extra_targets:
             self.abandon()
             return None
         rows, failed = [], []
@@ -532,6 +545,7 @@ class _EarlyScreen:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        self.submitted = []
 
 
 def _batches(sized: list, most_bytes: int = BATCH_BYTES, most_files: Optional[int] = None) -> list:

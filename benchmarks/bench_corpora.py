@@ -171,6 +171,10 @@ def main(argv=None) -> int:
             line(f"peak Σ RSS, {key} (processes)", lambda s, k=key: (
                 f"{s['mem'][k]['peak_sum_rss'] / 1e6:.0f} MB ({s['mem'][k]['processes']})"),
                 "≤ 200 MB")
+        # Forked workers share their parent's pages: RSS counts them once per process, PSS
+        # splits them between the processes that share them (the memory really used).
+        for key in ("cold", "one_cold"):
+            line(f"peak Σ PSS, {key}", lambda s, k=key: f"{s['mem'][k]['peak_sum_pss'] / 1e6:.0f} MB")
     line("1-min load per round", lambda s: ", ".join(f"{x:.1f}" for x in s["loads"]))
     print("\ncommands (cwd = the copy of each corpus' parent):")
     for s in setups:

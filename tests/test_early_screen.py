@@ -53,13 +53,13 @@ def _deferred(root: Path, items: list, cache_dir=None) -> Settings:
 
 
 def _first_calls(monkeypatch) -> dict:
-    """Counts the early screens that started a pool and those whose rows were used."""
+    """Counts the early screens whose workers got the files, and those whose rows were used."""
     seen = {"pools": 0, "rows": 0}
     start, rows = runner._EarlyScreen.start, runner._EarlyScreen.rows
 
     def counted_start(self, targets):
         start(self, targets)
-        seen["pools"] += self.pool is not None
+        seen["pools"] += bool(self.submitted)
 
     def counted_rows(self, settings, before_fork):
         found = rows(self, settings, before_fork)
@@ -181,3 +181,34 @@ def test_the_command_line_reports_the_same_with_and_without_the_early_screen(tmp
     assert seen == {"pools": 1, "rows": 1}
     assert outputs[0] == outputs[1]
     assert any(f["function"] == "mmlite.ops.wrappers.resize" for f in outputs[0])
+
+
+def test_the_early_workers_start_before_the_project_is_read(tmp_path, monkeypatch):
+    """Forked before the facts' build reads the sources, they do not hold its bytes."""
+    root, items = _project(tmp_path)
+    events = []
+    prepare, read = runner._EarlyScreen.prepare, project.read_regular
+
+    def recorded_prepare(self):
+        prepare(self)
+        events.append(("prepare", self.pool is not None))
+
+    monkeypatch.setattr(runner._EarlyScreen, "prepare", recorded_prepare)
+    monkeypatch.setattr(project, "read_regular", lambda *a, **k: events.append(("read", None)) or read(*a, **k))
+    runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert events[0] == ("prepare", True) and ("read", None) in events
+
+
+def test_a_facts_build_that_fails_before_its_targets_leaves_the_usual_run(tmp_path, monkeypatch, capsys):
+    root, items = _project(tmp_path)
+    seen = _first_calls(monkeypatch)
+
+    def fail(*args):
+        raise ValueError("wrappers failed")
+
+    monkeypatch.setattr(project, "_infer_wrappers", fail)
+    result = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 0, "rows": 0}
+    assert "project-wide analysis skipped" in capsys.readouterr().err
+    alone = runner.run(items, Settings(), jobs=1, use_cache=False)
+    assert _outcomes(result) == _outcomes(alone)
