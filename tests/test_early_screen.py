@@ -86,18 +86,22 @@ def test_files_screened_early_give_what_a_run_after_the_facts_gives(tmp_path, mo
     assert any(o.error for o in early.outcomes)
 
 
-def test_a_failed_facts_build_discards_the_early_screens(tmp_path, monkeypatch, capsys):
-    """The facts fail after their targets were known: the run goes on without them (the
-    analysis is skipped with a warning), and what was screened with the targets is not used."""
+@pytest.mark.parametrize("step, seen_then", [
+    ("_infer_wrappers", {"pools": 0, "rows": 0}),  # before the targets: nothing handed out
+    ("_collect_evidence", {"pools": 1, "rows": 0}),  # after: what was screened is not used
+])
+def test_a_failed_facts_build_leaves_the_usual_run(tmp_path, monkeypatch, capsys, step, seen_then):
+    """The facts' build fails: the run goes on without them (the analysis is skipped with a
+    warning), and nothing the early screen may have done with their targets is used."""
     root, items = _project(tmp_path)
     seen = _first_calls(monkeypatch)
 
     def fail(*args):
-        raise ValueError("evidence failed")
+        raise ValueError(f"{step} failed")
 
-    monkeypatch.setattr(project, "_collect_evidence", fail)
+    monkeypatch.setattr(project, step, fail)
     result = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
-    assert seen == {"pools": 1, "rows": 0}
+    assert seen == seen_then
     assert "project-wide analysis skipped" in capsys.readouterr().err
     assert result.settings.project is None and result.settings.extra_targets == ()
     alone = runner.run(items, Settings(), jobs=1, use_cache=False)
@@ -197,18 +201,3 @@ def test_the_early_workers_start_before_the_project_is_read(tmp_path, monkeypatc
     monkeypatch.setattr(project, "read_regular", lambda *a, **k: events.append(("read", None)) or read(*a, **k))
     runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
     assert events[0] == ("prepare", True) and ("read", None) in events
-
-
-def test_a_facts_build_that_fails_before_its_targets_leaves_the_usual_run(tmp_path, monkeypatch, capsys):
-    root, items = _project(tmp_path)
-    seen = _first_calls(monkeypatch)
-
-    def fail(*args):
-        raise ValueError("wrappers failed")
-
-    monkeypatch.setattr(project, "_infer_wrappers", fail)
-    result = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
-    assert seen == {"pools": 0, "rows": 0}
-    assert "project-wide analysis skipped" in capsys.readouterr().err
-    alone = runner.run(items, Settings(), jobs=1, use_cache=False)
-    assert _outcomes(result) == _outcomes(alone)
