@@ -71,15 +71,19 @@ def _first_calls(monkeypatch) -> dict:
     return seen
 
 
-@pytest.mark.parametrize("fix", [False, True])
-def test_files_screened_early_give_what_a_run_after_the_facts_gives(tmp_path, monkeypatch, fix):
+@pytest.mark.parametrize("fix, replacements", [(False, False), (True, False), (False, True)])
+def test_files_screened_early_give_what_a_run_after_the_facts_gives(tmp_path, monkeypatch, fix, replacements):
     root, items = _project(tmp_path)
     seen = _first_calls(monkeypatch)
-    early = runner.run(items, _deferred(root, items), fix=fix, jobs=2, use_cache=False)
+    early = runner.run(items, _deferred(root, items), fix=fix, jobs=2, use_cache=False, replacements=replacements)
     assert seen == {"pools": 1, "rows": 1}
     facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
-    after = runner.run(items, facts, fix=fix, jobs=1, use_cache=False)
+    after = runner.run(items, facts, fix=fix, jobs=1, use_cache=False, replacements=replacements)
     assert _outcomes(early) == _outcomes(after)
+    # SARIF's fix regions (computed with the findings, in the workers) are the same too.
+    regions = [[f.extra.get("replacement") for f in o.findings] for o in early.outcomes]
+    assert regions == [[f.extra.get("replacement") for f in o.findings] for o in after.outcomes]
+    assert any(r for file in regions for r in file) == replacements
     assert early.settings.extra_targets == facts.extra_targets and early.settings.project is not None
     functions = {f.function for f in early.findings + early.applied}
     assert "mmlite.ops.wrappers.resize" in functions  # a wrapper's call: the early screen knew it
