@@ -855,10 +855,16 @@ class _Triggered:
 EARLY_WORKERS_BYTES = 8 << 20
 
 
+# What a worker sends for a file whose calls pass literals only (see passes_literals_only):
+# not summarized.
+LITERALS_ONLY = "literals only"
+
+
 def _summarize_files(jobs: list) -> list:
     """A worker's batch of files it reads itself, (path, content digest, needles) each:
-    [True, summarize(bytes, needles)], or [False, None] when the bytes it reads are not
-    those the digest names (the file changed since the parent read it)."""
+    [True, summarize(bytes, needles)], [True, LITERALS_ONLY] for a file that adds no fact
+    (passes_literals_only), or [False, None] when the bytes it reads are not those the
+    digest names (the file changed since the parent read it)."""
     found = []
     for path, digest, needles in jobs:
         try:
@@ -866,7 +872,12 @@ def _summarize_files(jobs: list) -> list:
         except FileError:
             found.append([False, None])
             continue
-        found.append([True, summarize(data, needles)] if _content_digest(data) == digest else [False, None])
+        if _content_digest(data) != digest:
+            found.append([False, None])
+        elif passes_literals_only(data, needles):
+            found.append([True, LITERALS_ONLY])
+        else:
+            found.append([True, summarize(data, needles)])
     return found
 
 
@@ -913,6 +924,82 @@ def calls_a_name(source: bytes, names: tuple, then_called: re.Pattern = _THEN_CA
                     return True
             start = source.find(name, end)
     return False
+
+
+# A catalogued call's keywords whose value is never a wrapper's mode or flag: what they
+# pass does not make the call a fact's site (see passes_literals_only).
+_FREE_KEYWORDS = frozenset({"size", "scale_factor"})
+_GAP = re.compile(rb"(?:\s|\\|#[^\r\n]*)*")  # what may stand between a callee and its `(`
+# A wrapper whose mode or flag sits at one of these positions (or is passed by one of the free
+# keywords) defeats the test: see _skip_is_exact.
+_FREE_POSITIONS = 2
+_CALL_PATTERNS: dict = {}
+
+
+def _calls_pattern(names: tuple) -> re.Pattern:
+    """``names`` (bytes) as whole words."""
+    if names not in _CALL_PATTERNS:
+        alternatives = b"|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        _CALL_PATTERNS[names] = re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
+    return _CALL_PATTERNS[names]
+
+
+def passes_literals_only(source: bytes, names: tuple) -> bool:
+    """True only when every call of one of ``names`` (bytes: the catalogued short names) in
+    ``source`` passes a literal from its third positional argument on and in each keyword
+    but ``size`` and ``scale_factor``, and no ``*args`` or ``**kwargs``. Such a file adds no
+    fact (no wrapper, constant or evidence site: each needs a parameter or a name passed as
+    a mode or a flag), so the index does not parse it for them (see _build_facts). For
+    speed only, and False whenever unsure: a name Python may spell otherwise, a call whose
+    callee is in parentheses, a call whose text does not parse alone. A name that is not
+    called (an import, a definition, a word in a string) adds no fact either; a call in a
+    string is read like one in code (at worst the file is parsed)."""
+    from ac_fixer.fast.screen import spells_identifiers_otherwise
+
+    if spells_identifiers_otherwise(source):
+        return False
+    size = len(source)
+    for match in _calls_pattern(names).finditer(source):
+        opening = _GAP.match(source, match.end()).end()
+        following = source[opening:opening + 1]
+        if following == b")":
+            return False  # `(F.interpolate)(x, ...)`
+        if following != b"(":
+            continue
+        call = _call_at(source, match.group(), opening, size)
+        if call is None:
+            return False
+        for position, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred) or (position >= _FREE_POSITIONS and not _literal(argument)[0]):
+                return False
+        for keyword in call.keywords:
+            if keyword.arg is None or (keyword.arg not in _FREE_KEYWORDS and not _literal(keyword.value)[0]):
+                return False
+    return True
+
+
+def _call_at(source: bytes, name: bytes, opening: int, size: int) -> Optional[ast.Call]:
+    """The call ``name(...)`` whose ``(`` is at ``opening``, parsed alone: its text ends at
+    the first bracket that closes it and parses (a bracket in a string leaves the text
+    before it unparsable: the next is tried); None when none of the first few does."""
+    depth, tries = 0, 0
+    for at in range(opening, size):
+        byte = source[at]
+        if byte in b"([{":
+            depth += 1
+        elif byte in b")]}":
+            depth -= 1
+            if depth == 0:
+                tries += 1
+                try:
+                    call = ast.parse(name + source[opening:at + 1], mode="eval").body
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    if tries > 8:
+                        return None
+                    depth = 1  # that bracket may sit in a string: on to the next
+                    continue
+                return call if isinstance(call, ast.Call) else None
+    return None
 
 
 def _identifier_byte(byte: int) -> bool:
@@ -1289,6 +1376,7 @@ class _Project:
         self._own_workers = False
         self._blob = None  # every file's bytes, see _gather
         self._searchers: Optional[_SearchWorkers] = None  # see _holding_in_workers
+        self.skip_literal_calls = True  # see adds_no_fact
 
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
@@ -1512,6 +1600,22 @@ class _Project:
             self.workers.close()
         if self._searchers is not None:
             self._searchers.close()
+
+    def adds_no_fact(self, relative: str) -> bool:
+        """Whether a file that calls a catalogued name passes only literals to those calls
+        (passes_literals_only): its light summary would add no wrapper, constant or
+        evidence site, so it is not made (the answer is kept in the index, by content).
+        False when a summary of the file is at hand (reading it costs nothing)."""
+        digest = self.files.get(relative)
+        if not self.skip_literal_calls or digest is None or digest in self.summaries or (
+                digest + ":light" in self.summaries):
+            return False
+        key = digest + ":literals"
+        if key not in self.summaries:
+            if not passes_literals_only(self.source(relative), self.needles):
+                return False
+            self.summaries[key] = {}
+        return True
 
     def summarized(self, relative: str) -> bool:
         """Whether a summary of the file (whole or light) is at hand."""
@@ -1846,7 +1950,19 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_facts(project, root, catalog, key, previous, triggered, screen_early)
+        try:
+            return _build_facts(project, root, catalog, key, previous, triggered, screen_early)
+        except _ReadEveryCaller:
+            # A wrapper named like a catalogued API takes its mode or flag where the literal
+            # test lets any value pass: built again, every file that calls one read.
+            project.close()
+            again = _Project(root, files, catalog, summaries, dict(project.sources))
+            if project._blob is not None:
+                again._order, again._offsets, again._starts = project._order, project._offsets, project._starts
+                again._blob, again._view = project._blob, project._view
+            again.workers, again.skip_literal_calls = workers, False
+            project = again
+            return _build_facts(project, root, catalog, key, previous, triggered, screen_early)
     finally:
         project.close()
         if collecting:
@@ -1862,7 +1978,8 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
         # test), and the summaries the workers made meanwhile.
         project.found["(calls)"] = sorted(early.found)
         for relative, summary in early.summaries().items():
-            project.summaries.setdefault(project.files[relative] + ":light", summary)
+            kind = ":literals" if summary == LITERALS_ONLY else ":light"
+            project.summaries.setdefault(project.files[relative] + kind, {} if kind == ":literals" else summary)
     names = catalog.short_names()
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
     needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
@@ -1873,7 +1990,13 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
         "(calls)", lambda r: any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every),
         lambda: project.holding(tuple(needles)),
     )
-    _summarize_in_workers(project, triggered)
+    # The files whose catalogued calls pass only literals add no fact: not parsed for them
+    # (still as if read: the constants' re-exports look at their imports too). A file of
+    # them that names a wrapper is read in the wrapper rounds below, as any file is.
+    skipped = {r for r in triggered if project.adds_no_fact(r)}
+    project.parsed.update(skipped)
+    reading = [r for r in triggered if r not in skipped]
+    _summarize_in_workers(project, reading)
     candidates: dict = {}  # (relative, qualname) -> (relative, module, qualname, function)
 
     def add_candidates(relative: str, summary: Optional[dict]) -> None:
@@ -1883,7 +2006,7 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
         for qualname, function in summary["functions"].items():
             candidates[(relative, qualname)] = (relative, named[0], qualname, function)
 
-    for relative in triggered:
+    for relative in reading:
         add_candidates(relative, project.light_summary(relative))
     # Wrappers may wrap wrappers: the files that name a wrapper are read again with its
     # name as a needle too (their functions need not name torch), until nothing new is
@@ -1944,14 +2067,42 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                     aliases.add(".".join(filter(None, [named[0], local, method])))
         aliases = {a for a in aliases if a != qualname and catalog.lookup(a) is None}
         facts.wrappers[qualname] = replace(wrapper, target=replace(wrapper.target, aliases=tuple(sorted(aliases))))
+    if skipped and not _skip_is_exact(facts, catalog):
+        raise _ReadEveryCaller()
     if screen_early is not None:
         screen_early.start(facts.targets())
     facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
-    _collect_constants(project, triggered, catalog_with, facts)
-    _collect_evidence(project, triggered, catalog_with, facts)
+    # The files the constants and the evidence read: those with a catalogued call that
+    # passes more than literals, and those read again for a wrapper's name.
+    sites = [r for r in triggered if r not in skipped or r in project.extra_names]
+    _collect_constants(project, sites, catalog_with, facts)
+    _collect_evidence(project, sites, catalog_with, facts)
     facts.key = content_key(facts, project.module_of, key)
     return facts
+
+
+class _ReadEveryCaller(Exception):
+    """The facts must be built again without skipping the literal-only files (see
+    _skip_is_exact)."""
+
+
+def _skip_is_exact(facts: ProjectFacts, catalog: cat.Catalog) -> bool:
+    """Whether skipping the files whose catalogued calls pass literals only (see
+    passes_literals_only) lost nothing: no wrapper named like a catalogued API (by its name
+    or a re-export) takes its mode or flag among the first two positions or by a keyword
+    the test lets pass (`size`, `scale_factor`). Otherwise a call the test let pass may
+    forward a parameter to that wrapper."""
+    names = catalog.short_names()
+    for wrapper in facts.wrappers.values():
+        target = wrapper.target
+        if not any(name.rsplit(".", 1)[-1] in names for name in target.all_names()):
+            continue
+        for param in (target.mode_param, target.flag_param):
+            if param is not None and ((param.position is not None and param.position < _FREE_POSITIONS)
+                                      or param.keyword in _FREE_KEYWORDS):
+                return False
+    return True
 
 
 def content_key(facts: ProjectFacts, module_of: dict, config_key: str) -> str:

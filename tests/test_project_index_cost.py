@@ -26,6 +26,7 @@ PLAIN = {
     "calls_none": ("calls_none", lambda self, relative, extra: False),
     "prefetch": ("prefetch", lambda self, jobs: None),
     "holding": ("holding", lambda self, needles: set(self.files)),
+    "adds_no_fact": ("adds_no_fact", lambda self, relative: False),
 }
 
 
@@ -215,10 +216,14 @@ def test_every_needle_holds_an_anchor():
 
 def test_a_worker_summarizes_a_file_only_when_it_reads_the_bytes_the_digest_names(tmp_path):
     path = tmp_path / "m.py"
-    path.write_bytes(b"import torch.nn.functional as F\n\ndef up(x):\n    return F.interpolate(x, mode='nearest')\n")
+    path.write_bytes(b"import torch.nn.functional as F\n\ndef up(x, mode):\n    return F.interpolate(x, mode=mode)\n")
     needles = (b"interpolate",)
     digest = project._content_digest(path.read_bytes())
     assert project._summarize_files([(str(path), digest, needles)]) == [[True, summarize(path.read_bytes(), needles)]]
+    literal = tmp_path / "literal.py"  # its calls pass literals only: not summarized
+    literal.write_bytes(b"import torch.nn.functional as F\n\ndef up(x):\n    return F.interpolate(x, mode='nearest')\n")
+    assert project._summarize_files([(str(literal), project._content_digest(literal.read_bytes()), needles)]) == [
+        [True, project.LITERALS_ONLY]]
     path.write_bytes(path.read_bytes() + b"\nX = 1\n")  # changed since it was read
     assert project._summarize_files([(str(path), digest, needles)]) == [[False, None]]
     assert project._summarize_files([(str(tmp_path / "gone.py"), digest, needles)]) == [[False, None]]
