@@ -90,3 +90,51 @@ def test_a_wrapper_named_like_a_torch_api_that_takes_its_mode_second_reads_every
     assert restarts and not real(project.ProjectFacts.from_json({**skipping, "key": ""}), project.cat.default_catalog())
     monkeypatch.setattr(project._Project, "adds_no_fact", lambda self, relative: False)
     assert project_facts_json(root) == skipping
+
+
+def _random_module(rng) -> bytes:
+    """A module of catalogued calls whose arguments are literals, names, parameters, stars,
+    strings and comments holding brackets, spread over lines."""
+    literals = ["'bilinear'", "None", "True", "2", "'(('", "'a' ')'", "\"\"\"x)\"\"\"", "')'"]
+    others = ["mode", "cfg.mode", "x", "(h, w)", "f(')')", "m if c else 'nearest'", "*args", "**kw", "[1, (2)]"]
+    values = literals * 3 + others
+    keywords = ["mode", "align_corners", "size", "scale_factor", "padding_mode", "antialias"]
+    lines = ["import torch.nn.functional as F", "", "def g(x, mode, align_corners=None, *args, **kw):"]
+    for _ in range(rng.randint(1, 4)):
+        args = [rng.choice(values) for _ in range(rng.randint(0, 4))]
+        args += [f"{k}={rng.choice(values)}" for k in rng.sample(keywords, rng.randint(0, 3))]
+        args = [a for a in args if not a.startswith("*")] + [a for a in args if a.startswith("*")]
+        separator = rng.choice([", ", ",\n        ", ",  # a ) comment\n        "])
+        name = rng.choice(["F.interpolate", "F.grid_sample", "interpolate", "F.interpolate ", "(F.interpolate)"])
+        lines.append(f"    y = {name}({separator.join(['x'] + args)})")
+        if rng.random() < 0.3:
+            lines.append(f"    s = '{name}(' + \"mode=mode)\"  # interpolate")
+    lines.append("    return y")
+    return "\n".join(lines).encode() + b"\n"
+
+
+def test_the_byte_test_agrees_with_the_summary_on_generated_modules():
+    """Where the byte test says literals only, the index's own summary of the module finds
+    no catalogued call that passes anything else where a mode or a flag could go."""
+    import ast
+    import random
+
+    rng = random.Random(17)
+    said_literal = 0
+    for _ in range(400):
+        source = _random_module(rng)
+        try:
+            ast.parse(source)
+        except SyntaxError:
+            continue
+        if not passes_literals_only(source, NAMES):
+            continue
+        said_literal += 1
+        summary = project.summarize(source, NAMES)
+        for callee, _, _, _, _, record in summary["calls"]:
+            if callee.rsplit(".", 1)[-1].encode() not in NAMES:
+                continue
+            assert not record["star"] and not record["dstar"], source
+            assert all(a[0] == "lit" for a in record["pos"][2:]), source
+            assert all(v[0] == "lit" for k, v in record["kw"].items() if k not in ("size", "scale_factor")), source
+    assert said_literal > 20  # the generator makes both kinds
