@@ -1375,6 +1375,7 @@ class _Project:
         self.workers: Optional[_Workers] = None  # the worker processes (see _in_workers)
         self._own_workers = False
         self._blob = None  # every file's bytes, see _gather
+        self._buffer: Optional[_SourceBuffer] = None  # the buffer they are in
         self._searchers: Optional[_SearchWorkers] = None  # see _holding_in_workers
         self.skip_literal_calls = True  # see adds_no_fact
 
@@ -1454,8 +1455,18 @@ class _Project:
     def use_buffer(self, buffer: _SourceBuffer) -> None:
         """The bytes of every file of the project, in ``buffer`` (see _gather)."""
         buffer.close()
+        self._buffer = buffer
         self._order, self._offsets, self._starts = buffer.order, buffer.offsets, buffer.starts
         self._blob, self._view = buffer.blob, memoryview(buffer.blob)
+
+    def anew(self) -> "_Project":
+        """A project over the same files and bytes, with nothing worked out yet (the
+        summaries, pure functions of the files' contents, are shared)."""
+        again = _Project(self.root, self.files, self.catalog, self.summaries, dict(self.sources))
+        if self._buffer is not None:
+            again.use_buffer(self._buffer)
+        again.workers = None if self._own_workers else self.workers  # its own are closed with it
+        return again
 
     def _read(self, relative: str) -> bytes:
         try:
@@ -1956,12 +1967,8 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             # A wrapper named like a catalogued API takes its mode or flag where the literal
             # test lets any value pass: built again, every file that calls one read.
             project.close()
-            again = _Project(root, files, catalog, summaries, dict(project.sources))
-            if project._blob is not None:
-                again._order, again._offsets, again._starts = project._order, project._offsets, project._starts
-                again._blob, again._view = project._blob, project._view
-            again.workers, again.skip_literal_calls = workers, False
-            project = again
+            project = project.anew()
+            project.skip_literal_calls = False
             return _build_facts(project, root, catalog, key, previous, triggered, screen_early)
     finally:
         project.close()
@@ -1978,8 +1985,10 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
         # test), and the summaries the workers made meanwhile.
         project.found["(calls)"] = sorted(early.found)
         for relative, summary in early.summaries().items():
-            kind = ":literals" if summary == LITERALS_ONLY else ":light"
-            project.summaries.setdefault(project.files[relative] + kind, {} if kind == ":literals" else summary)
+            if summary == LITERALS_ONLY:  # see _Project.adds_no_fact
+                project.summaries.setdefault(project.files[relative] + ":literals", {})
+            else:
+                project.summaries.setdefault(project.files[relative] + ":light", summary)
     names = catalog.short_names()
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
     needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]

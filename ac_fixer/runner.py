@@ -394,6 +394,8 @@ def run(
             undecided.append((index, items[index], read_signature, digest, work))
             importer.start()  # a result came back: the workers were forked
 
+    use_cache = cache is not None
+    workers = worker_count(jobs)
     if early is not None and early.submitted:
         importer.start()  # while the workers finish their screens (no pool forks after: see rows)
     early_rows = early.rows(settings, importer.join) if early is not None else None
@@ -402,8 +404,6 @@ def run(
         # is keyed by the facts, which were not known yet).
         for row in early_rows:
             screened(*row)
-        use_cache = cache is not None
-        workers = early.workers
     else:
         pending = []
         for index, item in enumerate(items):
@@ -412,8 +412,6 @@ def run(
                 finish(index, FileOutcome(item, findings=cached))
             else:
                 pending.append((index, item, known))
-        use_cache = cache is not None
-        workers = worker_count(jobs)
         sized = _parallel_order(pending, workers, jobs)
         if sized is None:
             for start in range(0, len(pending), BATCH):

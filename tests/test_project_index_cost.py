@@ -174,17 +174,8 @@ def test_a_called_name_is_found_by_the_loose_byte_test():
 
 
 def _holds_identifier_by_regex(source: bytes, name: bytes) -> bool:
-    if name not in source:
-        return False
-    if re.search(rb"(?<![A-Za-z0-9_])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
-        return True
-    for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
-        index = match.start() - 1
-        while index >= 0 and 48 <= source[index] <= 57:
-            index -= 1
-        if index < 0 or not (source[index] == 95 or 65 <= source[index] <= 90 or 97 <= source[index] <= 122):
-            return True
-    return False
+    """The definition: ``name`` is one of the identifiers ``IDENTIFIER`` finds."""
+    return name in project.IDENTIFIER.findall(source)
 
 
 def test_holds_identifier_is_the_regex_answer():
