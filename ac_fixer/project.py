@@ -29,7 +29,6 @@ files are named on the command line, their order or ``--jobs``.
 from __future__ import annotations
 
 import ast
-import bisect
 import gc
 import hashlib
 import itertools
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
+from ac_fixer.bytesearch import contains, files_holding
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -576,19 +576,6 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
             gc.enable()
 
 
-def _holding_slice(blob: bytearray, starts: list, needles: tuple) -> list:
-    """The indices of the buffer's files whose bytes hold one of ``needles`` (a file's
-    index once per needle that it holds)."""
-    found = []
-    for needle in needles:
-        at = blob.find(needle)
-        while at >= 0:
-            index = bisect.bisect_right(starts, at) - 1
-            found.append(index)
-            at = blob.find(needle, starts[index + 1])  # on from the next file
-    return found
-
-
 class _SourceBuffer:
     """Files' bytes end to end, each after a NUL byte (a name searched for holds none: an
     occurrence lies in one file): one allocation that grows in place, not one per file."""
@@ -662,118 +649,6 @@ class _Workers:
             self.pool = None
 
 
-# A name search (``_Project.holding``) of a buffer of at least this many bytes runs in
-# worker processes, each over a range of the files: one search of 160 MB costs the
-# parent ~80 ms of bytearray.find (~0.5 ms a MB), and a cold build of a large project
-# makes tens. Below it the pool costs about what it saves: its start and end (forks of a
-# parent that holds the index, ~20 ms, and ~60 ms more a GB of it) and each search's
-# round trips (~1 ms) against, on two CPUs, ~0.25 ms a MB of each of about ten searches.
-PARALLEL_SEARCH_BYTES = 32 << 20
-# Ranges of files per search worker: a few, so that a worker whose ranges hold many
-# occurrences (or whose CPU is busy) does not hold up the search.
-SEARCH_RANGES_PER_WORKER = 4
-
-# The buffer the search workers read, (blob, starts). Set just before they are forked and
-# unset once they are: each inherits it (fork shares the parent's pages, copied only when
-# written, and no one writes them), where a task's arguments would be pickled through a
-# pipe (the whole buffer, again for every search). A task sends only needles and a range.
-_SEARCHED: Optional[tuple] = None
-
-
-def _holding_range(blob: bytearray, starts: list, needles: tuple, first: int, stop: int) -> list:
-    """``_holding_slice`` over the files of index ``first`` to ``stop - 1`` only (needles
-    hold no NUL byte: an occurrence lies within one file)."""
-    found = []
-    end = starts[stop] - 1  # the end of file stop - 1 (its NUL separator, or the buffer's end)
-    for needle in needles:
-        at = blob.find(needle, starts[first], end)
-        while at >= 0:
-            index = bisect.bisect_right(starts, at, first, stop) - 1
-            found.append(index)
-            at = blob.find(needle, starts[index + 1], end)  # on from the next file
-    return found
-
-
-def _holding_searched(task: tuple) -> list:
-    """In a search worker: ``_holding_range`` of the buffer it inherited (see _SEARCHED),
-    when it is the one of ``size`` bytes the task was made for."""
-    needles, first, stop, size = task
-    if _SEARCHED is None or len(_SEARCHED[0]) != size:
-        raise RuntimeError("not the buffer searched")  # the caller searches itself
-    blob, starts = _SEARCHED
-    return _holding_range(blob, starts, needles, first, stop)
-
-
-def _search_ranges(starts: list, count: int) -> list:
-    """The files (``starts``: where each starts, then a last past the end) in ``count`` or
-    fewer contiguous ranges ``(first, stop)`` of about equal bytes, in order."""
-    files = len(starts) - 1
-    total = starts[-1]
-    cuts = {bisect.bisect_left(starts, total * part // count, 0, files) for part in range(1, count)}
-    bounds = sorted(cuts | {0, files})
-    return list(zip(bounds, bounds[1:]))
-
-
-class _SearchWorkers:
-    """Worker processes that search a buffer of every file's bytes (``_Project.holding``),
-    each over ranges of the files. Forked (lazily, at the first search) once the buffer
-    is complete, so that they inherit it; none when fork or a second CPU is missing. Any
-    failure (a worker that died) leaves the searches to the caller, as _Workers.map does."""
-
-    def __init__(self, blob: bytearray, starts: list) -> None:
-        self.blob, self.starts = blob, starts
-        self.pool = None
-        self.failed = False
-        self.ranges: list = []
-
-    def start(self) -> "_SearchWorkers":
-        global _SEARCHED
-        from ac_fixer.runner import worker_count
-
-        if self.pool is not None or self.failed:
-            return self
-        count = worker_count(0)
-        if count < 2 or not hasattr(os, "fork"):
-            self.failed = True
-            return self
-        self.ranges = _search_ranges(self.starts, count * SEARCH_RANGES_PER_WORKER)
-        try:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            _SEARCHED = (self.blob, self.starts)
-            self.pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
-            # A pool with the fork context forks all its processes at its first task.
-            self.pool.submit(len, b"")
-        except Exception:  # noqa: BLE001 -- no fork here: the caller searches itself
-            self._fail()
-        finally:
-            _SEARCHED = None
-        return self
-
-    def holding(self, needles: tuple) -> Optional[list]:
-        """``_holding_slice(blob, starts, needles)``'s indices (in another order); None
-        when there are no workers (the caller searches itself)."""
-        if self.pool is None or self.failed:
-            return None
-        size = len(self.blob)
-        try:
-            results = self.pool.map(_holding_searched, [(needles, first, stop, size) for first, stop in self.ranges])
-            return [index for found in results for index in found]
-        except Exception:  # noqa: BLE001 -- a worker that died: the caller searches itself
-            self._fail()
-            return None
-
-    def _fail(self) -> None:
-        self.failed = True
-        self.close()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-
 def _anchors(needles: list) -> tuple:
     """Fewer byte strings, one of which each needle holds (``upsample`` and
     ``UpsamplingNearest2d`` both hold ``psampl``): a file that holds no anchor holds no
@@ -820,7 +695,8 @@ class _Triggered:
         self._pending: list = []  # (relative paths, future of their summaries)
 
     def add(self, relative: str, data: bytes, path: str, digest: str) -> None:
-        if any(a in data for a in self.anchors) and any(n in data for n in self.needles) and calls_a_name(data, self.every):
+        if (any(contains(data, a) for a in self.anchors) and any(contains(data, n) for n in self.needles)
+                and calls_a_name(data, self.every)):
             self.found.append(relative)
             if self.workers is not None and self.workers.pool is not None:
                 # The worker reads the file again (from the OS's cache): its bytes are not
@@ -1376,7 +1252,6 @@ class _Project:
         self._own_workers = False
         self._blob = None  # every file's bytes, see _gather
         self._buffer: Optional[_SourceBuffer] = None  # the buffer they are in
-        self._searchers: Optional[_SearchWorkers] = None  # see _holding_in_workers
         self.skip_literal_calls = True  # see adds_no_fact
 
     def files_naming(self, name: str) -> list:
@@ -1428,20 +1303,7 @@ class _Project:
         a search of every file's bytes at once, held end to end (see _SourceBuffer)."""
         if self._blob is None:
             self._gather()
-        found = self._holding_in_workers(needles)
-        if found is None:
-            found = _holding_slice(self._blob, self._starts, needles)
-        return {self._order[i] for i in found}
-
-    def _holding_in_workers(self, needles: tuple) -> Optional[list]:
-        """``holding``'s search in the search workers (see _SearchWorkers), forked at the
-        first search of a large buffer; None when it runs here."""
-        if (len(self._blob) < PARALLEL_SEARCH_BYTES or len(self._order) < 2
-                or not all(needles) or any(b"\0" in needle for needle in needles)):
-            return None
-        if self._searchers is None:
-            self._searchers = _SearchWorkers(self._blob, self._starts).start()
-        return self._searchers.holding(needles)
+        return {self._order[i] for i in files_holding(self._blob, self._starts, needles)}
 
     def _gather(self) -> None:
         """Every file's bytes end to end in one buffer (those at hand moved there, so they
@@ -1609,8 +1471,6 @@ class _Project:
     def close(self) -> None:
         if self._own_workers and self.workers is not None:
             self.workers.close()
-        if self._searchers is not None:
-            self._searchers.close()
 
     def adds_no_fact(self, relative: str) -> bool:
         """Whether a file that calls a catalogued name passes only literals to those calls

@@ -3,6 +3,8 @@ parses them — does any catalogued short name occur at all?"""
 
 from __future__ import annotations
 
+from ac_fixer.bytesearch import contains
+
 _NEEDLES: dict = {}
 
 
@@ -53,10 +55,11 @@ def might_have_findings(source: bytes, settings) -> bool:
     (unless the file's declared encoding may write names with other bytes).
 
     ``settings`` is an ``api.Settings``."""
-    # Several `in` scans (fast two-way search in C) beat one regex alternation here; one
-    # scan for the text several needles share, the needles themselves only where it occurs.
+    # Several scans (bytesearch.contains: SIMD, or the builtin `in`) beat one automaton or
+    # regex alternation here; one scan for the text several needles share, the needles
+    # themselves only where it occurs.
     for shared, group in shared_scans(needles(settings)):
-        if shared in source and (len(group) == 1 or any(needle in source for needle in group)):
+        if contains(source, shared) and (len(group) == 1 or any(contains(source, needle) for needle in group)):
             return True
     from ac_fixer.fast.screen import spells_identifiers_otherwise
 

@@ -1,0 +1,106 @@
+"""Byte searches (``ac_fixer.bytesearch``): the SIMD search of ahocorasick-rs, where it can be
+imported, answers what the builtins answer -- whether bytes hold a needle, which files of
+a buffer hold one -- so that the pre-filter and the project index find the same files
+with and without it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import FIXTURES, project_facts_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ac_fixer import api
+from ac_fixer import bytesearch
+from ac_fixer.fast.prefilter import might_have_findings
+from ac_fixer.project import _SourceBuffer
+
+needs_library = pytest.mark.skipif(bytesearch.BytesAhoCorasick is None, reason="ahocorasick-rs is not installed")
+
+NEEDLES = [
+    (b"resize",), (b"ab",), (b"abc",), (b"zz",), (b"x",), (b"resize", b"ab"), (b"abc", b"ab", b"x"),
+    (b"Up",), (b"resize", b"zz", b"resize"), (b"a\nb",), (),
+]
+
+
+def _texts(seed: int) -> list:
+    """Files with the needles at their starts and ends, repeated, absent, split by a NUL."""
+    rng = random.Random(seed)
+    words = [b"ab", b"abc", b"x", b"resize", b" ", b"\n", b"Up", b"y", b"re", b"size", b"\0", b"a"]
+    texts = [b"", b"resize", b"resize resize", b"abc", b"x", b"size\nre", b"z", b"re\0size", b"a\nb"]
+    texts += [b"".join(rng.choice(words) for _ in range(rng.randrange(0, 60))) for _ in range(120)]
+    texts += [b"y" * 5000, b"resize" + b"y" * 3000 + b"ab", b"\n" * 100 + b"x"]
+    rng.shuffle(texts)
+    return texts
+
+
+def _buffer(texts: list) -> _SourceBuffer:
+    buffer = _SourceBuffer()
+    for index, text in enumerate(texts):
+        buffer.add(f"pkg/m{index:03}.py", text)
+    buffer.close()
+    return buffer
+
+
+def _oracle(texts: list, needles: tuple) -> set:
+    return {index for index, text in enumerate(texts) if any(needle in text for needle in needles)}
+
+
+@pytest.mark.parametrize("fast", [False, pytest.param(True, marks=needs_library)])
+@pytest.mark.parametrize("seed", range(4))
+def test_the_files_holding_a_needle_are_those_that_hold_it(fast, seed):
+    texts = _texts(seed)
+    buffer = _buffer(texts)
+    for needles in NEEDLES:
+        assert bytesearch.files_holding(buffer.blob, buffer.starts, needles, fast=fast) == _oracle(texts, needles), needles
+    assert bytesearch.files_holding(buffer.blob, buffer.starts, (b"resize",), fast=fast)  # some do
+
+
+@needs_library
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.binary(max_size=40).map(lambda b: bytes(c % 4 + 97 if c % 7 else 0 for c in b)), max_size=12),
+       needles=st.lists(st.binary(min_size=1, max_size=3).map(lambda b: bytes(c % 4 + 97 for c in b)), max_size=3))
+def test_the_library_and_the_builtins_agree(texts, needles):
+    # Files of a, b, c, d and NUL bytes; needles of a to d (a needle holds no NUL byte).
+    buffer = _buffer(texts)
+    needles = tuple(needles)
+    expected = _oracle(texts, needles)
+    assert bytesearch.files_holding(buffer.blob, buffer.starts, needles, fast=True) == expected
+    assert bytesearch.files_holding(buffer.blob, buffer.starts, needles, fast=False) == expected
+    for text in texts:
+        for needle in needles:
+            assert bytesearch.contains(text, needle) == (needle in text)
+
+
+@pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
+def test_contains_is_in(monkeypatch, library):
+    if not library:
+        monkeypatch.setattr(bytesearch, "BytesAhoCorasick", None)
+    for haystack in (b"", b"interpolate", b"F.interpolate(x)", bytearray(b"a\0b"), bytearray(b"yz")):
+        for needle in (b"", b"interpolate", b"nterp", b"\0", b"b", b"z", b"yz", b"x"):
+            assert bytesearch.contains(haystack, needle) == (needle in bytes(haystack)), (haystack, needle)
+
+
+@needs_library
+def test_the_searchers_kept_are_bounded(monkeypatch):
+    monkeypatch.setattr(bytesearch, "_SEARCHERS", {})
+    for number in range(bytesearch._MOST_SEARCHERS * 2 + 3):
+        assert bytesearch.contains(b"x%d" % number, b"%d" % number)
+    assert 0 < len(bytesearch._SEARCHERS) <= bytesearch._MOST_SEARCHERS
+
+
+def test_without_the_library_the_prefilter_and_the_facts_are_the_same(monkeypatch):
+    roots = [*sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir() and "." not in p.name),
+             FIXTURES / "walkthrough" / "mmsegmentation"]
+    sources = [path.read_bytes() for path in sorted(FIXTURES.rglob("*.py"))]
+    assert len(sources) > 50
+    settings = api.DEFAULT_SETTINGS
+    with_library = {root: project_facts_json(root) for root in roots}
+    passed = [might_have_findings(source, settings) for source in sources]
+    assert any(passed) and not all(passed)
+    monkeypatch.setattr(bytesearch, "BytesAhoCorasick", None)
+    assert [might_have_findings(source, settings) for source in sources] == passed
+    for root in roots:
+        assert project_facts_json(root) == with_library[root], root
