@@ -12,8 +12,7 @@ from conftest import FIXTURES, project_facts_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ac_fixer import api
-from ac_fixer import bytesearch
+from ac_fixer import api, bytesearch
 from ac_fixer.fast.prefilter import might_have_findings
 from ac_fixer.project import _SourceBuffer
 
