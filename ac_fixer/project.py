@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
-from ac_fixer.bytesearch import contains, files_holding
+from ac_fixer.bytesearch import contains, files_holding, word_starts
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -809,15 +809,6 @@ _GAP = re.compile(rb"(?:\s|\\|#[^\r\n]*)*")  # what may stand between a callee a
 # A wrapper whose mode or flag sits at one of these positions (or is passed by one of the free
 # keywords) defeats the test: see _skip_is_exact.
 _FREE_POSITIONS = 2
-_CALL_PATTERNS: dict = {}
-
-
-def _calls_pattern(names: tuple) -> re.Pattern:
-    """``names`` (bytes) as whole words."""
-    if names not in _CALL_PATTERNS:
-        alternatives = b"|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        _CALL_PATTERNS[names] = re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
-    return _CALL_PATTERNS[names]
 
 
 def passes_literals_only(source: bytes, names: tuple) -> bool:
@@ -835,14 +826,14 @@ def passes_literals_only(source: bytes, names: tuple) -> bool:
     if spells_identifiers_otherwise(source):
         return False
     size = len(source)
-    for match in _calls_pattern(names).finditer(source):
-        opening = _GAP.match(source, match.end()).end()
+    for start, name in word_starts(source, names):
+        opening = _GAP.match(source, start + len(name)).end()
         following = source[opening:opening + 1]
         if following == b")":
             return False  # `(F.interpolate)(x, ...)`
         if following != b"(":
             continue
-        call = _call_at(source, match.group(), opening, size)
+        call = _call_at(source, name, opening, size)
         if call is None:
             return False
         for position, argument in enumerate(call.args):

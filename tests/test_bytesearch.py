@@ -6,6 +6,7 @@ with and without it."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from conftest import FIXTURES, project_facts_json
@@ -103,3 +104,18 @@ def test_without_the_library_the_prefilter_and_the_facts_are_the_same(monkeypatc
     assert [might_have_findings(source, settings) for source in sources] == passed
     for root in roots:
         assert project_facts_json(root) == with_library[root], root
+
+
+def _word_regex(names: tuple):
+    alternatives = b"|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    return re.compile(rb"(?<![A-Za-z0-9_])(?:" + alternatives + rb")(?![A-Za-z0-9_])")
+
+
+@pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from([b"ab", b"abc", b"b", b"_", b"9", b" ", b"(", b"\n", b".", b"\xc3\xa9"]), max_size=30),
+       names=st.lists(st.sampled_from([b"ab", b"abc", b"b", b"bab", b"c9"]), min_size=1, max_size=3))
+def test_word_starts_finds_what_the_whole_word_regex_finds(library, text, names):
+    haystack = b"".join(text)
+    expected = [(match.start(), match.group()) for match in _word_regex(tuple(names)).finditer(haystack)]
+    assert bytesearch.word_starts(haystack, tuple(names), fast=library) == expected
