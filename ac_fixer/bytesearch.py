@@ -44,6 +44,18 @@ def contains(haystack, needle: bytes) -> bool:
     return bool(_searcher(needle).find_matches_as_indexes(haystack))
 
 
+def occurrences(haystack, needle: bytes, fast: Optional[bool] = None) -> list:
+    """The offsets where ``needle`` (not empty) starts in ``haystack`` (bytes or bytearray),
+    overlapping ones too, in order. ``fast``: as for :func:`files_holding`."""
+    if BytesAhoCorasick is not None if fast is None else fast:
+        return [at for _, at, _ in _searcher(needle).find_matches_as_indexes(haystack, overlapping=True)]
+    found, at = [], haystack.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = haystack.find(needle, at + 1)
+    return found
+
+
 def _word_byte(byte: int) -> bool:
     """[A-Za-z0-9_]"""
     return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
@@ -55,20 +67,12 @@ def word_starts(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> l
     ``(?<![A-Za-z0-9_])(?:name|...)(?![A-Za-z0-9_])`` finds, without a regex that starts
     with a look-behind (tried at every position of the text: several times slower).
     ``fast``: as for :func:`files_holding`."""
-    use_library = BytesAhoCorasick is not None if fast is None else fast
     found = []
     size = len(haystack)
     for name in set(names):
         if not name:
             continue
-        if use_library:
-            starts = [at for _, at, _ in _searcher(name).find_matches_as_indexes(haystack, overlapping=True)]
-        else:
-            starts, at = [], haystack.find(name)
-            while at >= 0:
-                starts.append(at)
-                at = haystack.find(name, at + 1)
-        for at in starts:
+        for at in occurrences(haystack, name, fast):
             end = at + len(name)
             if not (at and _word_byte(haystack[at - 1])) and not (end < size and _word_byte(haystack[end])):
                 found.append((at, name))

@@ -29,6 +29,7 @@ files are named on the command line, their order or ``--jobs``.
 from __future__ import annotations
 
 import ast
+import bisect
 import gc
 import hashlib
 import itertools
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
-from ac_fixer.bytesearch import contains, files_holding, word_starts
+from ac_fixer.bytesearch import contains, files_holding, occurrences, word_starts
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -1248,30 +1249,48 @@ class _Project:
     def files_naming(self, name: str) -> list:
         """The files whose text holds the identifier ``name`` (anywhere: code, strings,
         comments -- a superset of those that refer to it), in path order."""
-
         needle = name.encode()
-        whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
-        # A name that holds a name searched before over every file (`UnetDecoder` holds
-        # `Unet`) can only be in the files whose bytes hold that one: only they are read.
+        incremental = self.changed is not None and isinstance(self.previous.get(name), list)
+        if name not in self.found and not incremental:
+            # Every file at once: one search of the buffer, each occurrence's neighbours
+            # read there.
+            self.containing[needle], named = self._naming(needle)
+            self.found[name] = sorted(named)
+            return self.found[name]
+        # Only the files that changed since the previous run (see _search). A name that
+        # holds a name searched before over every file (`UnetDecoder` holds `Unet`) can only
+        # be in the files whose bytes hold that one: only they are read.
         within = min((files for other, files in self.containing.items() if other in needle),
                      key=len, default=None)
-        incremental = self.changed is not None and isinstance(self.previous.get(name), list)
-        complete = name not in self.found and not incremental
-        containing = set()
+        whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
 
         def holds(relative: str) -> bool:
             if within is not None and relative not in within:
                 return False
             source = self.source(relative)
-            if needle not in source:
-                return False
-            containing.add(relative)
-            return holds_identifier(source, needle, whole)
+            return needle in source and holds_identifier(source, needle, whole)
 
-        found = self._search(name, holds, lambda: within if within is not None else self.holding((needle,)))
-        if complete:
-            self.containing[needle] = containing
-        return found
+        return self._search(name, holds, lambda: within if within is not None else self.holding((needle,)))
+
+    def _naming(self, needle: bytes) -> tuple:
+        """(the files whose bytes hold ``needle``, those that hold it as an identifier, as
+        ``holds_identifier`` tells) from the occurrences in the buffer of every file."""
+        if self._blob is None:
+            self._gather()
+        blob, starts, order = self._blob, self._starts, self._order
+        size, length = len(blob), len(needle)
+        containing, named = set(), set()
+        for at in occurrences(blob, needle):
+            index = bisect.bisect_right(starts, at) - 1
+            containing.add(index)
+            # The buffer puts a NUL byte (no identifier's) before each file.
+            if index not in named and not _identifier_byte(blob[at - 1]) \
+                    and not (at + length < size and _identifier_byte(blob[at + length])):
+                named.add(index)
+        for index in containing - named:  # inside longer names only, or after digits (`9name`)
+            if holds_identifier(self.source(order[index]), needle):
+                named.add(index)
+        return {order[i] for i in containing}, {order[i] for i in named}
 
     def _search(self, key: str, holds, candidates=None) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer

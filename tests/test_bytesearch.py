@@ -119,3 +119,29 @@ def test_word_starts_finds_what_the_whole_word_regex_finds(library, text, names)
     haystack = b"".join(text)
     expected = [(match.start(), match.group()) for match in _word_regex(tuple(names)).finditer(haystack)]
     assert bytesearch.word_starts(haystack, tuple(names), fast=library) == expected
+
+
+@pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
+def test_the_index_names_the_files_holds_identifier_names(tmp_path, monkeypatch, library):
+    """_Project.files_naming reads each occurrence's neighbours in the buffer of every file:
+    the files it names are those holds_identifier names, file by file (inside longer names,
+    after digits, at a file's first and last byte, next to a NUL byte)."""
+    from ac_fixer import catalog as cat
+    from ac_fixer import project
+    from ac_fixer.project import holds_identifier
+
+    if not library:
+        monkeypatch.setattr(bytesearch, "BytesAhoCorasick", None)
+    rng = random.Random(7)
+    words = [b"resize", b"_resize", b"resize2", b"9resize", b"x9resize", b"a", b" ", b"\n", b".", b"\0", b"0x9resize"]
+    texts = [b"resize", b"xresize", b"resizex", b"9resize", b"", b"\0resize\0"]
+    texts += [b"".join(rng.choice(words) for _ in range(rng.randrange(0, 12))) for _ in range(300)]
+    buffer = _buffer(texts)
+    files = {relative: "d" for relative in buffer.order}
+    index = project._Project(tmp_path, files, cat.default_catalog(), {}, {})
+    index.use_buffer(buffer)
+    for name in ("resize", "a", "x9resize", "nothere"):
+        expected = sorted(r for r, text in zip(buffer.order, texts) if holds_identifier(text, name.encode()))
+        assert index.files_naming(name) == expected, name
+        assert index.containing[name.encode()] == {r for r, text in zip(buffer.order, texts) if name.encode() in text}
+    assert index.files_naming("resize")  # some do
