@@ -30,6 +30,15 @@ CASES = {
     "an else clause at column 0": IMPORT + "try:\n    pass\nexcept Exception:\n    pass\nelse:\n    y = " + CALL + "\n",
     "a star import after the use": "y = interpolate(x, mode='bilinear')\nz = 1\nfrom torch.nn.functional import *\n",
     "a star import in a try": "try:\n    from torch.nn.functional import *\nexcept ImportError:\n    pass\ny = interpolate(x, mode='bilinear')\n",
+    "a clean call, then its name aliased in another group": (
+        IMPORT + "def f(x):\n    return F.interpolate(x, mode='nearest')\n\n\nup = F.interpolate\ny = up(x, mode='bilinear')\n"),
+    "an import alias that gives a clean call's name another target": (
+        # Clean as affine_grid (its flag is False), not as interpolate.
+        "from torch.nn.functional import interpolate as affine_grid\n\n\n"
+        "def f(x):\n    return affine_grid(x, None, False, mode='bilinear')\n"),
+    "a clean call passed to functools.partial in the same group": (
+        IMPORT + "import functools\ndef f(x):\n    y = F.interpolate(x, mode='nearest')\n"
+        "    return functools.partial(F.interpolate, mode='bilinear')(y)\n"),
     "nested classes": IMPORT + "class A:\n    class B:\n        def m(self, x):\n            return " + CALL + "\n\n    def other(self):\n        return 1\n",
     "an alias bound in one method, used in another": (
         IMPORT + "class Net:\n    def setup(self):\n        global up\n        up = F.interpolate\n\n"
@@ -119,14 +128,50 @@ def test_the_splitter_gives_up_where_it_cannot_be_sure(text):
 
 def test_a_clean_class_is_decided_from_the_members_that_name_a_watched_name(monkeypatch):
     methods = "".join(f"    def m{i}(self, x):\n        return x + {i}\n" for i in range(20))
+    # `F.interpolate` referred to without a call: the member that names it is parsed.
     source = (IMPORT + "class Net:\n" + methods + "    def forward(self, x):\n"
-              "        return F.interpolate(x, mode='nearest')\n").encode()
+              "        return F.interpolate if x else None\n").encode()
     parsed = []
     real_parse = screen.ast.parse
     monkeypatch.setattr(screen.ast, "parse", lambda text, *a, **k: parsed.append(text) or real_parse(text, *a, **k))
     assert screen.groups_prove_clean(source, CATALOG)
     assert len(parsed) == 2 and not any("def m1(" in text for text in parsed)
+    assert any("def forward(" in text for text in parsed)
     assert screen.screen(source, CATALOG) is None
+
+
+def test_a_member_whose_watched_names_are_all_clean_calls_is_not_parsed(monkeypatch):
+    methods = "".join(f"    def m{i}(self, x):\n        return x + {i}\n" for i in range(20))
+    source = (IMPORT + "class Net:\n" + methods + "    def forward(self, x):\n"
+              "        y = F.interpolate(x, mode='nearest')\n"
+              "        return F.grid_sample(y, g, align_corners=False)  # F.interpolate(x) in a comment\n").encode()
+    parsed = []
+    real_parse = screen.ast.parse
+    monkeypatch.setattr(screen.ast, "parse", lambda text, *a, **k: parsed.append(text) or real_parse(text, *a, **k))
+    assert screen.groups_prove_clean(source, CATALOG)
+    statements = [text for text in parsed if isinstance(text, str)]  # the calls are parsed alone, as bytes
+    assert len(statements) == 1 and "import torch" in statements[0]
+    assert sorted(text.split(b"(")[0] for text in parsed if isinstance(text, bytes)) == [
+        b"grid_sample", b"interpolate", b"interpolate"]
+    assert screen.screen(source, CATALOG) is None
+
+
+def test_a_clean_call_is_asked_again_when_an_alias_gives_its_name_another_target():
+    # As torch's `interpolate`, `interpolate(x, "bilinear")` passes no mode (the second
+    # argument is the size); the import makes the name mypkg's `resize` too, whose second
+    # argument is the mode: ACF001. The call is clean when first read, then its group is parsed.
+    from ac_fixer.api import Settings
+    from ac_fixer.config import target_from_row
+
+    resize = target_from_row({"name": "mypkg.resize", "mode-position": 1, "mode-keyword": "mode",
+                              "align-corners-position": 2, "align-corners-keyword": "align_corners"}, "test")
+    settings = Settings(extra_targets=(resize,))
+    source = b'def f(x):\n    return interpolate(x, "bilinear")\n\n\nfrom mypkg import resize as interpolate\n'
+    assert not screen.groups_prove_clean(source, settings.catalog)
+    assert screen.groups_prove_clean(source.replace(b"resize as interpolate", b"other"), settings.catalog)
+    findings = check_source(source, "m.py", settings)
+    assert [f.code for f in findings] == ["ACF001"]
+    assert [f.code for f in analyze_source(source, "m.py", settings).findings] == ["ACF001"]
 
 
 def test_a_syntax_error_outside_the_trigger_groups_of_a_clean_file_is_not_reported():

@@ -30,6 +30,7 @@ from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
 from ac_fixer import rules
+from ac_fixer.bytesearch import CALL_GAP, call_at
 
 
 def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
@@ -977,23 +978,37 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     lines_of: dict = {}  # trigger -> the lines (1-based) where it occurs as a whole word
     body: list = []
     tree = ast.Module(body=body, type_ignores=[])
+    watched = targets_by_short
+    # A watched name called right where it occurs, with arguments no rule may report for
+    # any target of that name, is clean whatever it resolves to: its unit is not parsed for
+    # it (see _clean_call). Such calls are kept to be asked again when an alias found later
+    # gives their name more targets. Only where the text's offsets are the bytes'.
+    clean_calls: list = []  # (unit, name, call)
+    same_offsets = len(text) == len(source) and source.isascii()
     while True:
         new = triggers - searched
-        if not new:
-            break
         if not all(name.isascii() for name in new):
             return False  # `\b` and `ast` may disagree on where such a name ends
         searched |= new
         grown = set()
         line, position = 0, 0
-        for match in _word_start_pattern(new).finditer(text):
+        for match in _word_start_pattern(new).finditer(text) if new else ():
             start = match.start()
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # inside a longer word: the `\b` the pattern leaves out (see there)
             line += text.count("\n", position, start)
             position = start
-            lines_of.setdefault(match.group(), []).append(line + 1)
-            grown.add(units[bisect.bisect_right(unit_firsts, line) - 1])
+            name = match.group()
+            lines_of.setdefault(name, []).append(line + 1)
+            unit = units[bisect.bisect_right(unit_firsts, line) - 1]
+            call = _clean_call(source, start, name, watched, catalog) if same_offsets and unit not in selected else None
+            if call is not None:
+                clean_calls.append((unit, name, call))
+            else:
+                grown.add(unit)
+        for unit, name, call in clean_calls:
+            if unit not in selected and not all(_clean_for(call, t, catalog) for t in watched[name]):
+                grown.add(unit)
         grown -= selected
         if not grown:
             break
@@ -1016,6 +1031,23 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     # name is ASCII, and no character of the text is an ASCII letter to `ast` otherwise.
     match_lines = sorted({line for name in watched for line in lines_of.get(name, ())})
     return not _may_have_finding(tree, match_lines, catalog, watched, partial_names, resolvable, source)
+
+
+def _clean_call(source: bytes, start: int, name: str, watched: dict, catalog: cat.Catalog) -> Optional[ast.Call]:
+    """The call at ``start`` (``name(...)`` there, parsed alone) when ``name`` is watched and
+    no rule may report it for any of its targets, whatever it resolves to; else None. An
+    occurrence that is not called right there (an import, an alias, a reference passed on)
+    is never clean: its unit is parsed."""
+    if name not in watched:
+        return None
+    encoded = name.encode()
+    opening = CALL_GAP.match(source, start + len(encoded)).end()
+    if source[opening:opening + 1] != b"(":
+        return None
+    call = call_at(source, encoded, opening)
+    if call is None or not all(_clean_for(call, target, catalog) for target in watched[name]):
+        return None
+    return call
 
 
 def _word_start_pattern(names: Iterable[str]):
