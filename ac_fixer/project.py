@@ -1789,9 +1789,9 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     emptied: each file's bytes are held once), or a _SourceBuffer of every file's.
     ``workers``: processes to parse in (else started when there is much to parse);
     ``triggered``: the files that call a catalogued name, found as every file was read.
-    ``screen_early``: its ``start`` is called with the facts' targets (the wrappers, which
-    no later step changes) as soon as they are known, before the constants and the
-    evidence (see runner._EarlyScreen)."""
+    ``screen_early``: its ``start`` is called with the wrappers' targets as soon as they are
+    known, its ``revise`` with the facts' targets (their re-exports added), before the
+    constants and the evidence (see runner._EarlyScreen)."""
     if isinstance(sources, _SourceBuffer):
         project = _Project(root, files, catalog, summaries, {})
         project.use_buffer(sources)
@@ -1890,6 +1890,11 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                 continue
             add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
+    if screen_early is not None:
+        # The screens read a target's names by their last component only: the wrappers'
+        # re-exports found next leave every file's screen as it is, but for the files that
+        # hold a last name they add (see runner._EarlyScreen.revise).
+        screen_early.start(tuple(replace(w.target, reaches=w.reaches) for w in wrappers.values()))
     # Re-exports of each wrapper: every module-level import in a file that names it.
     for qualname, wrapper in wrappers.items():
         # A method is named through its class: `from pkg import Resizer` names `pkg.Resizer.resize`.
@@ -1923,7 +1928,10 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
     if skipped and not _skip_is_exact(facts, catalog):
         raise _ReadEveryCaller()
     if screen_early is not None:
-        screen_early.start(facts.targets())
+        root_text = str(root)
+        screen_early.revise(facts.targets(),
+                            lambda needles: {os.path.join(root_text, *r.split("/")) for r in project.holding(needles)},
+                            lambda: {os.path.join(root_text, *r.split("/")) for r in project.files})
     facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
     # The files the constants and the evidence read: those with a catalogued call that

@@ -474,6 +474,8 @@ class _EarlyScreen:
         self.sized = None  # the files as (size, entry), largest first (see _parallel_order)
         self.pool = None
         self.submitted: list = []  # (future, task)
+        self.targets = None  # the extra targets the rows stand for (see revise)
+        self.again: set = set()  # the files (absolute paths) to screen again (see revise)
 
     def prepare(self) -> None:
         """Start the worker processes (called by a cold build of the facts before it reads
@@ -512,6 +514,24 @@ class _EarlyScreen:
             self.submitted = [(self.pool.submit(_screen_batch, task), task) for task in tasks]
         except Exception:  # noqa: BLE001 -- no early screen: the run screens after the facts
             self.abandon()
+        self.targets = self.settings.extra_targets
+
+    def revise(self, targets: tuple, holding: Callable[[tuple], set], project_files: Callable[[], set]) -> None:
+        """The facts' final ``targets`` (the wrappers' re-exports added). The screens (the
+        byte pre-filter, the screen, the slice) read a target's names by their last
+        component only: a file's row stays the one the started targets gave unless its
+        bytes hold a last name whose targets differ (as sets, their names aside). Those
+        files are screened again (see rows): ``holding(needles)``, the project's files (as
+        absolute paths) that hold one, and every file outside ``project_files()``."""
+        if self.pool is None or not self.submitted:
+            return
+        final = self.base.extra_targets + tuple(targets)
+        changed = _names_screened_otherwise(self.targets, final)
+        self.targets = final
+        if changed:
+            inside = project_files()
+            self.again = holding(tuple(sorted(name.encode() for name in changed))) | {
+                item.abspath for item in self.items if item.abspath not in inside}
 
     def rows(self, settings: Settings, before_fork: Callable[[], None]) -> Optional[list]:
         """The first phase's rows (see _screen_batch), or None when the early screen did
@@ -519,7 +539,7 @@ class _EarlyScreen:
         failed, say): the run then screens as usual."""
         if self.pool is None:
             return None
-        if not self.submitted or settings.extra_targets != self.settings.extra_targets:
+        if not self.submitted or settings.extra_targets != self.targets:
             self.abandon()
             return None
         rows, failed = [], []
@@ -530,10 +550,19 @@ class _EarlyScreen:
                 failed.append(task)
         self.pool.shutdown(wait=True)
         self.pool = None
-        if failed:
-            # Again, in the usual first phase's small tasks: a file that kills its worker again
-            # is named as crashed with the few others of its task, the rest are screened.
-            retry = [(batch, *failed[0][1:]) for batch in _batches([(0, e) for task in failed for e in task[0]])]
+        again = [(0, (index, item, None)) for index, item, _ in (e for task in failed for e in task[0])]
+        if self.again:
+            kept = []
+            for row in rows:
+                if self.items[row[0]].abspath in self.again:
+                    again.append((0, (row[0], self.items[row[0]], None)))
+                else:
+                    kept.append(row)
+            rows = kept
+        if again:
+            # In the usual first phase's small tasks, with the final targets: a file that
+            # kills its worker again is named as crashed with the few others of its task.
+            retry = [(batch, settings, self.fix, self.use_cache, self.replacements) for batch in _batches(again)]
             before_fork()
             _run_in_workers(retry, self.workers, lambda *row: rows.append(row), _screen_batch,
                             before_fork=before_fork)
@@ -544,6 +573,24 @@ class _EarlyScreen:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         self.submitted = []
+
+
+def _names_screened_otherwise(before: tuple, after: tuple) -> set:
+    """The last names (``interpolate`` of ``torch.nn.functional.interpolate``) whose targets
+    differ between the targets ``before`` and ``after``, as sets, their names aside: the
+    only names for which the screens of a file may differ (see _EarlyScreen.revise)."""
+    from dataclasses import replace
+
+    def by_last_name(targets: tuple) -> dict:
+        found: dict = {}
+        for target in targets:
+            bare = replace(target, name="", aliases=())
+            for name in target.all_names():
+                found.setdefault(name.rsplit(".", 1)[-1], set()).add(bare)
+        return found
+
+    first, second = by_last_name(before), by_last_name(after)
+    return {name for name in first.keys() | second.keys() if first.get(name) != second.get(name)}
 
 
 def _batches(sized: list, most_bytes: int = BATCH_BYTES, most_files: Optional[int] = None) -> list:

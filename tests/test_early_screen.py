@@ -205,3 +205,65 @@ def test_the_early_workers_start_before_the_project_is_read(tmp_path, monkeypatc
     monkeypatch.setattr(project, "read_regular", lambda *a, **k: events.append(("read", None)) or read(*a, **k))
     runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
     assert events[0] == ("prepare", True) and ("read", None) in events
+
+
+def _revisions(monkeypatch) -> list:
+    """Each early screen's files to screen again, as revise left them."""
+    found = []
+    revise = runner._EarlyScreen.revise
+
+    def recorded(self, *args):
+        revise(self, *args)
+        found.append(set(self.again))
+
+    monkeypatch.setattr(runner._EarlyScreen, "revise", recorded)
+    return found
+
+
+def test_re_exports_under_the_same_last_name_screen_no_file_again(tmp_path, monkeypatch):
+    """Every re-export keeps the wrapper's last name (`from mmlite.ops import resize`): the
+    screens read last names only, so the rows of the wrappers' targets stand for the facts'."""
+    root, items = _project(tmp_path)
+    head = root / "mmlite" / "models" / "head.py"
+    head.write_text(head.read_text().replace("from mmlite import resize as rs\n", "").replace("rs(x", "resize(x"))
+    seen, again = _first_calls(monkeypatch), _revisions(monkeypatch)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1} and again == [set()]
+    assert "mmlite.models.head.resize" in early.settings.extra_targets[1].aliases
+
+
+def test_a_re_export_under_another_name_screens_the_files_that_hold_it_again(tmp_path, monkeypatch):
+    """`from mmlite import resize as rs` in head.py makes `mmlite.models.head.rs` a name of
+    the wrapper, with a last name its own target did not have: the project's files whose
+    bytes hold `rs` are screened again with the facts' targets. One of them calls `rs`
+    imported from head.py, which no screen with the wrapper's own target watches."""
+    root, items = _project(tmp_path)
+    user = root / "mmlite" / "extra" / "user.py"
+    user.write_text("from mmlite.models.head import rs\n\n\ndef k(x):\n    return rs(x, scale_factor=2, mode='bilinear')\n")
+    items = discover([str(root)], (), root)[0]
+    seen, again = _first_calls(monkeypatch), _revisions(monkeypatch)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}
+    assert again == [{str(path) for path in root.rglob("*.py") if b"rs" in path.read_bytes()}]
+    assert str(user) in again[0] and len(again[0]) < len(items)
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = runner.run(items, facts, jobs=1, use_cache=False)
+    assert _outcomes(early) == _outcomes(after)
+    assert [(f.line, f.code) for o in early.outcomes if o.item.path == user for f in o.findings] == [(5, "ACF001")]
+
+
+def test_the_names_screened_otherwise_are_the_last_names_whose_targets_differ():
+    from ac_fixer.catalog import default_catalog
+
+    interpolate = default_catalog().lookup("torch.nn.functional.interpolate")
+    wrapper = replace(interpolate, name="pkg.ops.interpolate", origin="inferred", reaches=interpolate.name)
+    other = replace(wrapper, name="pkg.ops.resize")
+    differs = runner._names_screened_otherwise
+    assert differs((wrapper,), (wrapper,)) == set()
+    # Another name with the same last name, or a wrapper listed twice: the same sets.
+    assert differs((wrapper,), (replace(wrapper, aliases=("pkg.interpolate",)),)) == set()
+    assert differs((wrapper,), (wrapper, wrapper)) == set()
+    assert differs((wrapper,), (replace(wrapper, aliases=("pkg.up",)),)) == {"up"}
+    assert differs((wrapper,), (wrapper, other)) == {"resize"}
+    assert differs((wrapper,), (replace(wrapper, flag_param=None),)) == {"interpolate"}
+    assert differs((), (wrapper,)) == {"interpolate"}
