@@ -198,3 +198,29 @@ def test_the_screen_by_groups_can_be_switched_off(monkeypatch):
     source = (IMPORT + "def broken():\n    x = = 1\n\n\ny = " + CALL.replace("bilinear", "nearest") + "\n").encode()
     monkeypatch.setattr(screen, "SCREEN_BY_GROUPS", False)
     assert screen.screen(source, CATALOG).error.startswith("syntax error")
+
+
+@pytest.mark.parametrize("text, clean", [
+    (IMPORT + "y = F.interpolate(x, mode='nearest')\nz = F.grid_sample(y, g, align_corners=False)\n", True),
+    (IMPORT + "y = F.interpolate(  # a comment\n    x, scale_factor=2)\n", True),
+    (IMPORT + "y = F.interpolate(x, mode='bilinear')\n", False),  # may be reported
+    (IMPORT + '"""Uses F.interpolate."""\ny = F.interpolate(x, mode="nearest")\n', False),  # not a call
+    ("from torch.nn.functional import interpolate\ny = interpolate(x, mode='nearest')\n", False),  # an import
+    (IMPORT + "up = F.interpolate\ny = up(x, mode='bilinear')\n", False),  # an alias
+    (IMPORT + "import functools\nup = functools.partial(F.interpolate, mode='bilinear')\n", False),
+    (IMPORT + "y = F.interpolate(x, **options)\n", True),  # no rule reports what it cannot see
+    (IMPORT + "y = F.interpolate(x, mode=mode)\n", False),
+    (IMPORT + "s = 'é'\ny = F.interpolate(x, mode='nearest')\n", False),  # not ASCII
+    (IMPORT + "y = F.upsample(x, scale_factor=2)\n", False),  # ACF101 for any call of it
+])
+def test_a_file_whose_catalogued_names_are_all_clean_calls_is_decided_from_them(monkeypatch, text, clean):
+    source = text.encode()
+    assert screen.calls_only_clean(source, CATALOG) == clean
+    parsed = []
+    real_parse = screen.ast.parse
+    monkeypatch.setattr(screen.ast, "parse", lambda text, *a, **k: parsed.append(text) or real_parse(text, *a, **k))
+    result = screen.screen(source, CATALOG)
+    if clean:
+        assert result is None and all(isinstance(text, bytes) for text in parsed)  # the calls alone
+    assert _json(check_source(source, "<case>", DEFAULT_SETTINGS)) == _json(
+        analyze_source(source, "<case>", DEFAULT_SETTINGS).findings)

@@ -30,7 +30,7 @@ from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
 from ac_fixer import rules
-from ac_fixer.bytesearch import CALL_GAP, call_at
+from ac_fixer.bytesearch import CALL_GAP, call_at, word_starts
 
 
 def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
@@ -248,13 +248,14 @@ def _ascii_names_written_otherwise(source: bytes) -> bool:
     text = decoded_source(source)
     if text is None:
         return True
-    return any(
-        not character.isascii() and _ASCII_WORD.search(unicodedata.normalize("NFKC", character))
-        for character in set(text)
-    )
+    # The distinct non-ASCII characters, found by a regex (C speed) rather than a set of
+    # every character of the text.
+    return any(_ASCII_WORD.search(unicodedata.normalize("NFKC", character))
+               for character in set(_NON_ASCII.findall(text)))
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _nodes_on_lines(tree: ast.AST, lines: Optional[list]) -> Iterator[ast.AST]:
@@ -436,7 +437,9 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     reason = too_many_calls(source, catalog)
     if reason is not None:
         return Screened(None, None, reason)
-    if not otherwise and SCREEN_BY_GROUPS and groups_prove_clean(source, catalog):
+    # Proved clean without parsing the file whole: from its calls alone, or from the groups
+    # of statements that name a trigger.
+    if not otherwise and SCREEN_BY_GROUPS and (calls_only_clean(source, catalog) or groups_prove_clean(source, catalog)):
         return None
     if not otherwise and not SCREEN_BY_GROUPS and len(source) >= LARGE_FILE_BYTES and large_file_is_clean(source, catalog):
         return None
@@ -729,7 +732,7 @@ def _maybe_partial(identifiers: list) -> set:
 # the file whole. The group boundaries come from a scanner of strings, comments, brackets
 # and backslash continuations (a regular expression, C speed): the stdlib tokenizer is pure
 # Python and costs more than parsing the file.
-SCREEN_BY_GROUPS = True  # False: every candidate file is parsed whole (tests compare both)
+SCREEN_BY_GROUPS = True  # False: every candidate file is parsed whole (tests compare both; calls_only_clean too)
 
 # Strings (a backslash escapes the next character, newline included, in raw strings too),
 # comments, and a quote that opens no complete string. The pattern starts with a quote or
@@ -1031,6 +1034,23 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     # name is ASCII, and no character of the text is an ASCII letter to `ast` otherwise.
     match_lines = sorted({line for name in watched for line in lines_of.get(name, ())})
     return not _may_have_finding(tree, match_lines, catalog, watched, partial_names, resolvable, source)
+
+
+def calls_only_clean(source: bytes, catalog: cat.Catalog) -> bool:
+    """True when every occurrence of a catalogued name in ``source`` (ASCII), as a whole
+    word anywhere (code, strings, comments), is a call right there that no rule may report
+    for any target of that name (see _clean_call): no finding whatever the names resolve
+    to, and no alias either (every statement that binds one holds an occurrence that is
+    not such a call). Decided from the bytes and each call parsed alone: the rest of the
+    file is not parsed (a syntax error there is not named, as for a file the groups prove
+    clean)."""
+    if not source.isascii():
+        return False
+    targets_by_short = catalog_targets_by_short(catalog)
+    for start, name in word_starts(source, tuple(name.encode() for name in targets_by_short)):
+        if _clean_call(source, start, name.decode(), targets_by_short, catalog) is None:
+            return False
+    return True
 
 
 def _clean_call(source: bytes, start: int, name: str, watched: dict, catalog: cat.Catalog) -> Optional[ast.Call]:
