@@ -1,8 +1,7 @@
 """Whether bytes hold a byte string: the byte pre-filter's question of every file
 (``prefilter``), and the project index's name searches, which ask it of every file at
 once (``project._Project.holding``: every file's bytes end to end, each after a NUL byte);
-where names occur as words, and the call that follows a name, parsed alone (``call_at``:
-the index's literal-only test and the group screen's clean calls).
+where names occur as whole words (the index's literal-only test).
 
 A cold build of a large project makes tens of these searches over every file (30 over
 the 164 MB of the first benchmark corpus). ``bytearray.find`` (and ``in``) read about
@@ -15,9 +14,7 @@ builtins give the same answers (tests/test_bytesearch.py): speed only.
 
 from __future__ import annotations
 
-import ast
 import bisect
-import re
 from typing import Optional
 
 try:
@@ -105,30 +102,3 @@ def files_holding(blob, starts: list, needles: tuple, fast: Optional[bool] = Non
                 at = blob.find(needle, starts[index + 1])  # on from the next file
     return found
 
-
-# What may stand between a callee and its `(`: blanks, line continuations, comments.
-CALL_GAP = re.compile(rb"(?:\s|\\|#[^\r\n]*)*")
-_BRACKET = re.compile(rb"[][(){}]")
-
-
-def call_at(source: bytes, name: bytes, opening: int) -> Optional[ast.Call]:
-    """The call ``name(...)`` whose ``(`` is at ``opening``, parsed alone: its text ends at
-    the first bracket that closes it and parses (a bracket in a string leaves the text
-    before it unparsable: the next is tried); None when none of the first few does."""
-    depth, tries = 0, 0
-    for match in _BRACKET.finditer(source, opening):
-        if source[match.start()] in b"([{":
-            depth += 1
-            continue
-        depth -= 1
-        if depth == 0:
-            tries += 1
-            try:
-                call = ast.parse(name + source[opening:match.end()], mode="eval").body
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                if tries > 8:
-                    return None
-                depth = 1  # that bracket may sit in a string: on to the next
-                continue
-            return call if isinstance(call, ast.Call) else None
-    return None

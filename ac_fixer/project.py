@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
-from ac_fixer.bytesearch import CALL_GAP, call_at, contains, files_holding, occurrences, word_starts
+from ac_fixer.bytesearch import contains, files_holding, occurrences, word_starts
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -806,6 +806,7 @@ def calls_a_name(source: bytes, names: tuple, then_called: re.Pattern = _THEN_CA
 # A catalogued call's keywords whose value is never a wrapper's mode or flag: what they
 # pass does not make the call a fact's site (see passes_literals_only).
 _FREE_KEYWORDS = frozenset({"size", "scale_factor"})
+_GAP = re.compile(rb"(?:\s|\\|#[^\r\n]*)*")  # what may stand between a callee and its `(`
 # A wrapper whose mode or flag sits at one of these positions (or is passed by one of the free
 # keywords) defeats the test: see _skip_is_exact.
 _FREE_POSITIONS = 2
@@ -826,13 +827,13 @@ def passes_literals_only(source: bytes, names: tuple) -> bool:
     if spells_identifiers_otherwise(source):
         return False
     for start, name in word_starts(source, names):
-        opening = CALL_GAP.match(source, start + len(name)).end()
+        opening = _GAP.match(source, start + len(name)).end()
         following = source[opening:opening + 1]
         if following == b")":
             return False  # `(F.interpolate)(x, ...)`
         if following != b"(":
             continue
-        call = call_at(source, name, opening)
+        call = _call_at(source, name, opening)
         if call is None:
             return False
         for position, argument in enumerate(call.args):
@@ -842,6 +843,32 @@ def passes_literals_only(source: bytes, names: tuple) -> bool:
             if keyword.arg is None or (keyword.arg not in _FREE_KEYWORDS and not _literal(keyword.value)[0]):
                 return False
     return True
+
+
+_BRACKET = re.compile(rb"[][(){}]")
+
+
+def _call_at(source: bytes, name: bytes, opening: int) -> Optional[ast.Call]:
+    """The call ``name(...)`` whose ``(`` is at ``opening``, parsed alone: its text ends at
+    the first bracket that closes it and parses (a bracket in a string leaves the text
+    before it unparsable: the next is tried); None when none of the first few does."""
+    depth, tries = 0, 0
+    for match in _BRACKET.finditer(source, opening):
+        if source[match.start()] in b"([{":
+            depth += 1
+            continue
+        depth -= 1
+        if depth == 0:
+            tries += 1
+            try:
+                call = ast.parse(name + source[opening:match.end()], mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                if tries > 8:
+                    return None
+                depth = 1  # that bracket may sit in a string: on to the next
+                continue
+            return call if isinstance(call, ast.Call) else None
+    return None
 
 
 def _identifier_byte(byte: int) -> bool:

@@ -30,7 +30,6 @@ from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
 from ac_fixer import rules
-from ac_fixer.bytesearch import CALL_GAP, call_at, word_starts
 
 
 def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
@@ -437,9 +436,7 @@ def screen(source: bytes, catalog: cat.Catalog) -> Optional[Screened]:
     reason = too_many_calls(source, catalog)
     if reason is not None:
         return Screened(None, None, reason)
-    # Proved clean without parsing the file whole: from its calls alone, or from the groups
-    # of statements that name a trigger.
-    if not otherwise and SCREEN_BY_GROUPS and (calls_only_clean(source, catalog) or groups_prove_clean(source, catalog)):
+    if not otherwise and SCREEN_BY_GROUPS and groups_prove_clean(source, catalog):
         return None
     if not otherwise and not SCREEN_BY_GROUPS and len(source) >= LARGE_FILE_BYTES and large_file_is_clean(source, catalog):
         return None
@@ -732,7 +729,7 @@ def _maybe_partial(identifiers: list) -> set:
 # the file whole. The group boundaries come from a scanner of strings, comments, brackets
 # and backslash continuations (a regular expression, C speed): the stdlib tokenizer is pure
 # Python and costs more than parsing the file.
-SCREEN_BY_GROUPS = True  # False: every candidate file is parsed whole (tests compare both; calls_only_clean too)
+SCREEN_BY_GROUPS = True  # False: every candidate file is parsed whole (tests compare both)
 
 # Strings (a backslash escapes the next character, newline included, in raw strings too),
 # comments, and a quote that opens no complete string. The pattern starts with a quote or
@@ -981,37 +978,23 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     lines_of: dict = {}  # trigger -> the lines (1-based) where it occurs as a whole word
     body: list = []
     tree = ast.Module(body=body, type_ignores=[])
-    watched = targets_by_short
-    # A watched name called right where it occurs, with arguments no rule may report for
-    # any target of that name, is clean whatever it resolves to: its unit is not parsed for
-    # it (see _clean_call). Such calls are kept to be asked again when an alias found later
-    # gives their name more targets. Only where the text's offsets are the bytes'.
-    clean_calls: list = []  # (unit, name, call)
-    same_offsets = len(text) == len(source) and source.isascii()
     while True:
         new = triggers - searched
+        if not new:
+            break
         if not all(name.isascii() for name in new):
             return False  # `\b` and `ast` may disagree on where such a name ends
         searched |= new
         grown = set()
         line, position = 0, 0
-        for match in _word_start_pattern(new).finditer(text) if new else ():
+        for match in _word_start_pattern(new).finditer(text):
             start = match.start()
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # inside a longer word: the `\b` the pattern leaves out (see there)
             line += text.count("\n", position, start)
             position = start
-            name = match.group()
-            lines_of.setdefault(name, []).append(line + 1)
-            unit = units[bisect.bisect_right(unit_firsts, line) - 1]
-            call = _clean_call(source, start, name, watched, catalog) if same_offsets and unit not in selected else None
-            if call is not None:
-                clean_calls.append((unit, name, call))
-            else:
-                grown.add(unit)
-        for unit, name, call in clean_calls:
-            if unit not in selected and not all(_clean_for(call, t, catalog) for t in watched[name]):
-                grown.add(unit)
+            lines_of.setdefault(match.group(), []).append(line + 1)
+            grown.add(units[bisect.bisect_right(unit_firsts, line) - 1])
         grown -= selected
         if not grown:
             break
@@ -1034,40 +1017,6 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
     # name is ASCII, and no character of the text is an ASCII letter to `ast` otherwise.
     match_lines = sorted({line for name in watched for line in lines_of.get(name, ())})
     return not _may_have_finding(tree, match_lines, catalog, watched, partial_names, resolvable, source)
-
-
-def calls_only_clean(source: bytes, catalog: cat.Catalog) -> bool:
-    """True when every occurrence of a catalogued name in ``source`` (ASCII), as a whole
-    word anywhere (code, strings, comments), is a call right there that no rule may report
-    for any target of that name (see _clean_call): no finding whatever the names resolve
-    to, and no alias either (every statement that binds one holds an occurrence that is
-    not such a call). Decided from the bytes and each call parsed alone: the rest of the
-    file is not parsed (a syntax error there is not named, as for a file the groups prove
-    clean)."""
-    if not source.isascii():
-        return False
-    targets_by_short = catalog_targets_by_short(catalog)
-    for start, name in word_starts(source, tuple(name.encode() for name in targets_by_short)):
-        if _clean_call(source, start, name.decode(), targets_by_short, catalog) is None:
-            return False
-    return True
-
-
-def _clean_call(source: bytes, start: int, name: str, watched: dict, catalog: cat.Catalog) -> Optional[ast.Call]:
-    """The call at ``start`` (``name(...)`` there, parsed alone) when ``name`` is watched and
-    no rule may report it for any of its targets, whatever it resolves to; else None. An
-    occurrence that is not called right there (an import, an alias, a reference passed on)
-    is never clean: its unit is parsed."""
-    if name not in watched:
-        return None
-    encoded = name.encode()
-    opening = CALL_GAP.match(source, start + len(encoded)).end()
-    if source[opening:opening + 1] != b"(":
-        return None
-    call = call_at(source, encoded, opening)
-    if call is None or not all(_clean_for(call, target, catalog) for target in watched[name]):
-        return None
-    return call
 
 
 def _word_start_pattern(names: Iterable[str]):
