@@ -38,26 +38,41 @@ def _searcher(needle: bytes):
     return searcher
 
 
+# The library lists every occurrence it finds (it has no "first one only"): it reads at
+# most this many bytes at a time, and a needle it finds more often than DENSE times in them
+# (a short common word: `self`) is looked for with bytes.find from there on, which stops at
+# the first occurrence a file holds. A list is never longer than DENSE + the occurrences in
+# one slice; files are never cut.
+SLICE_BYTES = 1 << 20
+DENSE = 4096
+
+
+def _library(fast: Optional[bool], needle: bytes) -> bool:
+    """Whether to search for ``needle`` with the library (``fast``: the tests' choice)."""
+    return (BytesAhoCorasick is not None if fast is None else fast) and bool(needle) and b"\0" not in needle
+
+
 def contains(haystack, needle: bytes) -> bool:
     """``needle in haystack`` (bytes or bytearray), by the library's search where it is there."""
-    if BytesAhoCorasick is None or not needle:
+    if not _library(None, needle) or len(haystack) > SLICE_BYTES:
         return needle in haystack
     return bool(_searcher(needle).find_matches_as_indexes(haystack))
 
 
 def occurrences(haystack, needle: bytes, fast: Optional[bool] = None) -> list:
     """The offsets where ``needle`` (not empty) starts in ``haystack`` (bytes or bytearray),
-    overlapping ones too, in order. ``fast``: as for :func:`files_holding`."""
-    if BytesAhoCorasick is not None if fast is None else fast:
-        return [at for _, at, _ in _searcher(needle).find_matches_as_indexes(haystack, overlapping=True)]
+    in order, except those that overlap one before (which no whole word does). ``fast``:
+    as for :func:`files_holding`."""
+    if _library(fast, needle) and len(haystack) <= SLICE_BYTES:
+        return [at for _, at, _ in _searcher(needle).find_matches_as_indexes(haystack)]
     found, at = [], haystack.find(needle)
-    while at >= 0:
+    while at >= 0 and needle:
         found.append(at)
-        at = haystack.find(needle, at + 1)
+        at = haystack.find(needle, at + len(needle))
     return found
 
 
-def _word_byte(byte: int) -> bool:
+def is_word_byte(byte: int) -> bool:
     """[A-Za-z0-9_]"""
     return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
 
@@ -75,30 +90,49 @@ def word_starts(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> l
             continue
         for at in occurrences(haystack, name, fast):
             end = at + len(name)
-            if not (at and _word_byte(haystack[at - 1])) and not (end < size and _word_byte(haystack[end])):
+            if not (at and is_word_byte(haystack[at - 1])) and not (end < size and is_word_byte(haystack[end])):
                 found.append((at, name))
     found.sort()
     return found
 
 
-def files_holding(blob, starts: list, needles: tuple, fast: Optional[bool] = None) -> set:
-    """The indices of the files whose bytes hold one of ``needles``. ``blob``: the files'
-    bytes end to end, file ``i`` from ``starts[i]`` (each after a NUL byte, which no
-    needle holds, so that an occurrence lies within one file). ``fast``: whether to use
-    the library (default: when it is there); tests force either way."""
-    use_library = BytesAhoCorasick is not None if fast is None else fast
-    found: set = set()
-    for needle in needles:
-        if use_library and needle and b"\0" not in needle:
-            for _, at, _ in _searcher(needle).find_matches_as_indexes(blob):
-                found.add(bisect.bisect_right(starts, at) - 1)
-        else:
-            at = blob.find(needle)
-            while at >= 0:
-                index = bisect.bisect_right(starts, at) - 1
-                found.add(index)
-                if index + 1 >= len(starts):
-                    break
-                at = blob.find(needle, starts[index + 1])  # on from the next file
+def file_occurrences(blob, starts: list, needle: bytes, fast: Optional[bool] = None) -> dict:
+    """For each file of the buffer that holds ``needle``: the offsets in ``blob`` where it
+    starts there (see :func:`occurrences`), or None where it was looked for file by file
+    (without the library, or once it proved dense: see DENSE). ``blob``: the files' bytes
+    end to end, file ``i`` from ``starts[i]`` after a NUL byte (which no needle holds: an
+    occurrence lies within one file), ``starts`` ending with one past the end.
+    ``fast``: whether to use the library (default: when it is there); tests force either way."""
+    found: dict = {}
+    files = len(starts) - 1
+    by_file = not _library(fast, needle)
+    first = 0
+    while first < files:
+        stop = max(first + 1, bisect.bisect_left(starts, starts[first] + SLICE_BYTES, first + 1, files))
+        begin, end = starts[first], starts[stop] - 1  # file `stop`'s NUL byte, or the end
+        if not by_file:
+            with memoryview(blob) as view:
+                matches = _searcher(needle).find_matches_as_indexes(view[begin:end])
+            if len(matches) <= DENSE:
+                for _, at, _ in matches:
+                    at += begin
+                    found.setdefault(bisect.bisect_right(starts, at, first, stop) - 1, []).append(at)
+                first = stop
+                continue
+            by_file = True
+        at = blob.find(needle, begin, end)
+        while at >= 0:
+            index = bisect.bisect_right(starts, at, first, stop) - 1
+            found[index] = None
+            at = blob.find(needle, starts[index + 1], end)  # on from the next file
+        first = stop
     return found
 
+
+def files_holding(blob, starts: list, needles: tuple, fast: Optional[bool] = None) -> set:
+    """The indices of the files whose bytes hold one of ``needles`` (see
+    :func:`file_occurrences`)."""
+    found: set = set()
+    for needle in needles:
+        found.update(file_occurrences(blob, starts, needle, fast))
+    return found

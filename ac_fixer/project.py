@@ -29,7 +29,6 @@ files are named on the command line, their order or ``--jobs``.
 from __future__ import annotations
 
 import ast
-import bisect
 import gc
 import hashlib
 import itertools
@@ -41,7 +40,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
-from ac_fixer.bytesearch import contains, files_holding, occurrences, word_starts
+from ac_fixer.bytesearch import contains, file_occurrences, files_holding, is_word_byte, word_starts
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -871,16 +870,10 @@ def _call_at(source: bytes, name: bytes, opening: int) -> Optional[ast.Call]:
     return None
 
 
-def _identifier_byte(byte: int) -> bool:
-    """[A-Za-z0-9_]"""
-    return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
-
-
-def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = None) -> bool:
+def holds_identifier(source: bytes, name: bytes) -> bool:
     """Whether ``name`` is one of the identifiers ``IDENTIFIER`` finds in ``source`` (code,
     strings, comments), without tokenizing the file: a byte search, then the occurrence's
-    neighbours. ``whole`` (``name`` between non-identifier bytes, compiled by the caller):
-    what the first look finds; not needed."""
+    neighbours."""
     if name not in source:
         return False
     # What ``whole`` finds, occurrence by occurrence (a regex that starts with a look-behind
@@ -888,7 +881,7 @@ def holds_identifier(source: bytes, name: bytes, whole: Optional[re.Pattern] = N
     start, size = source.find(name), len(source)
     while start >= 0:
         end = start + len(name)
-        if not (start and _identifier_byte(source[start - 1])) and not (end < size and _identifier_byte(source[end])):
+        if not (start and is_word_byte(source[start - 1])) and not (end < size and is_word_byte(source[end])):
             return True
         start = source.find(name, start + 1)
     # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
@@ -1263,13 +1256,12 @@ class _Project:
         # be in the files whose bytes hold that one: only they are read.
         within = min((files for other, files in self.containing.items() if other in needle),
                      key=len, default=None)
-        whole = re.compile(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])")
 
         def holds(relative: str) -> bool:
             if within is not None and relative not in within:
                 return False
             source = self.source(relative)
-            return needle in source and holds_identifier(source, needle, whole)
+            return needle in source and holds_identifier(source, needle)
 
         return self._search(name, holds, lambda: within if within is not None else self.holding((needle,)))
 
@@ -1278,20 +1270,19 @@ class _Project:
         ``holds_identifier`` tells) from the occurrences in the buffer of every file."""
         if self._blob is None:
             self._gather()
-        blob, starts, order = self._blob, self._starts, self._order
+        blob, order = self._blob, self._order
         size, length = len(blob), len(needle)
-        containing, named = set(), set()
-        for at in occurrences(blob, needle):
-            index = bisect.bisect_right(starts, at) - 1
-            containing.add(index)
+        found = file_occurrences(blob, self._starts, needle)
+        named = set()
+        for index, offsets in found.items():
             # The buffer puts a NUL byte (no identifier's) before each file.
-            if index not in named and not _identifier_byte(blob[at - 1]) \
-                    and not (at + length < size and _identifier_byte(blob[at + length])):
+            if offsets is not None and any(not is_word_byte(blob[at - 1]) and not (
+                    at + length < size and is_word_byte(blob[at + length])) for at in offsets):
                 named.add(index)
-        for index in containing - named:  # inside longer names only, or after digits (`9name`)
-            if holds_identifier(self.source(order[index]), needle):
+            # Else: inside longer names only, after digits (`9name`), or found file by file.
+            elif holds_identifier(self.source(order[index]), needle):
                 named.add(index)
-        return {order[i] for i in containing}, {order[i] for i in named}
+        return {order[i] for i in found}, {order[i] for i in named}
 
     def _search(self, key: str, holds, candidates=None) -> list:
         """The files for which ``holds`` is true, in path order. The previous run's answer

@@ -458,11 +458,13 @@ EARLY_BATCH = 512
 
 class _EarlyScreen:
     """The first phase of a run (see run), started while the project's facts are built:
-    as soon as their targets (the wrappers) are known, every file's screen task is handed
-    to worker processes, which screen while this process completes the facts (constants,
-    evidence: steps that change no target, and that the screens do not read). Speed
-    only: the rows are those the first phase gives once the facts are complete, and they
-    are used only when the complete facts have the same targets."""
+    as soon as the wrappers are known, every file's screen task is handed to worker
+    processes, which screen while this process completes the facts (the wrappers'
+    re-exports, constants, evidence). Speed only: the rows are those the first phase
+    gives once the facts are complete. The screens read no fact but the targets, and those
+    by the last component of their names: the re-exports' new names send the files that
+    hold them to be screened again (see revise), and the rows are used only when the
+    complete facts' targets are the revised ones."""
 
     def __init__(self, items: Sequence[SourceFile], settings: Settings, fix: bool, jobs: int, use_cache: bool,
                  replacements: bool):
@@ -496,8 +498,9 @@ class _EarlyScreen:
             self.abandon()
 
     def start(self, targets: tuple) -> None:
-        """Hand every file to the workers, screened with the run's settings and the facts'
-        ``targets`` (called by the facts' build, in this process's main thread)."""
+        """Hand every file to the workers, screened with the run's settings and the
+        wrappers' ``targets`` (called by the facts' build, in this process's main thread,
+        before the wrappers' re-exports are known: see revise)."""
         if self.pool is None or self.submitted:
             return
         from dataclasses import replace
@@ -522,11 +525,19 @@ class _EarlyScreen:
         component only: a file's row stays the one the started targets gave unless its
         bytes hold a last name whose targets differ (as sets, their names aside). Those
         files are screened again (see rows): ``holding(needles)``, the project's files (as
-        absolute paths) that hold one, and every file outside ``project_files()``."""
+        absolute paths) that hold one, and every file outside ``project_files()``; a new
+        name that is not ASCII leaves the usual run (see below). (A file that spells such
+        a name otherwise, `ｒs` for `rs`, may keep a row with a shorter slice or without
+        the analysis; the analysis, which reads names as written, finds nothing more there.)"""
         if self.pool is None or not self.submitted:
             return
         final = self.base.extra_targets + tuple(targets)
         changed = _names_screened_otherwise(self.targets, final)
+        if not all(name.isascii() for name in changed):
+            # A name not in ASCII changes how every file is screened (the screen by groups
+            # and the slice's line numbers give up on all of them): the rows are not used.
+            self.abandon()
+            return
         self.targets = final
         if changed:
             inside = project_files()
@@ -534,9 +545,10 @@ class _EarlyScreen:
                 item.abspath for item in self.items if item.abspath not in inside}
 
     def rows(self, settings: Settings, before_fork: Callable[[], None]) -> Optional[list]:
-        """The first phase's rows (see _screen_batch), or None when the early screen did
-        not run or screened with other targets than ``settings`` has (the facts' build
-        failed, say): the run then screens as usual."""
+        """The first phase's rows (see _screen_batch), those of the files to screen again
+        (see revise) screened now with ``settings``; None when the early screen did not
+        run or stands for other targets than ``settings`` has (the facts' build failed,
+        say): the run then screens as usual."""
         if self.pool is None:
             return None
         if not self.submitted or settings.extra_targets != self.targets:

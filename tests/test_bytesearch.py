@@ -145,3 +145,38 @@ def test_the_index_names_the_files_holds_identifier_names(tmp_path, monkeypatch,
         assert index.files_naming(name) == expected, name
         assert index.containing[name.encode()] == {r for r, text in zip(buffer.order, texts) if name.encode() in text}
     assert index.files_naming("resize")  # some do
+
+
+@pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
+@settings(max_examples=200, deadline=None)
+@given(text=st.binary(max_size=60).map(lambda b: bytes(c % 3 + 97 for c in b)),
+       needle=st.binary(min_size=1, max_size=3).map(lambda b: bytes(c % 3 + 97 for c in b)))
+def test_occurrences_are_those_that_overlap_no_earlier_one(library, text, needle):
+    assert bytesearch.occurrences(text, needle, fast=library) == [m.start() for m in re.finditer(re.escape(needle), text)]
+
+
+@pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
+@pytest.mark.parametrize("slice_bytes, dense", [(1 << 20, 4096), (64, 2), (1, 0)])
+def test_a_dense_needle_is_looked_for_file_by_file_with_the_same_answer(monkeypatch, library, slice_bytes, dense):
+    """The library's lists stay short: past DENSE occurrences in a slice of SLICE_BYTES,
+    the rest of the files are searched file by file (None: the caller looks at the file)."""
+    monkeypatch.setattr(bytesearch, "SLICE_BYTES", slice_bytes)
+    monkeypatch.setattr(bytesearch, "DENSE", dense)
+    texts = _texts(3)
+    buffer = _buffer(texts)
+    for needle in (b"ab", b"resize", b"x", b"zz", b"a\nb"):
+        found = bytesearch.file_occurrences(buffer.blob, buffer.starts, needle, fast=library)
+        assert set(found) == _oracle(texts, (needle,)), needle
+        for index, offsets in found.items():
+            if offsets is not None:
+                start = buffer.starts[index]
+                assert [at - start for at in offsets] == bytesearch.occurrences(texts[index], needle, fast=False)
+        if not library or dense == 0:
+            assert all(offsets is None for offsets in found.values())
+
+
+@pytest.mark.parametrize("slice_bytes, dense", [(64, 2), (1, 0)])
+def test_the_index_names_the_same_files_when_needles_are_dense(tmp_path, monkeypatch, slice_bytes, dense):
+    monkeypatch.setattr(bytesearch, "SLICE_BYTES", slice_bytes)
+    monkeypatch.setattr(bytesearch, "DENSE", dense)
+    test_the_index_names_the_files_holds_identifier_names(tmp_path, monkeypatch, bytesearch.BytesAhoCorasick is not None)

@@ -267,3 +267,23 @@ def test_the_names_screened_otherwise_are_the_last_names_whose_targets_differ():
     assert differs((wrapper,), (wrapper, other)) == {"resize"}
     assert differs((wrapper,), (replace(wrapper, flag_param=None),)) == {"interpolate"}
     assert differs((), (wrapper,)) == {"interpolate"}
+
+
+def test_a_re_export_under_a_name_not_in_ascii_leaves_the_usual_run(tmp_path, monkeypatch):
+    """A last name not in ASCII changes how every file is screened (the screen by groups
+    gives up on any file): the early rows are not used (here a syntax error outside the
+    trigger groups of a file would go unnamed)."""
+    root, _ = _project(tmp_path)
+    init = root / "mmlite" / "__init__.py"
+    init.write_text(init.read_text() + "from .ops import resize as größe\n", encoding="utf-8")
+    (root / "mmlite" / "extra" / "zz.py").write_text(
+        "import torch.nn.functional as F\n\n\ndef broken():\n    x = = 1\n\n\ny = F.interpolate(x, mode='nearest')\n")
+    items = discover([str(root)], (), root)[0]
+    seen = _first_calls(monkeypatch)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 0}
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    assert any("mmlite.größe" in target.aliases for target in facts.extra_targets)
+    after = runner.run(items, facts, jobs=1, use_cache=False)
+    assert _outcomes(early) == _outcomes(after)
+    assert any(o.item.path.name == "zz.py" and o.error for o in early.outcomes)
