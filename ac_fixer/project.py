@@ -1230,7 +1230,6 @@ class _Project:
         self.containing: dict = {}
         self._light_keys: dict = {}  # relative path -> the key of its last light summary
         self._light_needles: dict = {}  # relative path -> the needles of that summary
-        self.owed: set = set()  # see _imports_summary
         # Summaries made ahead in worker processes, (digest, needles or None) -> summary:
         # taken by the first summary that would make the same one (speed only).
         self.prefetched: dict = {}
@@ -1359,8 +1358,6 @@ class _Project:
             return None
         if digest in self.summaries:
             return self.summaries[digest]
-        if relative in self.owed:
-            return self.summary(relative)
         key, needles = self._light_key(relative, extra)
         self.parsed.add(relative)
         if key not in self.summaries:
@@ -1395,7 +1392,7 @@ class _Project:
     def will_parse_light(self, relative: str, extra: frozenset) -> bool:
         """Whether light_summary(relative, extra) would parse the file now."""
         digest = self.files.get(relative)
-        if digest is None or digest in self.summaries or relative in self.owed:
+        if digest is None or digest in self.summaries:
             return False
         key, needles = self._light_key(relative, extra)
         return key not in self.summaries and self._same_light(relative, needles) is _MISSING
@@ -1420,7 +1417,7 @@ class _Project:
         comments, continuations and closing parentheses before `(`; only for an ASCII
         file without an encoding declaration (identifiers are then their bytes)."""
         digest = self.files.get(relative)
-        if digest is None or digest in self.summaries or relative in self.owed or relative in self._light_keys:
+        if digest is None or digest in self.summaries or relative in self._light_keys:
             return False
         if self._light_key(relative, extra)[0] in self.summaries:
             return False
@@ -1498,13 +1495,11 @@ class _Project:
     def _imports_summary(self, relative: str) -> Optional[dict]:
         """A summary to read the file's module-level imports from: any light one at hand
         (every light summary holds them all, whatever its needles) before a whole one is
-        made. The whole summary any_summary would have made is owed: the next summary
-        asked for the file is the whole one, as if it had been made here."""
+        made."""
         digest = self.files.get(relative)
         if digest is not None and digest not in self.summaries and digest + ":light" not in self.summaries:
             light = self.summaries.get(self._light_keys.get(relative, ""))
             if light is not None:
-                self.owed.add(relative)
                 return light
         return self.any_summary(relative)
 
