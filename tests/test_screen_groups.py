@@ -39,6 +39,10 @@ CASES = {
     "a clean call passed to functools.partial in the same group": (
         IMPORT + "import functools\ndef f(x):\n    y = F.interpolate(x, mode='nearest')\n"
         "    return functools.partial(F.interpolate, mode='bilinear')(y)\n"),
+    "a call in an f-string's replacement field": IMPORT + 'y = f"{' + CALL + '} done"\n',
+    "a call in a triple-quoted f-string over lines": IMPORT + 'y = f"""\nsee {' + CALL + '}\n"""\n',
+    "a trigger word in a docstring before the call": (
+        IMPORT + 'def f(x):\n    """Wraps F.interpolate."""\n    return ' + CALL + "\n"),
     "nested classes": IMPORT + "class A:\n    class B:\n        def m(self, x):\n            return " + CALL + "\n\n    def other(self):\n        return 1\n",
     "an alias bound in one method, used in another": (
         IMPORT + "class Net:\n    def setup(self):\n        global up\n        up = F.interpolate\n\n"
@@ -167,6 +171,31 @@ def test_a_syntax_error_in_a_trigger_group_is_named():
     source = (IMPORT + "y = " + CALL + " +\n").encode()
     with pytest.raises(SourceError, match="syntax error"):
         check_source(source, "<case>", DEFAULT_SETTINGS)
+    # A clean call is compiled too: a statement that calls a catalogued name is a trigger
+    # statement whatever its arguments.
+    clean = (IMPORT + "def f(:\n    return " + CALL.replace("bilinear", "nearest") + "\n").encode()
+    with pytest.raises(SourceError, match="syntax error"):
+        check_source(clean, "<case>", DEFAULT_SETTINGS)
+
+
+def test_a_trigger_word_in_a_comment_or_a_string_selects_no_group(monkeypatch):
+    """Comments and strings hold no code (f-strings aside: their fields are code): a group
+    that names a trigger only there is not parsed, and, like a group that names none, not
+    compiled (a syntax error in it is not named)."""
+    source = (IMPORT + 'def f(x):\n    """Calls F.interpolate(x, mode="bilinear"); see `import`."""\n'
+              "    return x  # F.interpolate would be wrong here\n\n\n"
+              "HELP = 'interpolate, upsample, grid_sample and partial'\n").encode()
+    parsed = []
+    real_parse = screen.ast.parse
+    monkeypatch.setattr(screen.ast, "parse", lambda text, *a, **k: parsed.append(text) or real_parse(text, *a, **k))
+    assert screen.groups_prove_clean(source, CATALOG)
+    assert parsed == [IMPORT]
+    broken = source.replace(b"return x  #", b"return = x  #")
+    assert check_source(broken, "<case>", DEFAULT_SETTINGS) == []
+    # An f-string's replacement field is code.
+    fstring = source + b"y = f\"{F.interpolate(x, mode='bilinear')}\"\n"
+    assert not screen.groups_prove_clean(fstring, CATALOG)
+    assert [f.code for f in check_source(fstring, "<case>", DEFAULT_SETTINGS)] == ["ACF001"]
 
 
 def test_a_file_the_groups_leave_undecided_is_parsed_whole_and_its_error_named():

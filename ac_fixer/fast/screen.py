@@ -757,16 +757,20 @@ _CLASS_LINE = re.compile(r"class\b")
 _GROUP_TRIGGERS = ("import", "partial")
 
 
-def _code_only(text: str) -> Optional[str]:
+def _code_only(text: str, inert: Optional[list] = None) -> Optional[str]:
     """``text`` with each string replaced by ``S`` and each comment by nothing, keeping every
     newline (the lines a string continues over then start with ``\\x00``). None when the
-    scanner cannot be sure it reads the strings as Python does."""
+    scanner cannot be sure it reads the strings as Python does. ``inert``: a list to which
+    the (start, end) of each comment and each string but an f-string (whose replacement
+    fields are code) in ``text`` are added, in order."""
     unusual = False
 
     def blank(match) -> str:
         nonlocal unusual
         body = match.group()
         if body[0] == "#":
+            if inert is not None:
+                inert.append((match.start(), match.end()))
             return ""
         if len(body) == 1:
             unusual = True  # an unterminated string: a syntax error or a newer grammar
@@ -785,6 +789,9 @@ def _code_only(text: str) -> Optional[str]:
                 fields = body.replace("{{", "").replace("}}", "")
                 if fields.count("{") != fields.count("}"):
                     unusual = True
+                return "S" + "\n\x00" * body.count("\n")
+        if inert is not None:
+            inert.append((start, match.end()))
         return "S" + "\n\x00" * body.count("\n")
 
     code = _STRING_OR_COMMENT.sub(blank, text)
@@ -844,10 +851,10 @@ class _Group:
     indent: str = ""
 
 
-def split_into_groups(text: str) -> Optional[list]:
+def split_into_groups(text: str, inert: Optional[list] = None) -> Optional[list]:
     """The top-level statements of ``text`` (``\\n`` newlines), classes split into members;
-    None when the scanner cannot be sure of the boundaries."""
-    code = _code_only(text)
+    None when the scanner cannot be sure of the boundaries. ``inert``: see _code_only."""
+    code = _code_only(text, inert)
     if code is None:
         return None
     code = "\n" + code  # every line, the first one too, starts after a newline
@@ -951,9 +958,12 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
         text = text.replace("\r\n", "\n")
     if "\x00" in text:
         return False
-    groups = split_into_groups(text)
+    # The comments and strings (f-strings aside): a trigger word there selects no group.
+    inert: list = []
+    groups = split_into_groups(text, inert)
     if groups is None:
         return False
+    inert_starts = [start for start, _ in inert]
     lines = text.split("\n")
     # A group holds at most the file's syntax marks and one newline more: within the bound
     # for the whole text, no group needs its own count.
@@ -991,6 +1001,9 @@ def groups_prove_clean(source: bytes, catalog: cat.Catalog) -> bool:
             start = match.start()
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue  # inside a longer word: the `\b` the pattern leaves out (see there)
+            index = bisect.bisect_right(inert_starts, start) - 1
+            if index >= 0 and start < inert[index][1]:
+                continue  # in a comment or a string: no code
             line += text.count("\n", position, start)
             position = start
             lines_of.setdefault(match.group(), []).append(line + 1)
