@@ -72,9 +72,16 @@ def occurrences(haystack, needle: bytes, fast: Optional[bool] = None) -> list:
     return found
 
 
-def is_word_byte(byte: int) -> bool:
+def _is_word_byte(byte: int) -> bool:
     """[A-Za-z0-9_]"""
     return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
+
+
+def is_whole_word(haystack, at: int, length: int) -> bool:
+    """Whether the ``length`` bytes at ``at`` have no ``[A-Za-z0-9_]`` byte just before or
+    just after them in ``haystack``."""
+    end = at + length
+    return not (at and _is_word_byte(haystack[at - 1])) and not (end < len(haystack) and _is_word_byte(haystack[end]))
 
 
 def word_starts(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> list:
@@ -83,15 +90,8 @@ def word_starts(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> l
     ``(?<![A-Za-z0-9_])(?:name|...)(?![A-Za-z0-9_])`` finds, without a regex that starts
     with a look-behind (tried at every position of the text: several times slower).
     ``fast``: as for :func:`files_holding`."""
-    found = []
-    size = len(haystack)
-    for name in set(names):
-        if not name:
-            continue
-        for at in occurrences(haystack, name, fast):
-            end = at + len(name)
-            if not (at and is_word_byte(haystack[at - 1])) and not (end < size and is_word_byte(haystack[end])):
-                found.append((at, name))
+    found = [(at, name) for name in set(names) if name
+             for at in occurrences(haystack, name, fast) if is_whole_word(haystack, at, len(name))]
     found.sort()
     return found
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
-from ac_fixer.bytesearch import contains, file_occurrences, files_holding, is_word_byte, word_starts
+from ac_fixer.bytesearch import contains, file_occurrences, files_holding, is_whole_word, occurrences, word_starts
 from ac_fixer.files import FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -876,14 +876,10 @@ def holds_identifier(source: bytes, name: bytes) -> bool:
     neighbours."""
     if name not in source:
         return False
-    # What ``whole`` finds, occurrence by occurrence (a regex that starts with a look-behind
-    # tries every position of the file).
-    start, size = source.find(name), len(source)
-    while start >= 0:
-        end = start + len(name)
-        if not (start and is_word_byte(source[start - 1])) and not (end < size and is_word_byte(source[end])):
-            return True
-        start = source.find(name, start + 1)
+    # Occurrence by occurrence (a regex that starts with a look-behind tries every
+    # position of the file).
+    if any(is_whole_word(source, at, len(name)) for at in occurrences(source, name)):
+        return True
     # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
     # `name`: the regex skips the digits). Only those after digits can be the token.
     for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
@@ -1259,8 +1255,7 @@ class _Project:
         def holds(relative: str) -> bool:
             if within is not None and relative not in within:
                 return False
-            source = self.source(relative)
-            return needle in source and holds_identifier(source, needle)
+            return holds_identifier(self.source(relative), needle)
 
         return self._search(name, holds, lambda: within if within is not None else self.holding((needle,)))
 
@@ -1270,13 +1265,11 @@ class _Project:
         if self._blob is None:
             self._gather()
         blob, order = self._blob, self._order
-        size, length = len(blob), len(needle)
         found = file_occurrences(blob, self._starts, needle)
         named = set()
         for index, offsets in found.items():
-            # The buffer puts a NUL byte (no identifier's) before each file.
-            if offsets is not None and any(not is_word_byte(blob[at - 1]) and not (
-                    at + length < size and is_word_byte(blob[at + length])) for at in offsets):
+            # The buffer puts a NUL byte (no identifier's) between files.
+            if offsets is not None and any(is_whole_word(blob, at, len(needle)) for at in offsets):
                 named.add(index)
             # Else: inside longer names only, after digits (`9name`), or found file by file.
             elif holds_identifier(self.source(order[index]), needle):
