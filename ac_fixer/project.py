@@ -690,13 +690,16 @@ class _Triggered:
         self.every = tuple(n.encode() for n in sorted(names))  # _Project.needles
         self.anchors = _anchors(self.needles)
         self.found: list = []
+        self.naming: list = []  # the files whose bytes hold one of ``needles``
         self.workers = workers
         self._batch: list = []
         self._pending: list = []  # (relative paths, future of their summaries)
 
     def add(self, relative: str, data: bytes, path: str, digest: str) -> None:
-        if (any(contains(data, a) for a in self.anchors) and any(contains(data, n) for n in self.needles)
-                and calls_a_name(data, self.every)):
+        if not (any(contains(data, a) for a in self.anchors) and any(contains(data, n) for n in self.needles)):
+            return
+        self.naming.append(relative)
+        if calls_a_name(data, self.every):
             self.found.append(relative)
             if self.workers is not None and self.workers.pool is not None:
                 # The worker reads the file again (from the OS's cache): its bytes are not
@@ -1224,6 +1227,9 @@ class _Project:
         # Needle (bytes) -> the files whose bytes hold it, for the needles searched over
         # every file (see files_naming).
         self.containing: dict = {}
+        # Needles (a frozenset) -> the files whose bytes hold one of them, where known
+        # without a search (see holding).
+        self.holding_one: dict = {}
         self._light_keys: dict = {}  # relative path -> the key of its last light summary
         self._light_needles: dict = {}  # relative path -> the needles of that summary
         # Summaries made ahead in worker processes, (digest, needles or None) -> summary:
@@ -1294,10 +1300,22 @@ class _Project:
 
     def holding(self, needles: tuple) -> set:
         """The files whose bytes hold one of ``needles`` (bytes, none holding a NUL byte):
-        a search of every file's bytes at once, held end to end (see _SourceBuffer)."""
-        if self._blob is None:
-            self._gather()
-        return {self._order[i] for i in files_holding(self._blob, self._starts, needles)}
+        a search of every file's bytes at once, held end to end (see _SourceBuffer), for
+        the needles whose files are not known already (see holding_one, containing)."""
+        found, left = set(), set(needles)
+        for known, files in self.holding_one.items():
+            if known <= left:
+                found |= files
+                left -= known
+        for needle in sorted(left):
+            if needle in self.containing:
+                found |= self.containing[needle]
+                left.discard(needle)
+        if left:
+            if self._blob is None:
+                self._gather()
+            found |= {self._order[i] for i in files_holding(self._blob, self._starts, tuple(sorted(left)))}
+        return found
 
     def _gather(self) -> None:
         """Every file's bytes end to end in one buffer (those at hand moved there, so they
@@ -1834,6 +1852,7 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
         # The first search's answer, found file by file as the files were read (the same
         # test), and the summaries the workers made meanwhile.
         project.found["(calls)"] = sorted(early.found)
+        project.holding_one[frozenset(early.needles)] = set(early.naming)
         for relative, summary in early.summaries().items():
             if summary == LITERALS_ONLY:  # see _Project.adds_no_fact
                 project.summaries.setdefault(project.files[relative] + ":literals", {})
@@ -1896,11 +1915,13 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                 continue
             add_candidates(relative, project.light_summary(relative, more[relative]))
     facts = ProjectFacts(root=str(root), key=key)
+    root_text = str(root)
     if screen_early is not None:
         # The screens read a target's names by their last component only: the wrappers'
         # re-exports found next leave every file's screen as it is, but for the files that
         # hold a last name they add (see runner._EarlyScreen.revise).
-        screen_early.start(tuple(replace(w.target, reaches=w.reaches) for w in wrappers.values()))
+        screen_early.start(tuple(replace(w.target, reaches=w.reaches) for w in wrappers.values()),
+                           lambda needles: {_absolute(root_text, r) for r in project.holding(needles)})
     # Re-exports of each wrapper: every module-level import in a file that names it.
     for qualname, wrapper in wrappers.items():
         # A method is named through its class: `from pkg import Resizer` names `pkg.Resizer.resize`.
@@ -1934,10 +1955,9 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
     if skipped and not _skip_is_exact(facts, catalog):
         raise _ReadEveryCaller()
     if screen_early is not None:
-        root_text = str(root)
         screen_early.revise(facts.targets(),
-                            lambda needles: {os.path.join(root_text, *r.split("/")) for r in project.holding(needles)},
-                            lambda: {os.path.join(root_text, *r.split("/")) for r in project.files})
+                            lambda needles: {_absolute(root_text, r) for r in project.holding(needles)},
+                            lambda: {_absolute(root_text, r) for r in project.files})
     facts.searches = project.found
     catalog_with = catalog.with_targets(facts.targets())
     # The files the constants and the evidence read: those with a catalogued call that
@@ -1947,6 +1967,11 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
     _collect_evidence(project, sites, catalog_with, facts)
     facts.key = content_key(facts, project.module_of, key)
     return facts
+
+
+def _absolute(root_text: str, relative: str) -> str:
+    """A project file's absolute path (what the run's items hold, see files.SourceFile)."""
+    return os.path.join(root_text, *relative.split("/"))
 
 
 class _ReadEveryCaller(Exception):
@@ -2529,13 +2554,15 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             files[relative] = entry[1]
             continue
         try:
-            data = read_regular(os.path.join(root_text, relative))[0]
+            data, before, after = read_regular(os.path.join(root_text, relative))
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
         files[relative] = _content_digest(data)
         if buffer is not None:
             buffer.add(relative, data)
             triggered.add(relative, data, os.path.join(root_text, relative), files[relative])
+            if screen_early is not None:  # see runner._EarlyScreen.start
+                screen_early.read(_absolute(root_text, relative), data, after if after == signature(before) else None)
         else:
             sources[relative] = data
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}

@@ -396,7 +396,7 @@ def run(
 
     use_cache = cache is not None
     workers = worker_count(jobs)
-    if early is not None and early.submitted:
+    if early is not None and early.started:
         importer.start()  # while the workers finish their screens (no pool forks after: see rows)
     early_rows = early.rows(settings, importer.join) if early is not None else None
     if early_rows is not None:
@@ -476,8 +476,14 @@ class _EarlyScreen:
         self.sized = None  # the files as (size, entry), largest first (see _parallel_order)
         self.pool = None
         self.submitted: list = []  # (future, task)
+        self.started = False  # the files were handed out (see start)
         self.targets = None  # the extra targets the rows stand for (see revise)
         self.again: set = set()  # the files (absolute paths) to screen again (see revise)
+        # What the facts' build read: absolute path -> (signature of what was read, why
+        # Python cannot read it as text or None), for the files whose decision by the byte
+        # pre-filter depends on the needles alone (see read, start).
+        self.read_files: dict = {}
+        self.decided: list = []  # the rows of the files no worker reads (see start)
 
     def prepare(self) -> None:
         """Start the worker processes (called by a cold build of the facts before it reads
@@ -497,16 +503,41 @@ class _EarlyScreen:
         except Exception:  # noqa: BLE001 -- no early screen: the run screens after the facts
             self.abandon()
 
-    def start(self, targets: tuple) -> None:
+    def read(self, path: str, source: bytes, read_signature) -> None:
+        """A file the facts' build read (its absolute path, its bytes and the signature of
+        what was read), before ``start``: when the byte pre-filter's decision on it depends
+        on its needles alone, what the first phase makes of it without them (see start)."""
+        from ac_fixer.fast.screen import spells_identifiers_otherwise
+
+        if self.pool is not None and not spells_identifiers_otherwise(source):
+            self.read_files[path] = (read_signature, _unreadable_reason(source))
+
+    def start(self, targets: tuple, holding: Optional[Callable[[tuple], set]] = None) -> None:
         """Hand every file to the workers, screened with the run's settings and the
         wrappers' ``targets`` (called by the facts' build, in this process's main thread,
-        before the wrappers' re-exports are known: see revise)."""
-        if self.pool is None or self.submitted:
+        before the wrappers' re-exports are known: see revise). ``holding(needles)``: the
+        files (absolute paths) whose bytes the build read hold one of ``needles``.
+
+        A file the build read (see read) that holds no needle of the byte pre-filter is
+        decided here, as the first phase decides it (no finding, and why Python cannot
+        read it, if it cannot), from the bytes the build read: no worker reads it again
+        (on the benchmark corpus, 8,247 of 9,075 files; measured 0.3 s of a cold run's
+        5.3). Speed only: the same row."""
+        if self.pool is None or self.started:
             return
         from dataclasses import replace
 
+        from ac_fixer.fast.prefilter import needles
+
         sized = self.sized
         self.settings = replace(self.base, project=None, extra_targets=self.base.extra_targets + tuple(targets))
+        if holding is not None and self.read_files:
+            named = holding(needles(self.settings))
+            unnamed = {path: row for path, row in self.read_files.items() if path not in named}
+            self.decided = [(index, (unnamed[item.abspath][1], []), unnamed[item.abspath][0], None, None)
+                            for _, (index, item, _) in sized if item.abspath in unnamed]
+            sized = [entry for entry in sized if entry[1][1].abspath not in unnamed]
+        self.read_files = {}
         # Fewer, larger tasks than the usual first phase's: this process hands them out only
         # when its main thread, busy with the facts, lets go of the interpreter (every few
         # ms), and workers left waiting for small tasks would idle.
@@ -515,6 +546,7 @@ class _EarlyScreen:
         tasks = [(batch, self.settings, self.fix, self.use_cache, self.replacements) for batch in batches]
         try:
             self.submitted = [(self.pool.submit(_screen_batch, task), task) for task in tasks]
+            self.started = True
         except Exception:  # noqa: BLE001 -- no early screen: the run screens after the facts
             self.abandon()
         self.targets = self.settings.extra_targets
@@ -529,7 +561,7 @@ class _EarlyScreen:
         name that is not ASCII leaves the usual run (see below). (A file that spells such
         a name otherwise, `ｒs` for `rs`, may keep a row with a shorter slice or without
         the analysis; the analysis, which reads names as written, finds nothing more there.)"""
-        if self.pool is None or not self.submitted:
+        if self.pool is None or not self.started:
             return
         final = self.base.extra_targets + tuple(targets)
         changed = _names_screened_otherwise(self.targets, final)
@@ -551,10 +583,10 @@ class _EarlyScreen:
         say): the run then screens as usual."""
         if self.pool is None:
             return None
-        if not self.submitted or settings.extra_targets != self.targets:
+        if not self.started or settings.extra_targets != self.targets:
             self.abandon()
             return None
-        rows, failed = [], []
+        rows, failed = list(self.decided), []
         for future, task in self.submitted:
             try:
                 rows.extend(future.result())
@@ -584,7 +616,7 @@ class _EarlyScreen:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-        self.submitted = []
+        self.submitted, self.decided, self.started = [], [], False
 
 
 def _names_screened_otherwise(before: tuple, after: tuple) -> set:

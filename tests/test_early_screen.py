@@ -57,9 +57,9 @@ def _first_calls(monkeypatch) -> dict:
     seen = {"pools": 0, "rows": 0}
     start, rows = runner._EarlyScreen.start, runner._EarlyScreen.rows
 
-    def counted_start(self, targets):
-        start(self, targets)
-        seen["pools"] += bool(self.submitted)
+    def counted_start(self, *arguments):
+        start(self, *arguments)
+        seen["pools"] += self.started
 
     def counted_rows(self, settings, before_fork):
         found = rows(self, settings, before_fork)
@@ -287,3 +287,86 @@ def test_a_re_export_under_a_name_not_in_ascii_leaves_the_usual_run(tmp_path, mo
     after = runner.run(items, facts, jobs=1, use_cache=False)
     assert _outcomes(early) == _outcomes(after)
     assert any(o.item.path.name == "zz.py" and o.error for o in early.outcomes)
+
+
+def _decided(monkeypatch) -> list:
+    """Each early screen's files decided from the bytes the facts' build read, as start left
+    them (absolute paths)."""
+    found = []
+    start = runner._EarlyScreen.start
+
+    def recorded(self, *args):
+        start(self, *args)
+        found.append({self.items[row[0]].abspath for row in self.decided})
+
+    monkeypatch.setattr(runner._EarlyScreen, "start", recorded)
+    return found
+
+
+def test_files_without_a_needle_are_decided_from_the_bytes_the_facts_read(tmp_path, monkeypatch):
+    """A project file that holds none of the byte pre-filter's needles (the wrappers' names
+    among them) is decided from the bytes the facts' build read: no worker reads it again,
+    and its row is the one the first phase makes, an unreadable file's reason included.
+    A file whose declared encoding may spell names otherwise, or that names a wrapper or a
+    catalogued API, is screened by the workers."""
+    root, items = _project(tmp_path)
+    extra = root / "mmlite" / "extra"
+    (extra / "latin.py").write_bytes(b"# caf\xc3\xa9\nx = 1\n")  # not ASCII, readable
+    (extra / "broken.py").write_bytes(b"x = '\xff\xfe'\n")  # not UTF-8: named unreadable
+    (extra / "nul.py").write_bytes(b"x = 1\0\n")  # a NUL byte: named unreadable
+    (extra / "seven.py").write_bytes(b"# -*- coding: utf-7 -*-\nx = 1\n")  # may spell names otherwise
+    (extra / "calls.py").write_text("from mmlite.ops import resize\ny = resize(x, scale_factor=2, mode='bilinear')\n")
+    items = discover([str(root)], (), root)[0]
+    decided = _decided(monkeypatch)
+    screened_by_workers = []
+    screen_file = runner.screen_file
+
+    def recorded(item, *args, **kwargs):  # runs in the forked workers: reported through a file
+        with open(tmp_path / "screened.txt", "a") as log:
+            log.write(item.abspath + "\n")
+        return screen_file(item, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "screen_file", recorded)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    screened_by_workers = set((tmp_path / "screened.txt").read_text().split())
+    names = {Path(path).name for path in decided[0]}
+    assert {"latin.py", "broken.py", "nul.py", "__init__.py"} <= names
+    assert not names & {"seven.py", "calls.py", "head.py", "wrappers.py"}
+    assert not decided[0] & screened_by_workers and len(decided[0]) + len(screened_by_workers) == len(items)
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = runner.run(items, facts, jobs=1, use_cache=False)
+    assert _outcomes(early) == _outcomes(after)
+    errors = {o.item.path.name: o.error for o in early.outcomes if o.error}
+    assert "broken.py" in errors and "null bytes" in errors["nul.py"]
+    assert [(f.line, f.code) for o in early.outcomes if o.item.path.name == "calls.py" for f in o.findings] == [
+        (2, "ACF001")]
+
+
+def test_the_files_holding_needles_known_without_a_search_are_those_a_search_finds(monkeypatch):
+    """``_Project.holding`` answers from what the cold build learned as it read the files
+    (the files holding a catalogued name) and from the name searches made before (see
+    holding_one, containing): on every fixture project, for every needle set the early
+    screen asks, the files a search of every file's bytes finds."""
+    from ac_fixer.bytesearch import files_holding
+    from ac_fixer.project import _Project
+
+    roots = [*sorted(p for p in (FIXTURES).iterdir() if p.is_dir() and "." not in p.name),
+             FIXTURES.parent / "walkthrough" / "mmsegmentation"]
+    holding = _Project.holding
+    asked = []
+
+    def compared(self, needles):
+        found = holding(self, needles)
+        if self._blob is None:
+            self._gather()
+        searched = {self._order[i] for i in files_holding(self._blob, self._starts, tuple(needles))}
+        asked.append((found == searched, bool(self.holding_one), len(self.containing)))
+        return found
+
+    monkeypatch.setattr(_Project, "holding", compared)
+    monkeypatch.setattr(runner, "MIN_FILES_FOR_WORKERS", 1)  # an early screen for every project
+    for root in roots:
+        items = discover([str(root)], (), root)[0]
+        runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert len(asked) >= len(roots) and all(same for same, _, _ in asked)
+    assert all(seeded for _, seeded, _ in asked) and any(searched for _, _, searched in asked)
