@@ -72,7 +72,7 @@ def occurrences(haystack, needle: bytes, fast: Optional[bool] = None) -> list:
     return found
 
 
-def _is_word_byte(byte: int) -> bool:
+def is_word_byte(byte: int) -> bool:
     """[A-Za-z0-9_]"""
     return byte == 95 or 48 <= byte <= 57 or 65 <= byte <= 90 or 97 <= byte <= 122
 
@@ -81,7 +81,7 @@ def is_whole_word(haystack, at: int, length: int) -> bool:
     """Whether the ``length`` bytes at ``at`` have no ``[A-Za-z0-9_]`` byte just before or
     just after them in ``haystack``."""
     end = at + length
-    return not (at and _is_word_byte(haystack[at - 1])) and not (end < len(haystack) and _is_word_byte(haystack[end]))
+    return not (at and is_word_byte(haystack[at - 1])) and not (end < len(haystack) and is_word_byte(haystack[end]))
 
 
 def word_starts(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> list:

@@ -40,7 +40,9 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ac_fixer import catalog as cat
-from ac_fixer.bytesearch import contains, file_occurrences, files_holding, is_whole_word, occurrences, word_starts
+from ac_fixer.bytesearch import (
+    contains, file_occurrences, files_holding, is_whole_word, is_word_byte, word_starts,
+)
 from ac_fixer.files import CollectorPaused, FileError, read_regular
 
 SUMMARY_VERSION = "1"
@@ -875,22 +877,23 @@ def _call_at(source: bytes, name: bytes, opening: int) -> Optional[ast.Call]:
 
 def holds_identifier(source: bytes, name: bytes) -> bool:
     """Whether ``name`` is one of the identifiers ``IDENTIFIER`` finds in ``source`` (code,
-    strings, comments), without tokenizing the file: a byte search, then the occurrence's
-    neighbours."""
-    if name not in source:
-        return False
-    # Occurrence by occurrence (a regex that starts with a look-behind tries every
-    # position of the file).
-    if any(is_whole_word(source, at, len(name)) for at in occurrences(source, name)):
-        return True
-    # Left: occurrences inside longer identifiers, or after digits (`9name` is the token
-    # `name`: the regex skips the digits). Only those after digits can be the token.
-    for match in re.finditer(rb"(?<=[0-9])" + re.escape(name) + rb"(?![A-Za-z0-9_])", source):
-        index = match.start() - 1
-        while index >= 0 and 48 <= source[index] <= 57:
-            index -= 1
-        if index < 0 or not (source[index] == 95 or 65 <= source[index] <= 90 or 97 <= source[index] <= 122):
+    strings, comments), without tokenizing the file: a byte search, then each occurrence's
+    neighbours (a regex that starts with a look-behind would be tried at every position of
+    the file: most of the index's main-process time went there)."""
+    size = len(name)
+    at = source.find(name)
+    while at >= 0:
+        if is_whole_word(source, at, size):
             return True
+        # Else inside a longer identifier, or after digits: `9name` holds the token `name`
+        # (IDENTIFIER skips the digits), `x9name` does not.
+        if at and 48 <= source[at - 1] <= 57 and not (at + size < len(source) and is_word_byte(source[at + size])):
+            index = at - 1
+            while index >= 0 and 48 <= source[index] <= 57:
+                index -= 1
+            if index < 0 or not is_word_byte(source[index]):
+                return True
+        at = source.find(name, at + 1)  # every occurrence, those overlapping one before too
     return False
 
 
