@@ -1974,7 +1974,7 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
 
 def _absolute(root_text: str, relative: str) -> str:
     """A project file's absolute path (what the run's items hold, see files.SourceFile)."""
-    return os.path.join(root_text, *relative.split("/"))
+    return os.path.join(root_text, relative) if os.sep == "/" else os.path.join(root_text, *relative.split("/"))
 
 
 class _ReadEveryCaller(Exception):
@@ -2556,16 +2556,17 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
             files[relative] = entry[1]
             continue
+        path = _absolute(root_text, relative)
         try:
-            data, before, after = read_regular(os.path.join(root_text, relative))
+            data, before, after = read_regular(path)
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
         files[relative] = _content_digest(data)
         if buffer is not None:
             buffer.add(relative, data)
-            triggered.add(relative, data, os.path.join(root_text, relative), files[relative])
+            triggered.add(relative, data, path, files[relative])
             if screen_early is not None:  # see runner._EarlyScreen.start
-                screen_early.read(_absolute(root_text, relative), data, after if after == signature(before) else None)
+                screen_early.read(path, data, after if after == signature(before) else None)
         else:
             sources[relative] = data
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
