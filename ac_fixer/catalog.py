@@ -231,6 +231,13 @@ class Catalog:
         """Last components of every catalogued name: the cheap pre-filter's needles."""
         return frozenset(name.rsplit(".", 1)[-1] for name in self.by_name)
 
+    def short_needles(self) -> tuple[bytes, ...]:
+        """The short names (bytes, sorted) that hold no other one (``upsample``, not
+        ``upsample_bilinear``): a text holds a short name exactly when it holds one of
+        these, and it holds at least as many of these (not overlapping) as it holds
+        whole-word uses of short names."""
+        return names_holding_no_other(self.short_names())
+
     def with_targets(self, extra: Iterable[Target]) -> Catalog:
         extra = tuple(extra)
         if not extra:
@@ -243,6 +250,13 @@ class Catalog:
             self.modes_requiring_antialias,
             self.modes,
         )
+
+
+@lru_cache(maxsize=64)
+def names_holding_no_other(names: frozenset) -> tuple[bytes, ...]:
+    """``names`` (str) that hold no other one of them, as sorted bytes (see
+    Catalog.short_needles)."""
+    return tuple(sorted(n.encode() for n in names if not any(o != n and o in n for o in names)))
 
 
 def load_catalog(text: str) -> Catalog:

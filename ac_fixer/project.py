@@ -688,7 +688,7 @@ class _Triggered:
 
     def __init__(self, catalog: cat.Catalog, workers: Optional[_Workers]) -> None:
         names = catalog.short_names()
-        self.needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+        self.needles = list(catalog.short_needles())
         self.every = tuple(n.encode() for n in sorted(names))  # _Project.needles
         self.anchors = _anchors(self.needles)
         self.found: list = []
@@ -1863,7 +1863,7 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                 project.summaries.setdefault(project.files[relative] + ":light", summary)
     names = catalog.short_names()
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
-    needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+    needles = list(catalog.short_needles())
     every = tuple(n.encode() for n in sorted(names))
     # The files that call a catalogued name: what every fact starts from (a catalogued
     # call's arguments; a file that only names a wrapper is read for it below).
@@ -2148,7 +2148,7 @@ def _build_facts_for(project: _Project, root: Path, catalog: cat.Catalog, named:
     # Constants and callers for the files build_facts starts them from: those that call a
     # catalogued name. (Each named file's whole summary is at hand: its light one is not made.)
     names = catalog.short_names()
-    needles = [n.encode() for n in sorted(names) if not any(o != n and o in n for o in names)]
+    needles = list(catalog.short_needles())
     every = tuple(n.encode() for n in sorted(names))
     calling = [
         r for r in named

@@ -557,3 +557,30 @@ def test_non_ascii_text_keeps_line_numbers_unless_a_name_may_be_written_otherwis
     assert screened.lines is not None  # the slice still cuts `other`
     lookalike = plain.replace("\u00a9", "\uff41")  # fullwidth a: NFKC "a"
     assert screen(lookalike.encode(), DEFAULT_SETTINGS.catalog).lines is None
+
+
+_WORD_PIECES = [b"interpolate", b"upsample", b"upsample_bilinear", b"Upsample", b"grid_sample", b"_", b"x", b"9",
+                b" ", b"(", b".", b"\n", b"\xc3\xa9", b"sample"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_WORD_PIECES), max_size=14))
+def test_the_byte_tests_of_the_screen_give_the_regex_answers(pieces):
+    """The screen's first tests read names by byte searches (speed only): a catalogued name
+    as a whole word exactly where the regex finds one, and the names' count an upper bound
+    of the regex's whole-word matches (the memory bound's shortcut)."""
+    from ac_fixer.fast import screen as screen_module
+
+    source = b"".join(pieces)
+    catalog = DEFAULT_SETTINGS.catalog
+    pattern = screen_module.whole_word_pattern(catalog.short_names())
+    matches = len(pattern.findall(source))
+    assert screen_module.names_a_whole_word(source, catalog) == (matches > 0)
+    import os
+
+    for limit in (max(1, matches - 1), matches + 1):
+        os.environ["AC_FIXER_MAX_CALLS"] = str(limit)
+        try:
+            assert (screen_module.too_many_calls(source, catalog) is not None) == (matches > limit)
+        finally:
+            del os.environ["AC_FIXER_MAX_CALLS"]

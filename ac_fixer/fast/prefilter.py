@@ -13,10 +13,8 @@ def needles(settings) -> tuple:
     catalog of ``settings``: the built-in rows and its ``extend-targets``)."""
     key = settings.extra_targets
     if key not in _NEEDLES:
-        names = settings.catalog.short_names()
         # A name that contains another needle adds nothing (upsample_bilinear ⊃ upsample).
-        minimal = {n for n in names if not any(other != n and other in n for other in names)}
-        _NEEDLES[key] = tuple(sorted(name.encode() for name in minimal))
+        _NEEDLES[key] = settings.catalog.short_needles()
     return _NEEDLES[key]
 
 
