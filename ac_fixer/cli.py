@@ -112,7 +112,7 @@ _DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])  # check --verify and ver
               "wrapper calls it proves become fixable (align_corners=False).")
 @click.option("--project-analysis/--no-project-analysis", default=None,
               help="Analyze the project as a whole: wrappers, constants and callers from other modules "
-              "(default: the `project-analysis` key, else off).")
+              "(default: the `project-analysis` key, else on).")
 def check(paths, fix, diff, value, output_format, select, ignore, exit_zero, no_cache, unsafe_fixes, jobs,
           config_file, statistics, verify, stdin_filename, show_fixes, exit_non_zero_on_fix, output_file, quiet,
           silent, extend_select, force_exclude, cache_dir, device, project_analysis, evidence_file):
@@ -448,9 +448,8 @@ class Progress:
 
 def _project_analysis_on(flag, config) -> bool:
     """``--project-analysis/--no-project-analysis``, else the `project-analysis` key, else
-    off. Off by default while the whole-tree index misses issue 13's limits (cold ≤ 4× ruff,
-    peak memory): README "Project-wide analysis" has the numbers."""
-    return flag if flag is not None else config.project_analysis is True
+    on (README "Project-wide analysis": what it costs)."""
+    return flag if flag is not None else config.project_analysis is not False
 
 
 def _with_project_analysis(settings, config, start, items=None, flag=None):
@@ -584,7 +583,7 @@ def clean(paths, cache_dir, config_file):
               help="An audit report: also replay the ACF003 sites and wrapper calls it proves, with the modes it saw.")
 @click.option("--project-analysis/--no-project-analysis", default=None,
               help="Replay what `check --project-analysis` reports too: calls of the project's own wrappers and "
-              "modes decided from other modules (default: the `project-analysis` key, else off).")
+              "modes decided from other modules (default: the `project-analysis` key, else on).")
 def verify(paths, device, value, output_format, config_file, max_elements, max_seconds, evidence_file,
            project_analysis):
     """Replay each fixable site as written and as fixed on DEVICE; compare outputs bitwise."""

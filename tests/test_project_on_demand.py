@@ -108,10 +108,10 @@ def test_a_wrapper_called_by_another_name_is_judged_alike_on_demand(tmp_path, mo
         assert _records(tmp_path, "--project-analysis", path) == [r for r in whole if r["path"].replace(os.sep, "/") == path], path
 
 
-def test_project_analysis_is_off_by_default(tmp_path):
-    """Without the key or the flag each file is checked on its own (the whole-tree index
-    still misses its speed and memory limits); `--project-analysis` or `project-analysis =
-    true` turn it on, `--no-project-analysis` / `false` keep it off."""
+def test_project_analysis_is_on_by_default(tmp_path):
+    """Without the key or the flag the project is analyzed as a whole (issue 13: a setting
+    turns it off); `--no-project-analysis` or `project-analysis = false` check each file on
+    its own, `--project-analysis` overrides the key."""
     folder = tmp_path / "wrappers"
     shutil.copytree(PROJECTS / "wrappers", folder)
     config = folder / "pyproject.toml"
@@ -121,10 +121,10 @@ def test_project_analysis_is_off_by_default(tmp_path):
     assert any("forwards mode and align_corners" in r["message"] for r in on)
     off = _records(folder, "--no-project-analysis", ".")
     assert not any("forwards mode and align_corners" in r["message"] for r in off)
-    assert _records(folder, ".") == off
-    config.write_text(config.read_text() + "project-analysis = true\n")
     assert _records(folder, ".") == on
-    assert _records(folder, "--no-project-analysis", ".") == off
+    config.write_text(config.read_text() + "project-analysis = false\n")
+    assert _records(folder, ".") == off
+    assert _records(folder, "--project-analysis", ".") == on
 
 
 def test_a_wrapper_imported_inside_a_function_and_a_file_that_calls_no_torch_api(tmp_path, monkeypatch):

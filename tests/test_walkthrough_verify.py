@@ -30,7 +30,7 @@ def up(x):
 
 
 def _project(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")  # the analysis is off by default
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")  # the analysis is on by default
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -47,6 +47,10 @@ def _replayed(folder: Path, *args: str) -> list:
 
 def test_verify_takes_the_project_analysis_flag(tmp_path):
     folder = _project(tmp_path)
-    assert _replayed(folder) == []  # off by default
+    assert _replayed(folder) == [("pkg/neck.py", 5, "equal")]  # on by default
     assert _replayed(folder, "--project-analysis") == [("pkg/neck.py", 5, "equal")]
     assert _replayed(folder, "--no-project-analysis") == []
+    config = folder / "pyproject.toml"
+    config.write_text(config.read_text() + "project-analysis = false\n")
+    assert _replayed(folder) == []
+    assert _replayed(folder, "--project-analysis") == [("pkg/neck.py", 5, "equal")]

@@ -115,9 +115,11 @@ def test_discovery_leaves_the_collector_as_it_was(tmp_path):
 
 
 def test_a_warm_run_imports_neither_the_catalog_nor_what_writes_need(tmp_path):
-    """A warm run (every file cached) reads no catalog: neither its module nor its TOML;
-    nor does it import tempfile or secrets (only a write needs them)."""
-    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    """A warm run (every file cached) of files checked each on its own reads no catalog:
+    neither its module nor its TOML; nor does it import tempfile or secrets (only a write
+    needs them). (The project's facts are keyed by the catalog's rows: a warm run with the
+    project-wide analysis reads it.)"""
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\nproject-analysis = false\n")
     (tmp_path / "a.py").write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
     (tmp_path / "b.py").write_text("x = 1\n")
     cold, warm = runs_listing_modules(tmp_path, ["check", "--output-format", "json", "."],
