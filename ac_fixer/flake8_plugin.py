@@ -4,15 +4,17 @@ Registered as ``flake8.extension`` ``ACF = ac_fixer.flake8_plugin:AcFixerChecker
 
     flake8 --select ACF src/
 
-What flake8 reports is what ``ac-fixer check`` reports for the same file, at the same
-line and column (flake8 shows 1-based columns; the plugin yields 0-based ones as its
-API asks). Never imports torch.
+What flake8 reports is what ``ac-fixer check --no-project-analysis`` reports for the same
+file, at the same line and column (flake8 shows 1-based columns; the plugin yields
+0-based ones as its API asks): flake8 hands the plugin one file at a time, so the
+project-wide analysis (the project's own wrappers, constants and callers) is not done
+here. Never imports torch.
 
 Configuration: flake8 decides what is selected, ignored and excluded (``--select``,
 ``--extend-ignore``, ``--exclude``, ``per-file-ignores``); the ``select``, ``ignore``
 and ``exclude`` keys of ``[tool.ac-fixer]`` are not read here. ``extend-targets``
 (your own wrappers) and ``value`` are, from the nearest ``pyproject.toml`` above the
-checked file, so the plugin finds the same calls as ``ac-fixer check``. A broken
+checked file, so the plugin finds the same calls as ``ac-fixer check --no-project-analysis``. A broken
 ``[tool.ac-fixer]`` table is reported as ``ACF000`` at line 1 of each checked file
 (the message names the file and the key), not as a flake8 traceback.
 

@@ -1548,18 +1548,24 @@ class _Project:
         return found
 
     def _read_imports(self, relative: str, key: str = "imports") -> dict:
+        return dict(self.imported_pairs(relative, key))
+
+    def imported_pairs(self, relative: str, key: str = "imports") -> list:
+        """(local name, absolute qualified name) of each import of a file (``key``:
+        "imports", the module-level ones, or "local_imports", those in functions), in
+        order: a name imported twice (in two functions) is there twice."""
         summary = self._imports_summary(relative) if key == "imports" else self.summary(relative)
         named = self.module_of.get(relative)
-        found = {}
+        found = []
         for local, kind, level, module, name in (summary or {}).get(key, []):
             if kind == "import":
-                found[local] = module
+                found.append((local, module))
                 continue
             base = resolve_relative(named[0], named[1], level, module) if level else module
             if level and named is None:
                 base = None
             if base is not None:
-                found[local] = f"{base}.{name}"
+                found.append((local, f"{base}.{name}"))
         return found
 
     def canonical(self, qualname: str, depth: int = 0) -> str:
@@ -2324,25 +2330,52 @@ def _parameter_evidence(project: _Project, function_qualname: str, param: str, v
     return _call_evidence(project, function_qualname, short, function, param, visiting, method=function["method"])
 
 
+def _names_and_files(project: _Project, wanted: str, short: str):
+    """(the last names ``wanted`` (a function or a class, last name ``short``) may be called
+    or subclassed by, the files that hold one of them), or a reason to give up. Besides
+    ``short``: every local name a module-level import binds it to (`from net.layers import
+    up as u`, a re-export `from .layers import up as upsample` in ``__init__``), and the
+    names those are imported under in turn: a call through any of them is a caller."""
+    names, pending, naming = {short}, [short], set()
+    while pending:
+        name = pending.pop()
+        files = project.files_naming(name)
+        naming.update(files)
+        if len(naming) > MAX_EVIDENCE_FILES:
+            # Reading them all would cost more than the check: the site stays undecided.
+            return f"{len(naming)} files name `{short}` (or a name it is imported as): too many to read for a decision"
+        for relative in files:
+            for local, imported in project.imported_pairs(relative):
+                if local not in names and imported.rsplit(".", 1)[-1] == name and project.canonical(imported) == wanted:
+                    names.add(local)
+                    pending.append(local)
+    return names, sorted(naming)
+
+
 def _call_evidence(project, callee_qualname, short, function, param, visiting, *, method, constructed=None) -> Evidence:
     values, unknown = [], []
     params = function["params"]
-    names = [short] if constructed is None else [constructed.rsplit(".", 1)[-1]]
-    naming = project.files_naming(names[0])
-    if len(naming) > MAX_EVIDENCE_FILES:
-        # Reading them all would cost more than the check: the site stays undecided.
-        return Evidence((), (f"{len(naming)} files name `{names[0]}`: too many to read for a decision",))
+    wanted = constructed or callee_qualname
+    found = _names_and_files(project, wanted, short if constructed is None else constructed.rsplit(".", 1)[-1])
+    if isinstance(found, str):
+        return Evidence((), (found,))
+    names, naming = found
     project.prefetch_whole(naming)
     for relative in naming:
         summary = project.summary(relative)
         if summary is None:
-            unknown.append(f"{relative} names `{names[0]}` but cannot be parsed")
+            unknown.append(f"{relative} names `{sorted(names)[0]}` but cannot be parsed")
             continue
+        # Imported in a function body (`from net.layers import up as u`): what that body
+        # does with the local name is not followed; its uses are callers we cannot see.
+        for local_name, imported in project.imported_pairs(relative, "local_imports"):
+            if project.canonical(imported) == wanted:
+                unknown.append(f"`{local_name}` imported in a function body in {relative} (its uses there are not followed)")
+                break
         for callee, line, klass, self_name, local, record in summary["calls"]:
             if callee.rsplit(".", 1)[-1] not in names:
                 continue
             resolved = project.resolve_call(relative, callee, klass, self_name, local)
-            wanted = constructed or callee_qualname
             if resolved != wanted:
                 if resolved is None and method and constructed is None and "." in callee:
                     unknown.append(f"a call `{callee}(...)` whose object is not known, at {_where(relative, line)}")
@@ -2365,7 +2398,7 @@ def _call_evidence(project, callee_qualname, short, function, param, visiting, *
             if dotted.rsplit(".", 1)[-1] not in names:
                 continue
             resolved = project.resolve_call(relative, dotted, None, None, False)
-            if resolved == (constructed or callee_qualname):
+            if resolved == wanted:
                 unknown.append(f"`{dotted}` used as a value (its callers are not known) at {_where(relative, line)}")
     return Evidence(tuple(values), tuple(unknown))
 
@@ -2445,9 +2478,10 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
     # Subclasses: with an __init__ of their own they pass what they like; without, their
     # constructions are this class's.
     constructed = [qualname]
-    naming = project.files_naming(klass.rsplit(".", 1)[-1])
-    if len(naming) > MAX_EVIDENCE_FILES:
-        return Evidence((), (f"{len(naming)} files name `{klass}`: too many to read for a decision",))
+    found = _names_and_files(project, qualname, klass.rsplit(".", 1)[-1])
+    if isinstance(found, str):
+        return Evidence((), (found,))
+    names, naming = found
     project.prefetch_whole(naming)
     for other in naming:
         other_summary = project.summary(other)
@@ -2455,10 +2489,9 @@ def _attribute_evidence(project: _Project, relative: str, module: str, klass: st
         if other_summary is None or named is None:
             continue
         for name, info in other_summary["classes"].items():
-            short = klass.rsplit(".", 1)[-1]
             bases = [
                 project.resolve_call(other, b, None, None, False) for b in info["bases"]
-                if b and b.rsplit(".", 1)[-1] == short
+                if b and b.rsplit(".", 1)[-1] in names
             ]
             if qualname in bases:
                 if f"{name}.__init__" in other_summary["functions"]:

@@ -534,9 +534,12 @@ class _EarlyScreen:
         if holding is not None and self.read_files:
             named = holding(needles(self.settings))
             unnamed = {path: row for path, row in self.read_files.items() if path not in named}
-            self.decided = [(index, (unnamed[item.abspath][1], []), unnamed[item.abspath][0], None, None)
-                            for _, (index, item, _) in sized if item.abspath in unnamed]
-            sized = [entry for entry in sized if entry[1][1].abspath not in unnamed]
+            decided = {index for _, (index, item, _) in sized if item.abspath in unnamed and _spelled_plainly(item)}
+            # The reason Python cannot read it is given for a `.py` file only (as screen_file does).
+            self.decided = [(index, (unnamed[item.abspath][1] if item.suffix == ".py" else None, []),
+                             unnamed[item.abspath][0], None, None)
+                            for _, (index, item, _) in sized if index in decided]
+            sized = [entry for entry in sized if entry[1][0] not in decided]
         self.read_files = {}
         # Fewer, larger tasks than the usual first phase's: this process hands them out only
         # when its main thread, busy with the facts, lets go of the interpreter (every few
@@ -574,7 +577,7 @@ class _EarlyScreen:
         if changed:
             inside = project_files()
             self.again = holding(tuple(sorted(name.encode() for name in changed))) | {
-                item.abspath for item in self.items if item.abspath not in inside}
+                item.abspath for item in self.items if item.abspath not in inside or not _spelled_plainly(item)}
 
     def rows(self, settings: Settings, before_fork: Callable[[], None]) -> Optional[list]:
         """The first phase's rows (see _screen_batch), those of the files to screen again
@@ -617,6 +620,15 @@ class _EarlyScreen:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         self.submitted, self.decided, self.started = [], [], False
+
+
+def _spelled_plainly(item: SourceFile) -> bool:
+    """Whether ``item``'s absolute path (``os.path.abspath``: `..` dropped as text) surely
+    names the file the OS opens for it: not when a `..` follows a symlinked folder
+    (`d/link/../foo.py` opens `link`'s target's parent's `foo.py`). The early screen pairs
+    the project's files with the run's by that path: a file named with `..` is screened
+    by a worker, which reads what the OS opens."""
+    return os.pardir not in item.filename.split(os.sep)
 
 
 def _names_screened_otherwise(before: tuple, after: tuple) -> set:

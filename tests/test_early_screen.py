@@ -370,3 +370,42 @@ def test_the_files_holding_needles_known_without_a_search_are_those_a_search_fin
         runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
     assert len(asked) >= len(roots) and all(same for same, _, _ in asked)
     assert all(seeded for _, seeded, _ in asked) and any(searched for _, _, searched in asked)
+
+
+def test_a_file_named_through_a_symlink_and_dotdot_is_screened_from_what_the_os_opens(tmp_path, monkeypatch):
+    """`d/link/../foo.py` has the absolute path (as text) of the project's clean `d/foo.py`,
+    but the OS opens `link`'s target's parent's `foo.py`: the early screen never decides it
+    from the project's bytes (found in review: the finding was lost)."""
+    root = tmp_path / "proj"
+    (root / "d").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    for number in range(12):
+        (root / f"m{number}.py").write_text("x = 1\n")
+    (root / "d" / "foo.py").write_text("x = 1\n")
+    (tmp_path / "other" / "sub").mkdir(parents=True)
+    (tmp_path / "other" / "foo.py").write_text("import torch.nn.functional as F\ny = F.interpolate(x, mode='bilinear')\n")
+    (root / "d" / "link").symlink_to(tmp_path / "other" / "sub")
+    monkeypatch.chdir(root)
+    paths = [f"m{number}.py" for number in range(12)] + [os.path.join("d", "link", os.pardir, "foo.py")]
+    items = discover(paths, (), root)[0]
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = runner.run(items, facts, jobs=1, use_cache=False)
+    assert _outcomes(early) == _outcomes(after)
+    assert [(f.line, f.code) for o in early.outcomes if "link" in o.item.filename for f in o.findings] == [(2, "ACF001")]
+
+
+def test_a_file_named_dot_py_gets_the_row_the_first_phase_gives(tmp_path, monkeypatch):
+    """A file named `.py` (no suffix to SourceFile) is read by the facts (its name ends in
+    `.py`) but is not a Python file to the screens: its NUL byte is not reported."""
+    root, items = _project(tmp_path)
+    (root / ".py").write_bytes(b"x = 1\0\n")
+    monkeypatch.chdir(root)
+    items = discover([str(path) for path in sorted(root.rglob("*.py")) if path.name != ".py"] + [".py"], (), root)[0]
+    decided = _decided(monkeypatch)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert any(path.endswith(os.sep + ".py") for path in decided[0])
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = runner.run(items, facts, jobs=1, use_cache=False)
+    assert _outcomes(early) == _outcomes(after)
+    assert [o.error for o in early.outcomes if o.item.filename == ".py"] == [None]

@@ -285,7 +285,7 @@ def _flake8_sites(stdout: str) -> list:
 
 def _check_sites(path: Path) -> list:
     result = subprocess.run(
-        [sys.executable, "-m", "ac_fixer", "check", "--no-cache", "--output-format", "json", path.name],
+        [sys.executable, "-m", "ac_fixer", "check", "--no-cache", "--no-project-analysis", "--output-format", "json", path.name],
         cwd=path.parent, capture_output=True, text=True, env=_clean_env(),
     )
     return [(r["line"], r["column"], r["code"]) for r in json.loads(result.stdout)]

@@ -359,3 +359,82 @@ def test_the_project_cache_folder_ignores_itself(tmp_path, monkeypatch):
     monkeypatch.delenv("AC_FIXER_CACHE_DIR", raising=False)
     run_cli(["check", "--fix", "."], cwd=folder)  # every finding fixed: no findings cached
     assert (folder / ".ac-fixer-cache" / ".gitignore").read_bytes() == b"# Created by ac-fixer.\n*\n"
+
+
+_ALIAS_LAYERS = '''import torch.nn as nn
+import torch.nn.functional as F
+
+
+def up(x, mode="bilinear"):
+    return F.interpolate(x, scale_factor=2, mode=mode)
+
+
+class Block(nn.Module):
+    def __init__(self, mode="bilinear"):
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=2, mode=self.mode)
+'''
+_UP_SITE, _BLOCK_SITE = 6, 15
+
+
+@pytest.mark.parametrize("other, site, decided_by_bilinear", [
+    ("from net.layers import up as u\n\ny = u(x, '{mode}')\n", _UP_SITE, True),
+    ("from net.layers import Block as B\n\nb = B(mode='{mode}')\n", _BLOCK_SITE, True),
+    ("from net import upsample\n\ny = upsample(x, '{mode}')\n", _UP_SITE, True),  # a re-export's other name
+    ("import net.layers as L\n\ny = L.up(x, '{mode}')\n", _UP_SITE, True),
+    ("from net.layers import Block as B\n\n\nclass Wide(B):\n    def __init__(self):\n"
+     "        super().__init__('{mode}')\n", _BLOCK_SITE, False),  # its own __init__: unknown
+    ("def g(x):\n    from net.layers import up\n    return up(x, '{mode}')\n", _UP_SITE, False),
+    ("def g(x):\n    from net.layers import up as u\n    return u(x, '{mode}')\n", _UP_SITE, False),
+])
+def test_a_caller_that_imports_the_function_under_another_name_is_a_caller(tmp_path, other, site, decided_by_bilinear):
+    """The modes the project passes decide a parameter's mode (closed world) only when
+    every caller is seen: one that imports the function or the class under another name
+    (`import ... as`, a re-export's name), subclasses it through such a name or imports it
+    in a function body is one. A caller passing `nearest` makes the site mixed (ACF003),
+    never an ACF001 whose unsafe fix would break that call."""
+    from conftest import write_project
+
+    files = {"net/__init__.py": "from net.layers import up as upsample\n", "net/layers.py": _ALIAS_LAYERS,
+             "net/model.py": "from net.layers import Block, up\n\ny = up(x)\nb = Block()\n"}
+    alone = {(r["path"], r["line"]): r for r in _findings(write_project(tmp_path / "alone", files), ".")}
+    assert alone[("net/layers.py", site)]["code"] == "ACF001" and not alone[("net/layers.py", site)]["fixable"]
+    for mode, decided in (("nearest", False), ("bilinear", decided_by_bilinear)):
+        root = write_project(tmp_path / mode, {**files, "net/other.py": other.format(mode=mode)})
+        found = {(r["path"], r["line"]): r for r in _findings(root, ".")}
+        assert found[("net/layers.py", site)]["code"] == ("ACF001" if decided else "ACF003"), (mode, found)
+        if not decided:
+            assert "net/other.py" in found[("net/layers.py", site)]["message"]
+
+
+def test_the_messages_name_the_evidence_and_the_reason(tmp_path):
+    """A closed-world decision lists each mode with the file:line it comes from and says
+    why its fix is unsafe; a constant that is not one says which write it saw."""
+    callers = {(r["path"], r["line"]): r["message"] for r in _findings(_copy("callers", tmp_path), ".")}
+    assert callers[("net/layers.py", 7)].endswith(
+        'decided from every call in the project ("bilinear" at net/model.py:9 (default); "bilinear" at '
+        'net/model.py:10; "bicubic" at net/model.py:11 (`HEAD_MODE`)): code outside the project may pass other '
+        "modes, so this fix is unsafe")
+    constants = {(r["path"], r["line"]): r["message"] for r in _findings(_copy("constants", tmp_path), ".")}
+    model = "src/cpkg/sub/model.py"
+    assert "`cpkg.settings.PATCHED` may be rebound by an attribute write `….PATCHED = …` in src/cpkg/patch.py" \
+        in constants[(model, 14)]
+    assert "`cpkg.settings.GLOBAL_MODE` is bound 2 times in src/cpkg/settings.py (`global` writes included)" \
+        in constants[(model, 16)]
+    assert "`cpkg.settings.IMPORTED_THEN_REBOUND` is imported and bound again in src/cpkg/patch.py " \
+           "(a `global` write)" in constants[(model, 17)]
+
+
+def test_a_decision_that_would_read_too_many_files_is_not_made(tmp_path, monkeypatch):
+    """More files naming a function or a class than MAX_EVIDENCE_FILES: its site stays
+    ACF003 and says so (a very common name would cost more than the check)."""
+    from ac_fixer import project as project_module
+
+    folder = _copy("callers", tmp_path)
+    monkeypatch.setattr(project_module, "MAX_EVIDENCE_FILES", 1)
+    found = {(r["path"], r["line"]): r for r in _findings(folder, ".")}
+    site = found[("net/layers.py", 7)]
+    assert site["code"] == "ACF003" and "too many to read for a decision" in site["message"]

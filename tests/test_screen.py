@@ -584,3 +584,22 @@ def test_the_byte_tests_of_the_screen_give_the_regex_answers(pieces):
             assert (screen_module.too_many_calls(source, catalog) is not None) == (matches > limit)
         finally:
             del os.environ["AC_FIXER_MAX_CALLS"]
+
+
+@pytest.mark.parametrize("source", [
+    "from mypkg import resizé\nresizé(x, mode='bilinear')\n", "xresizé = 1\n", "resizéx = 1\n", "resizé\n", "é resizé\n",
+])
+def test_a_name_that_is_not_ascii_is_read_as_the_regex_reads_it(source):
+    """An `extend-targets` row may name `resizé`: next to its last byte the regex's `\\b`
+    reads otherwise than the byte test of ASCII names, so such a catalog takes the regex
+    (found in review)."""
+    from dataclasses import replace
+
+    from ac_fixer.fast import screen as screen_module
+
+    catalog = DEFAULT_SETTINGS.catalog
+    wrapper = replace(catalog.lookup("torch.nn.functional.interpolate"), name="mypkg.resizé", aliases=())
+    catalog = catalog.with_targets([wrapper])
+    data = source.encode()
+    expected = screen_module.whole_word_pattern(catalog.short_names()).search(data) is not None
+    assert screen_module.names_a_whole_word(data, catalog) == expected

@@ -1,6 +1,6 @@
-"""``verify --project-analysis`` (issue 13's walk-through): a new user turns the project-wide
-analysis on with the flag, as for ``check``; ``verify`` then replays the calls of the
-project's own wrappers that ``check --project-analysis`` reports."""
+"""``verify`` and the project-wide analysis (issue 13's walk-through): on by default, as
+for ``check``, ``verify`` replays the calls of the project's own wrappers that ``check``
+reports; ``--no-project-analysis`` or the key turn it off for both."""
 
 from __future__ import annotations
 

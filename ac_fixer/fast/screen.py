@@ -282,9 +282,13 @@ def _nodes_on_lines(tree: ast.AST, lines: Optional[list]) -> Iterator[ast.AST]:
 def names_a_whole_word(source: bytes, catalog: cat.Catalog) -> bool:
     """Whether one of the catalog's short names occurs in ``source`` as a whole word (what
     ``whole_word_pattern`` finds): a byte search per name and a look at each occurrence's
-    neighbours, several times faster than the regex."""
-    return any(is_whole_word(source, at, len(name))
-               for name in _encoded(catalog.short_names()) for at in occurrences(source, name))
+    neighbours, several times faster than the regex. A name that is not ASCII (an
+    `extend-targets` row may name `resizé`): the regex, whose `\\b` next to a byte that is
+    not a word byte reads otherwise."""
+    names = _encoded(catalog.short_names())
+    if not all(name.isascii() for name in names):
+        return whole_word_pattern(catalog.short_names()).search(source) is not None
+    return any(is_whole_word(source, at, len(name)) for name in names for at in occurrences(source, name))
 
 
 @lru_cache(maxsize=64)
