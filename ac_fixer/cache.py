@@ -414,16 +414,19 @@ class Cache:
         signed, _, payload = data[len(CACHE_MAGIC):].partition(b"\n")
         return payload if hmac.compare_digest(signed, mac(self._secret, self.name, payload)) else None
 
-    def get(self, item: SourceFile) -> tuple:
+    def get(self, item: SourceFile, info: Optional[os.stat_result] = None) -> tuple:
         """(findings, None) when the file's signature is unchanged; else (None, known):
-        known is (content digest, findings) to compare the file's content with, or None."""
+        known is (content digest, findings) to compare the file's content with, or None.
+        ``info``: the file's ``os.stat`` taken earlier in this run (the project's facts
+        take one of every project file), else it is taken here."""
         # Keyed by the absolute path as the walk spelled it (no abspath, no Path per file).
         entry = self.entries.get(item.abspath)
         if entry is None:
             return None, None
         try:
             stored_signature, records = entry[0], entry[1]
-            if stored_signature == signature_text(os.stat(item.filename)):  # an earlier list: a miss
+            current = info if info is not None else os.stat(item.filename)
+            if stored_signature == signature_text(current):  # an earlier list: a miss
                 return ([] if records == [] else _findings_from(records, item.display)), None
             digest = entry[2] if len(entry) > 2 else None
             return None, ((digest, _findings_from(records, item.display)) if isinstance(digest, str) else None)

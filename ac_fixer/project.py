@@ -2525,7 +2525,8 @@ def _code_digest() -> str:
 
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
                   cache_dir: Optional[Path], named: Optional[list] = None,
-                  discovered: Optional[list] = None, screen_early=None) -> ProjectFacts:
+                  discovered: Optional[list] = None, screen_early=None,
+                  stat_results: Optional[dict] = None) -> ProjectFacts:
     """The facts of the project under ``root``: from the cache when no file changed.
     ``named``: the files the run checks; when they are few .py files of a large project,
     only the facts they can ask for (``build_facts_for``), cached by the same signatures.
@@ -2535,7 +2536,10 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     (not when the facts come from the cache, are updated from a previous run's, or serve a
     few named files: the run's cached findings then stand for most files), where its
     ``prepare`` is called first, before any file is read (so that the worker processes it
-    starts do not count the sources' bytes as their own, see _Workers)."""
+    starts do not count the sources' bytes as their own, see _Workers). ``stat_results``:
+    a dict that gets each project file's ``os.stat`` (by its absolute path), which the
+    run's findings cache then reads instead of asking again (a warm run's stat of every
+    file, once)."""
     from ac_fixer.files import discover, signature
 
     root = root.resolve()
@@ -2551,9 +2555,12 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         # (Discovered under root: the path starts with it; relpath costs more than the stat.)
         relative = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, root)
         try:
-            stats[relative.replace(os.sep, "/")] = signature(os.stat(path))
+            info = os.stat(path)
         except OSError:
             continue
+        stats[relative.replace(os.sep, "/")] = signature(info)
+        if stat_results is not None:
+            stat_results[path] = info
     # What the facts are computed with (code, catalog); the cache files are per root too.
     facts_base = _digest(repr((SUMMARY_VERSION, _code_digest(), sorted(t.name for t in catalog.targets),
                                [target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
@@ -2704,13 +2711,14 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 
 
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
-                 named: Optional[list] = None, discovered: Optional[list] = None, screen_early=None):
+                 named: Optional[list] = None, discovered: Optional[list] = None, screen_early=None,
+                 stat_results: Optional[dict] = None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
-    analysis of each file (``named``: the files the run checks; ``screen_early``: see
-    project_facts)."""
+    analysis of each file (``named``: the files the run checks; ``screen_early`` and
+    ``stat_results``: see project_facts)."""
     try:
         facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered,
-                              screen_early)
+                              screen_early, stat_results)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings
@@ -2739,13 +2747,14 @@ class DeferredFacts:
     named: Optional[list] = None
     discovered: Optional[list] = None
 
-    def resolve(self, settings, screen_early=None):
+    def resolve(self, settings, screen_early=None, stat_results: Optional[dict] = None):
         """``settings`` (whose ``project`` is this) with the facts."""
         return with_project(replace(settings, project=None), self.root, self.exclude, self.exclude_base,
-                            self.cache_dir, self.named, self.discovered, screen_early)
+                            self.cache_dir, self.named, self.discovered, screen_early, stat_results)
 
 
-def resolved(settings, screen_early=None):
-    """``settings`` with its deferred facts computed (unchanged when there are none)."""
+def resolved(settings, screen_early=None, stat_results: Optional[dict] = None):
+    """``settings`` with its deferred facts computed (unchanged when there are none;
+    ``screen_early`` and ``stat_results``: see project_facts)."""
     deferred = settings.project
-    return deferred.resolve(settings, screen_early) if isinstance(deferred, DeferredFacts) else settings
+    return deferred.resolve(settings, screen_early, stat_results) if isinstance(deferred, DeferredFacts) else settings

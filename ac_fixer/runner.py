@@ -356,12 +356,13 @@ def run(
     carries the settings the files were checked with.
     """
     early = None
+    stat_results: dict = {}  # absolute path -> os.stat of the file, taken by the facts (see project_facts)
     if settings.project is not None:
         from ac_fixer.project import resolved
 
         early = _EarlyScreen(items, settings, fix, jobs, use_cache, replacements)
         try:
-            settings = resolved(settings, early)
+            settings = resolved(settings, early, stat_results)
         except BaseException:
             early.abandon()
             raise
@@ -407,7 +408,7 @@ def run(
     else:
         pending = []
         for index, item in enumerate(items):
-            cached, known = cache.get(item) if cache is not None else (None, None)
+            cached, known = cache.get(item, stat_results.get(item.abspath)) if cache is not None else (None, None)
             if cached is not None and (not fix or not any(f.fixable for f in cached)):
                 finish(index, FileOutcome(item, findings=cached))
             else:

@@ -205,3 +205,44 @@ def test_an_entry_stores_the_signature_as_one_string_and_an_earlier_list_is_a_mi
         assert check() == first and len(reads) == 2
     finally:
         runner.read_source_and_signature = saved
+
+
+def test_a_warm_run_with_the_project_analysis_stats_each_file_once(tmp_path, monkeypatch):
+    """The project's facts take an os.stat of every project file (their cache key); the
+    findings cache reads those instead of asking again. A file changed since the last run
+    is still seen as changed, and the findings are those of a run that stats twice."""
+    from dataclasses import replace
+
+    from ac_fixer import cache as cache_module
+    from ac_fixer import runner
+    from ac_fixer.api import Settings
+    from ac_fixer.project import DeferredFacts
+
+    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "ops.py").write_text(
+        "import torch.nn.functional as F\n\n\n"
+        "def resize(x, size=None, mode='nearest', align_corners=None):\n"
+        "    return F.interpolate(x, size, mode=mode, align_corners=align_corners)\n")
+    (package / "neck.py").write_text("from pkg.ops import resize\n\ny = resize(x, 4, mode='bilinear')\n")
+    (package / "clean.py").write_text("x = 1\n")
+    items = discover([str(tmp_path)], (), tmp_path)[0]
+    cache_dir = tmp_path / ".cache"
+
+    def checked() -> list:
+        settings = replace(Settings(), project=DeferredFacts(tmp_path, (), tmp_path, cache_dir,
+                                                             named=[i.filename for i in items], discovered=items))
+        result = runner.run(items, settings, jobs=1, cache_dir=cache_dir)
+        return [(o.item.path.name, [(f.line, f.code) for f in o.findings]) for o in result.outcomes]
+
+    cold = checked()
+    assert ("neck.py", [(3, "ACF001")]) in cold
+    asked = []
+    get = cache_module.Cache.get
+    monkeypatch.setattr(cache_module.Cache, "get", lambda self, item, info=None: asked.append(info) or get(self, item, info))
+    assert checked() == cold
+    assert len(asked) == len(items) and None not in asked  # every file's stat came from the facts
+    (package / "neck.py").write_text("from pkg.ops import resize\n\ny = resize(x, 4, mode='nearest')\n")
+    assert ("neck.py", []) in checked()
