@@ -2343,7 +2343,9 @@ def _names_and_files(project: _Project, wanted: str, short: str):
         naming.update(files)
         if len(naming) > MAX_EVIDENCE_FILES:
             # Reading them all would cost more than the check: the site stays undecided.
-            return f"{len(naming)} files name `{short}` (or a name it is imported as): too many to read for a decision"
+            others = ", ".join(f"`{n}`" for n in sorted(names - {short}))
+            imported_as = f" or a name it is imported as ({others})" if others else ""
+            return f"{len(naming)} files name `{short}`{imported_as}: too many to read for a decision"
         for relative in files:
             for local, imported in project.imported_pairs(relative):
                 if local not in names and imported.rsplit(".", 1)[-1] == name and project.canonical(imported) == wanted:
