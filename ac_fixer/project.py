@@ -697,9 +697,10 @@ class _Triggered:
         self._batch: list = []
         self._pending: list = []  # (relative paths, future of their summaries)
 
-    def add(self, relative: str, data: bytes, path: str, digest: str) -> None:
+    def add(self, relative: str, data: bytes, path: str, digest: str) -> bool:
+        """Whether the file holds one of ``needles`` (it is then in ``naming``)."""
         if not (any(contains(data, a) for a in self.anchors) and any(contains(data, n) for n in self.needles)):
-            return
+            return False
         self.naming.append(relative)
         if calls_a_name(data, self.every):
             self.found.append(relative)
@@ -709,6 +710,7 @@ class _Triggered:
                 self._batch.append((relative, path, digest))
                 if len(self._batch) >= 4:
                     self._send()
+        return True
 
     def _send(self) -> None:
         if self._batch:
@@ -2542,7 +2544,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     a dict that gets each project file's ``os.stat`` (by its absolute path), which the
     run's findings cache then reads instead of asking again (a warm run's stat of every
     file, once)."""
-    from ac_fixer.files import discover, signature
+    from ac_fixer.files import discover, max_file_bytes, signature
 
     root = root.resolve()
     items = discovered if discovered is not None else discover([str(root)], exclude, exclude_base)[0]
@@ -2593,6 +2595,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
         screen_early.prepare()
     workers = _Workers().start(wait=True) if buffer is not None and large else None
     triggered = _Triggered(catalog, workers) if buffer is not None else None
+    limit = max_file_bytes()  # (read once, not for each file)
     for relative, sig in stats.items():
         entry = known.get(relative)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
@@ -2600,15 +2603,16 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
             continue
         path = _absolute(root_text, relative)
         try:
-            data, before, after = read_regular(path)
+            data, before, after = read_regular(path, limit=limit)
         except FileError:  # gone, not a regular file (a FIFO never blocks), too large
             continue
         files[relative] = _content_digest(data)
         if buffer is not None:
             buffer.add(relative, data)
-            triggered.add(relative, data, path, files[relative])
-            if screen_early is not None:  # see runner._EarlyScreen.start
-                screen_early.read(path, data, after if after == signature(before) else None)
+            # A file that holds a catalogued name is screened by the workers whatever the
+            # wrappers: what the early screen would decide of it is not needed.
+            if not triggered.add(relative, data, path, files[relative]) and screen_early is not None:
+                screen_early.read(path, data, after if after == signature(before) else None)  # see its start
         else:
             sources[relative] = data
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
