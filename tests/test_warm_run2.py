@@ -218,16 +218,16 @@ def test_a_warm_run_with_the_project_analysis_stats_each_file_once(tmp_path, mon
     from ac_fixer.api import Settings
     from ac_fixer.project import DeferredFacts
 
-    (tmp_path / "pyproject.toml").write_text("[tool.ac-fixer]\n")
+    from conftest import write_project
+
+    write_project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/ops.py": "import torch.nn.functional as F\n\n\ndef resize(x, size=None, mode='nearest', "
+                      "align_corners=None):\n    return F.interpolate(x, size, mode=mode, align_corners=align_corners)\n",
+        "pkg/neck.py": "from pkg.ops import resize\n\ny = resize(x, 4, mode='bilinear')\n",
+        "pkg/clean.py": "x = 1\n",
+    })
     package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "ops.py").write_text(
-        "import torch.nn.functional as F\n\n\n"
-        "def resize(x, size=None, mode='nearest', align_corners=None):\n"
-        "    return F.interpolate(x, size, mode=mode, align_corners=align_corners)\n")
-    (package / "neck.py").write_text("from pkg.ops import resize\n\ny = resize(x, 4, mode='bilinear')\n")
-    (package / "clean.py").write_text("x = 1\n")
     items = discover([str(tmp_path)], (), tmp_path)[0]
     cache_dir = tmp_path / ".cache"
 
