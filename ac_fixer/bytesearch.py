@@ -96,6 +96,12 @@ def word_starts(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> l
     return found
 
 
+def holds_a_whole_word(haystack: bytes, names: tuple, fast: Optional[bool] = None) -> bool:
+    """Whether ``word_starts(haystack, names)`` finds anything, stopping at the first."""
+    return any(is_whole_word(haystack, at, len(name))
+               for name in names if name for at in occurrences(haystack, name, fast))
+
+
 def file_occurrences(blob, starts: list, needle: bytes, fast: Optional[bool] = None) -> dict:
     """For each file of the buffer that holds ``needle``: the offsets in ``blob`` where it
     starts there (see :func:`occurrences`), or None where it was looked for file by file

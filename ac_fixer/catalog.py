@@ -231,6 +231,10 @@ class Catalog:
         """Last components of every catalogued name: the cheap pre-filter's needles."""
         return frozenset(name.rsplit(".", 1)[-1] for name in self.by_name)
 
+    def short_names_bytes(self) -> tuple[bytes, ...]:
+        """``short_names`` as bytes, sorted: what the byte searches look for."""
+        return _encoded_sorted(self.short_names())
+
     def short_needles(self) -> tuple[bytes, ...]:
         """The short names (bytes, sorted) that hold no other one (``upsample``, not
         ``upsample_bilinear``): a text holds a short name exactly when it holds one of
@@ -250,6 +254,11 @@ class Catalog:
             self.modes_requiring_antialias,
             self.modes,
         )
+
+
+@lru_cache(maxsize=64)
+def _encoded_sorted(names: frozenset) -> tuple[bytes, ...]:
+    return tuple(sorted(name.encode() for name in names))
 
 
 @lru_cache(maxsize=64)

@@ -687,9 +687,8 @@ class _Triggered:
     processes to be summarized (light) as soon as it is read."""
 
     def __init__(self, catalog: cat.Catalog, workers: Optional[_Workers]) -> None:
-        names = catalog.short_names()
         self.needles = list(catalog.short_needles())
-        self.every = tuple(n.encode() for n in sorted(names))  # _Project.needles
+        self.every = catalog.short_names_bytes()  # _Project.needles
         self.anchors = _anchors(self.needles)
         self.found: list = []
         self.naming: list = []  # the files whose bytes hold one of ``needles``
@@ -1220,7 +1219,7 @@ class _Project:
             self.module_of[relative] = named
             self.by_module.setdefault(named[0], relative)
         self.parsed: set = set()
-        self.needles = tuple(n.encode() for n in sorted(catalog.short_names()))
+        self.needles = catalog.short_names_bytes()
         self.extra_names: dict = {}  # relative path -> the wrapper names its light summary read
         # Name searches: this run's answers, the previous run's, and the files whose
         # content changed since (None: no previous run to build on).
@@ -1869,10 +1868,9 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                 project.summaries.setdefault(project.files[relative] + ":literals", {})
             else:
                 project.summaries.setdefault(project.files[relative] + ":light", summary)
-    names = catalog.short_names()
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
     needles = list(catalog.short_needles())
-    every = tuple(n.encode() for n in sorted(names))
+    every = catalog.short_names_bytes()
     # The files that call a catalogued name: what every fact starts from (a catalogued
     # call's arguments; a file that only names a wrapper is read for it below).
     triggered = project._search(
@@ -2155,9 +2153,8 @@ def _build_facts_for(project: _Project, root: Path, catalog: cat.Catalog, named:
     catalog_with = catalog.with_targets(facts.targets())
     # Constants and callers for the files build_facts starts them from: those that call a
     # catalogued name. (Each named file's whole summary is at hand: its light one is not made.)
-    names = catalog.short_names()
     needles = list(catalog.short_needles())
-    every = tuple(n.encode() for n in sorted(names))
+    every = catalog.short_names_bytes()
     calling = [
         r for r in named
         if any(n in project.source(r) for n in needles) and calls_a_name(project.source(r), every)

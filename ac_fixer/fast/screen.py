@@ -26,12 +26,11 @@ import bisect
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
 from ac_fixer import catalog as cat
 from ac_fixer import rules
-from ac_fixer.bytesearch import is_whole_word, occurrences
+from ac_fixer.bytesearch import holds_a_whole_word, occurrences
 
 
 def _literal_string(node: Optional[ast.expr]) -> Optional[str]:
@@ -285,15 +284,10 @@ def names_a_whole_word(source: bytes, catalog: cat.Catalog) -> bool:
     neighbours, several times faster than the regex. A name that is not ASCII (an
     `extend-targets` row may name `resizé`): the regex, whose `\\b` next to a byte that is
     not a word byte reads otherwise."""
-    names = _encoded(catalog.short_names())
+    names = catalog.short_names_bytes()
     if not all(name.isascii() for name in names):
         return whole_word_pattern(catalog.short_names()).search(source) is not None
-    return any(is_whole_word(source, at, len(name)) for name in names for at in occurrences(source, name))
-
-
-@lru_cache(maxsize=64)
-def _encoded(names: frozenset) -> tuple:
-    return tuple(sorted(name.encode() for name in names))
+    return holds_a_whole_word(source, names)
 
 
 def whole_word_pattern(names: Iterable[str]):
