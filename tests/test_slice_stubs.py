@@ -88,3 +88,24 @@ def test_no_calls_from_the_screen_tree_where_its_offsets_may_differ():
         screened = screen(source, DEFAULT_SETTINGS.catalog)
         assert calls_of_slice(source, screened, slice_with_cuts(source, screened)[1]) is None
         assert [(f.line, f.code) for f in check_source(source, "<test>")] == [(16 + (not source.startswith(b"\xef")), "ACF001")]
+
+
+def test_the_screen_of_an_undecided_file_leaves_no_reference_cycle():
+    """A worker collects cycles once per batch, walking every object they keep alive: the
+    slice's walk once was a recursive closure (a cycle) that kept the cut statements' trees
+    alive until then. Reference counting alone frees what a screen made."""
+    import gc
+
+    from ac_fixer.api import screen_for_check
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        screened = screen_for_check(SOURCE, "<test>", DEFAULT_SETTINGS)
+        assert screened is not None and screened.analyzed != SOURCE  # a slice, statements cut
+        del screened
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()

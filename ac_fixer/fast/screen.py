@@ -1171,15 +1171,19 @@ def slice_with_cuts(source: bytes, screened: Screened) -> tuple:
         index = bisect.bisect_left(binding_lines, start)
         return index < len(binding_lines) and binding_lines[index] <= end
 
-    def visit(body: list) -> None:
-        for statement in body:
+    # A work list of bodies, not a recursive closure: a nested function that calls itself is
+    # a reference cycle, which kept the cut statements' trees alive until the worker's
+    # cyclic collection (and made that collection walk them: 0.24 s of a cold run).
+    bodies = [screened.tree.body]
+    while bodies:
+        for statement in bodies.pop():
             if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             start = min([statement.lineno] + [d.lineno for d in statement.decorator_list])
             end = statement.end_lineno or statement.lineno
             if names_a_watched_name(start, end):
                 if isinstance(statement, ast.ClassDef):
-                    visit(statement.body)
+                    bodies.append(statement.body)
                 continue
             if binds_outside(start, end):
                 continue
@@ -1201,8 +1205,6 @@ def slice_with_cuts(source: bytes, screened: Screened) -> tuple:
                 last = lines[end - 1]
                 replaced[end] = b'"""' + last[len(last.rstrip(b"\r\n")):]
             replaced[statement.lineno] = stub + ending
-
-    visit(screened.tree.body)
     if not replaced:
         return None, []
     return b"".join(replaced.get(number, line) for number, line in enumerate(lines, 1)), cut
