@@ -209,3 +209,34 @@ def test_the_screen_by_groups_can_be_switched_off(monkeypatch):
     source = (IMPORT + "def broken():\n    x = = 1\n\n\ny = " + CALL.replace("bilinear", "nearest") + "\n").encode()
     monkeypatch.setattr(screen, "SCREEN_BY_GROUPS", False)
     assert screen.screen(source, CATALOG).error.startswith("syntax error")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_trigger_words_found_in_the_bytes_are_those_the_regex_finds(fast, monkeypatch):
+    """The long trigger words are found by a byte search in an ASCII file (offsets shared
+    with its text), the short ones by the regex: the same (offset, word) list as the regex
+    alone gives, whatever stands next to the words (with and without the SIMD library)."""
+    import random
+
+    from ac_fixer import bytesearch
+
+    if not fast:
+        monkeypatch.setattr(bytesearch, "BytesAhoCorasick", None)
+    names = {"F", "nn", "upsample", "upsample_bilinear", "interpolate", "import", "Upsample"}
+    pieces = [*names, "_", "x", "9", " ", ".", "(", "\n", "ü", "upsamples", "interpolated", "#", "'"]
+    rng = random.Random(17)
+    checked = 0
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40)))
+        expected = screen._trigger_words(text, None, names)
+        if text.isascii():
+            assert screen._trigger_words(text, text.encode(), names) == expected, text
+            checked += 1
+        # Independent of both: every whole-word occurrence, by brute force.
+        brute = sorted(
+            (at, name) for name in names for at in range(len(text)) if text.startswith(name, at)
+            and not (at and (text[at - 1].isalnum() or text[at - 1] == "_"))
+            and not (at + len(name) < len(text) and (text[at + len(name)].isalnum() or text[at + len(name)] == "_"))
+        )
+        assert expected == brute, text
+    assert checked > 100
