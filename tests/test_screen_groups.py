@@ -240,3 +240,19 @@ def test_trigger_words_found_in_the_bytes_are_those_the_regex_finds(fast, monkey
         )
         assert expected == brute, text
     assert checked > 100
+
+
+@pytest.mark.parametrize(("text", "code", "inert"), [
+    ('x = "a#b"  # c\n', 'x = S  \n', [(4, 9), (11, 14)]),
+    ("x = rb'a'\n", "x = rbS\n", [(6, 9)]),  # a prefix: read from the letters before the quote
+    ("x = (f'{a}',\n'''b\nc''')\n", "x = (fS,\nS\n\x00)\n", [(13, 22)]),  # an f-string is code: not inert
+    ("x = _'a'\n", None, None),  # a name glued to a quote: left to the whole parse
+    ("if'a': pass\n", None, None),
+    ("x = é'a'\n", None, None),  # a letter `\\w` reads that is not ASCII
+    ("x = 'a\n", None, None),  # unterminated
+])
+def test_strings_and_comments_blanked_by_the_scanner(text, code, inert):
+    found: list = []
+    assert screen._code_only(text, found) == code
+    if code is not None:
+        assert found == inert

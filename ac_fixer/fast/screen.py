@@ -763,6 +763,8 @@ _STRING_OR_COMMENT = re.compile(
 )
 _STRING_PREFIX = re.compile(r"\w{1,3}\Z")
 _PREFIX_LETTERS = frozenset("rbuf")
+# The ASCII characters `\w` does not match: a string after one of them has no prefix.
+_ASCII_NOT_WORD = frozenset(chr(c) for c in range(128) if not (chr(c).isalnum() or chr(c) == "_"))
 # The start of a line at column 0 (``\x00`` marks the lines a string continues over; a
 # backslash before the newline, a line that continues the one before, is checked apart: a
 # pattern that starts with a literal is searched for at C speed).
@@ -783,16 +785,18 @@ def _code_only(text: str, inert: Optional[list] = None) -> Optional[str]:
 
     def blank(match) -> str:
         nonlocal unusual
-        body = match.group()
-        if body[0] == "#":
+        start, end = match.span()
+        if text[start] == "#":
             if inert is not None:
-                inert.append((match.start(), match.end()))
+                inert.append((start, end))
             return ""
-        if len(body) == 1:
+        if end - start == 1:
             unusual = True  # an unterminated string: a syntax error or a newer grammar
             return ""
-        start = match.start()
-        prefix = _STRING_PREFIX.search(text, max(0, start - 3), start) if start else None
+        # Most strings follow a bracket, a blank or an operator: no prefix to read (a search
+        # for one per string cost a fifth of this scan).
+        prefix = None if not start or text[start - 1] in _ASCII_NOT_WORD else _STRING_PREFIX.search(
+            text, max(0, start - 3), start)
         if prefix is not None:
             letters = prefix.group().lower()
             if len(letters) > 2 or not set(letters) <= _PREFIX_LETTERS:
@@ -802,13 +806,14 @@ def _code_only(text: str, inert: Optional[list] = None) -> Optional[str]:
             elif "f" in letters:
                 # Python 3.12 lets a replacement field hold the f-string's own quote: the
                 # match then ends inside a field, with a brace left open.
-                fields = body.replace("{{", "").replace("}}", "")
+                fields = match.group().replace("{{", "").replace("}}", "")
                 if fields.count("{") != fields.count("}"):
                     unusual = True
-                return "S" + "\n\x00" * body.count("\n")
+                return "S" + "\n\x00" * text.count("\n", start, end)
         if inert is not None:
-            inert.append((start, match.end()))
-        return "S" + "\n\x00" * body.count("\n")
+            inert.append((start, end))
+        newlines = text.count("\n", start, end)
+        return "S" + "\n\x00" * newlines if newlines else "S"
 
     code = _STRING_OR_COMMENT.sub(blank, text)
     return None if unusual else code
