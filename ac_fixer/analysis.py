@@ -65,50 +65,53 @@ def analyze_module(
     catalog = catalog or cat.default_catalog()
     index = ModuleIndex(project)
     walk(module, index)
-    text_of = (lambda: source_text) if source_text is not None else (lambda: module.code)
-    context = CheckContext(
-        index, Resolver(index, catalog, project), catalog, value, project,
-        path=path, text=text_of, used_names=used_names,
-    )
-    pending = [p for p in pending_findings(index, context) if enabled(p.code)]
-    if not pending:
-        return Analysis(module, [], {})
-    spans = call_spans(module, index, source_text, [item.node for item in pending], ast_calls)
-    text = module.code if source_text is None else source_text
-    # Physical lines as Python counts them (str.splitlines would also split at \x0c & co.).
-    has_noqa = respect_noqa and re.search("noqa", text, re.IGNORECASE) is not None  # `# NOQA` counts too
-    lines = re.split(r"\r\n|\r|\n", text) if has_noqa else None
-    findings: list[Finding] = []
-    edits: dict = {}
-    nodes: dict = {}
-    for item in pending:
-        span = spans[id(item.node)]
-        if lines is not None and 0 < span.line <= len(lines):
-            suppressed = noqa_codes(lines[span.line - 1])
-            if suppressed is not None and (not suppressed or item.code in suppressed):
-                continue
-        finding = Finding(
-            path=path,
-            line=span.line,
-            column=span.column + 1,
-            end_line=span.end_line,
-            end_column=span.end_column + 1,
-            code=item.code,
-            message=item.message,
-            function=item.target.name,
-            mode=item.mode,
-            fixable=item.fix is not None and bool(item.edits),
-            fix=item.fix if item.edits else None,
-            unsafe=item.unsafe,
-            changes_behavior=item.changes_behavior,
-            arguments=item.arguments,
-            modes=tuple(m for m in item.modes if isinstance(m, str)),
-            rewrite_to=item.rewrite_to,
-            rewrite_keywords=item.rewrite_keywords,
-            fix_value=item.fix_value,
+    try:
+        text_of = (lambda: source_text) if source_text is not None else (lambda: module.code)
+        context = CheckContext(
+            index, Resolver(index, catalog, project), catalog, value, project,
+            path=path, text=text_of, used_names=used_names,
         )
-        findings.append(finding)
-        edits[id(finding)] = item.edits
-        nodes[id(finding)] = item.node
-    findings.sort(key=Finding.sort_key)
-    return Analysis(module, findings, edits, nodes)
+        pending = [p for p in pending_findings(index, context) if enabled(p.code)]
+        if not pending:
+            return Analysis(module, [], {})
+        spans = call_spans(module, index, source_text, [item.node for item in pending], ast_calls)
+        text = module.code if source_text is None else source_text
+        # Physical lines as Python counts them (str.splitlines would also split at \x0c & co.).
+        has_noqa = respect_noqa and re.search("noqa", text, re.IGNORECASE) is not None  # `# NOQA` counts too
+        lines = re.split(r"\r\n|\r|\n", text) if has_noqa else None
+        findings: list[Finding] = []
+        edits: dict = {}
+        nodes: dict = {}
+        for item in pending:
+            span = spans[id(item.node)]
+            if lines is not None and 0 < span.line <= len(lines):
+                suppressed = noqa_codes(lines[span.line - 1])
+                if suppressed is not None and (not suppressed or item.code in suppressed):
+                    continue
+            finding = Finding(
+                path=path,
+                line=span.line,
+                column=span.column + 1,
+                end_line=span.end_line,
+                end_column=span.end_column + 1,
+                code=item.code,
+                message=item.message,
+                function=item.target.name,
+                mode=item.mode,
+                fixable=item.fix is not None and bool(item.edits),
+                fix=item.fix if item.edits else None,
+                unsafe=item.unsafe,
+                changes_behavior=item.changes_behavior,
+                arguments=item.arguments,
+                modes=tuple(m for m in item.modes if isinstance(m, str)),
+                rewrite_to=item.rewrite_to,
+                rewrite_keywords=item.rewrite_keywords,
+                fix_value=item.fix_value,
+            )
+            findings.append(finding)
+            edits[id(finding)] = item.edits
+            nodes[id(finding)] = item.node
+        findings.sort(key=Finding.sort_key)
+        return Analysis(module, findings, edits, nodes)
+    finally:
+        index.release()  # no finding holds the index: its cycles go now (see release)

@@ -109,3 +109,28 @@ def test_the_screen_of_an_undecided_file_leaves_no_reference_cycle():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_the_analysis_leaves_no_cycle_that_holds_the_module_tree():
+    """A binding points to its scope and the scope to its bindings: the index empties its
+    scopes once the analysis is done, so that reference counting frees the LibCST tree (a
+    cycle kept it alive until the worker's collection, which walked all of it)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        gc.garbage.clear()
+        findings = check_source(SOURCE, "<test>")
+        assert [f.code for f in findings] == ["ACF001"]
+        del findings
+        gc.collect()
+        kept = [o for o in gc.garbage if type(o).__module__.startswith(("libcst", "ac_fixer"))]
+        assert kept == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()

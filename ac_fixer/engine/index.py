@@ -39,6 +39,7 @@ class ModuleIndex(cst.CSTVisitor):
         self.project = project  # project.FileContext: resolves relative imports
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
+        self._scopes: list[Scope] = [self.module_scope]  # every scope made (see release)
         self.calls: list[CallSite] = []
         self.references: list[Reference] = []
         self._order = 0
@@ -57,7 +58,15 @@ class ModuleIndex(cst.CSTVisitor):
     def _push(self, kind: str) -> Scope:
         self._scope_stack.append(self.scope)
         self.scope = Scope(kind, self.scope)
+        self._scopes.append(self.scope)
         return self.scope
+
+    def release(self) -> None:
+        """Empty every scope, once the analysis is done with the index: a binding points to
+        its scope and the scope to its bindings, a reference cycle that kept the module's
+        whole tree alive until a cyclic collection (which then walked it)."""
+        for scope in self._scopes:
+            scope.bindings.clear()
 
     def _pop(self) -> None:
         self.scope = self._scope_stack.pop()
