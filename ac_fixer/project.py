@@ -1826,13 +1826,14 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     ``screen_early``: its ``start`` is called with the wrappers' targets as soon as they are
     known, its ``revise`` with the facts' targets (their re-exports added), before the
     constants and the evidence (see runner._EarlyScreen)."""
-    if isinstance(sources, _SourceBuffer):
-        project = _Project(root, files, catalog, summaries, {})
-        project.use_buffer(sources)
-    else:
-        project = _Project(root, files, catalog, summaries, dict(sources or {}))
-        if sources:
-            sources.clear()
+    with CollectorPaused():  # the module names of every file (see below)
+        if isinstance(sources, _SourceBuffer):
+            project = _Project(root, files, catalog, summaries, {})
+            project.use_buffer(sources)
+        else:
+            project = _Project(root, files, catalog, summaries, dict(sources or {}))
+            if sources:
+                sources.clear()
     project.workers = workers
     # The summaries are trees of dicts and lists without cycles: the cyclic collector
     # would walk them again and again while they grow, and find nothing. In the command
@@ -2593,25 +2594,28 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     workers = _Workers().start(wait=True) if buffer is not None and large else None
     triggered = _Triggered(catalog, workers) if buffer is not None else None
     limit = max_file_bytes()  # (read once, not for each file)
-    for relative, sig in stats.items():
-        entry = known.get(relative)
-        if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
-            files[relative] = entry[1]
-            continue
-        path = _absolute(root_text, relative)
-        try:
-            data, before, after = read_regular(path, limit=limit)
-        except FileError:  # gone, not a regular file (a FIFO never blocks), too large
-            continue
-        files[relative] = _content_digest(data)
-        if buffer is not None:
-            buffer.add(relative, data)
-            # A file that holds a catalogued name is screened by the workers whatever the
-            # wrappers: what the early screen would decide of it is not needed.
-            if not triggered.add(relative, data, path, files[relative]) and screen_early is not None:
-                screen_early.read(path, data, after if after == signature(before) else None)  # see its start
-        else:
-            sources[relative] = data
+    # Each file read leaves a few objects (its digest, its entries): the collections they
+    # trigger would scan every object alive again (see CollectorPaused).
+    with CollectorPaused():
+        for relative, sig in stats.items():
+            entry = known.get(relative)
+            if isinstance(entry, list) and len(entry) == 2 and entry[0] == sig:
+                files[relative] = entry[1]
+                continue
+            path = _absolute(root_text, relative)
+            try:
+                data, before, after = read_regular(path, limit=limit)
+            except FileError:  # gone, not a regular file (a FIFO never blocks), too large
+                continue
+            files[relative] = _content_digest(data)
+            if buffer is not None:
+                buffer.add(relative, data)
+                # A file that holds a catalogued name is screened by the workers whatever the
+                # wrappers: what the early screen would decide of it is not needed.
+                if not triggered.add(relative, data, path, files[relative]) and screen_early is not None:
+                    screen_early.read(path, data, after if after == signature(before) else None)  # see its start
+            else:
+                sources[relative] = data
     summaries = _load(cache_dir, _cache_name(config_key, "index")) if known else {}
     summaries = summaries if all(isinstance(v, (dict, type(None))) for v in summaries.values()) else {}
     before = len(summaries)
