@@ -360,7 +360,7 @@ def run(
     if settings.project is not None:
         from ac_fixer.project import resolved
 
-        early = _EarlyScreen(items, settings, fix, jobs, use_cache, replacements)
+        early = _EarlyScreen(items, settings, fix, jobs, use_cache, replacements, stat_results)
         try:
             settings = resolved(settings, early, stat_results)
         except BaseException:
@@ -413,7 +413,7 @@ def run(
                 finish(index, FileOutcome(item, findings=cached))
             else:
                 pending.append((index, item, known))
-        sized = _parallel_order(pending, workers, jobs)
+        sized = _parallel_order(pending, workers, jobs, stat_results)
         if sized is None:
             for start in range(0, len(pending), BATCH):
                 for result in _process_batch((pending[start:start + BATCH], settings, fix, use_cache, replacements)):
@@ -435,7 +435,7 @@ def run(
     return RunResult(outcomes, cache_warning, settings)
 
 
-def _parallel_order(pending: list, workers: int, jobs: int) -> Optional[list]:
+def _parallel_order(pending: list, workers: int, jobs: int, stat_results: Optional[dict] = None) -> Optional[list]:
     """``pending`` as (size, entry) pairs, largest first, when worker processes are worth
     it; None when they are not (this process does the work)."""
     if workers < 2 or len(pending) < MIN_FILES_FOR_WORKERS:
@@ -443,7 +443,7 @@ def _parallel_order(pending: list, workers: int, jobs: int) -> Optional[list]:
     # Largest files first, a large file in a batch of its own: no worker is left with
     # a large file while the others are done (measured 10% off a cold run of the
     # benchmark corpus). Results keep their places: the output order does not change.
-    sized = sorted(((_size_of(entry), entry) for entry in pending), key=lambda pair: -pair[0])
+    sized = sorted(((_size_of(entry, stat_results), entry) for entry in pending), key=lambda pair: -pair[0])
     # --jobs 0 (one per CPU): little source is checked in this process, which costs
     # less than starting the workers.
     if jobs > 0 or sum(size for size, _ in sized) >= MIN_BYTES_FOR_WORKERS:
@@ -468,8 +468,9 @@ class _EarlyScreen:
     complete facts' targets are the revised ones."""
 
     def __init__(self, items: Sequence[SourceFile], settings: Settings, fix: bool, jobs: int, use_cache: bool,
-                 replacements: bool):
+                 replacements: bool, stat_results: Optional[dict] = None):
         self.items = items
+        self.stat_results = stat_results  # the facts' os.stat of each file (see _size_of)
         self.base = settings
         self.fix, self.jobs, self.use_cache, self.replacements = fix, jobs, use_cache, replacements
         self.workers = worker_count(jobs)
@@ -490,7 +491,7 @@ class _EarlyScreen:
         """Start the worker processes (called by a cold build of the facts before it reads
         the project: forked then, they do not count its bytes as their own)."""
         pending = [(index, item, None) for index, item in enumerate(self.items)]
-        self.sized = _parallel_order(pending, self.workers, self.jobs)
+        self.sized = _parallel_order(pending, self.workers, self.jobs, self.stat_results)
         if self.sized is None or not hasattr(os, "fork") or self.pool is not None:
             return
         import multiprocessing
@@ -699,8 +700,9 @@ def _import_libcst() -> None:
 # this process.
 MIN_BYTES_FOR_ANALYSIS_WORKERS = 256 * 1024
 # The second phase's tasks: about this many per worker, so that none is left with the
-# last large one while the others are done (the files left are few: tasks cost little).
-ANALYSIS_TASKS_PER_WORKER = 6
+# last large one while the others are done (the files left are few: tasks cost little; 6
+# left a worker idle for most of a task at the end of the benchmark corpus' run).
+ANALYSIS_TASKS_PER_WORKER = 12
 
 
 def _analyze_undecided(undecided: list, settings: Settings, fix: bool, replacements: bool, workers: int,
@@ -744,8 +746,13 @@ def worker_count(jobs: int) -> int:
     return max(1, min(jobs if jobs > 0 else cpus, cpus, MAX_JOBS))
 
 
-def _size_of(entry) -> int:
-    """The size of a pending file (0 when it cannot be stat'ed: reading it will say why)."""
+def _size_of(entry, stat_results: Optional[dict] = None) -> int:
+    """The size of a pending file (0 when it cannot be stat'ed: reading it will say why):
+    from the ``os.stat`` the project's facts took of it when there is one (``stat_results``,
+    by absolute path: see project.project_facts), else asked again."""
+    info = stat_results.get(entry[1].abspath) if stat_results else None
+    if info is not None:
+        return info.st_size
     try:
         return os.stat(entry[1].filename).st_size
     except OSError:
