@@ -556,6 +556,13 @@ def _line_starts(source: bytes) -> list:
 def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
     """The summary of one module's source; None when Python cannot parse it. With
     ``needles``, a function body that holds none of them is not read (a light summary)."""
+    return summaries_of(source, needles)[0]
+
+
+def summaries_of(source: bytes, needles: Optional[tuple], whole_too=None) -> tuple:
+    """(summarize(source, needles), the whole summary or None): the whole one is made from
+    the same tree when ``needles`` are given and ``whole_too(light summary)`` says so (one
+    parse of the file for both; the same summary as summarize(source) makes)."""
     # The tree holds no reference cycle: the cyclic collector would only walk its nodes
     # (and every summary the index holds) again and again while the parser makes them.
     collecting = gc.isenabled()
@@ -564,15 +571,20 @@ def summarize(source: bytes, needles: Optional[tuple] = None) -> Optional[dict]:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        summarizer = _Summarizer(source if needles else None, needles)
-        try:
-            summarizer.visit(tree)
-        except RecursionError:
-            return None
-        finally:
-            summarizer._visitors.clear()  # its bound methods: a cycle, and no collector runs
-        return summarizer.summary()
+            return None, None
+        found = []
+        for made_with in (needles, None):
+            summarizer = _Summarizer(source if made_with else None, made_with)
+            try:
+                summarizer.visit(tree)
+            except RecursionError:
+                return (found[0] if found else None), None
+            finally:
+                summarizer._visitors.clear()  # its bound methods: a cycle, and no collector runs
+            found.append(summarizer.summary())
+            if not needles or whole_too is None or not whole_too(found[0]):
+                break
+        return found[0], (found[1] if len(found) > 1 else None)
     finally:
         if collecting:
             gc.enable()
@@ -693,6 +705,9 @@ class _Triggered:
         self.found: list = []
         self.naming: list = []  # the files whose bytes hold one of ``needles``
         self.workers = workers
+        # What the evidence reads whole (see _summarize_files): made with the light ones.
+        self.by_short = _mode_targets_by_short(catalog)
+        self.whole: dict = {}  # relative path -> the whole summaries the workers made
         self._batch: list = []
         self._pending: list = []  # (relative paths, future of their summaries)
 
@@ -713,13 +728,15 @@ class _Triggered:
 
     def _send(self) -> None:
         if self._batch:
-            future = self.workers.submit(_summarize_files, [(path, digest, self.every) for _, path, digest in self._batch])
+            future = self.workers.submit(_summarize_files, [(path, digest, self.every) for _, path, digest in self._batch],
+                                         self.by_short)
             if future is not None:
                 self._pending.append(([r for r, *_ in self._batch], future))
             self._batch = []
 
     def summaries(self) -> dict:
-        """relative path -> its light summary, for those the workers made."""
+        """relative path -> its light summary, for those the workers made (and the whole
+        ones made with them in ``whole``)."""
         self._send()
         found = {}
         for relatives, future in self._pending:
@@ -727,7 +744,11 @@ class _Triggered:
                 results = future.result()
             except Exception:  # a worker that died: those files are parsed later
                 continue
-            found.update((relative, summary) for relative, (same, summary) in zip(relatives, results) if same)
+            for relative, (same, summary, whole) in zip(relatives, results):
+                if same:
+                    found[relative] = summary
+                    if whole is not None:
+                        self.whole[relative] = whole
         return found
 
 
@@ -742,24 +763,28 @@ EARLY_WORKERS_BYTES = 8 << 20
 LITERALS_ONLY = "literals only"
 
 
-def _summarize_files(jobs: list) -> list:
+def _summarize_files(jobs: list, by_short: Optional[dict] = None) -> list:
     """A worker's batch of files it reads itself, (path, content digest, needles) each:
-    [True, summarize(bytes, needles)], [True, LITERALS_ONLY] for a file that adds no fact
-    (passes_literals_only), or [False, None] when the bytes it reads are not those the
-    digest names (the file changed since the parent read it)."""
+    [True, summarize(bytes, needles), whole], [True, LITERALS_ONLY, None] for a file that
+    adds no fact (passes_literals_only), or [False, None, None] when the bytes it reads are
+    not those the digest names (the file changed since the parent read it). ``whole``: the
+    file's whole summary, made from the same tree when its light one passes a mode on
+    (_passes_on with ``by_short``: the evidence will ask for it, see _collect_evidence),
+    else None."""
+    whole_too = (lambda summary: _passes_on(summary, by_short)) if by_short else None
     found = []
     for path, digest, needles in jobs:
         try:
             data = read_regular(path)[0]
         except FileError:
-            found.append([False, None])
+            found.append([False, None, None])
             continue
         if _content_digest(data) != digest:
-            found.append([False, None])
+            found.append([False, None, None])
         elif passes_literals_only(data, needles):
-            found.append([True, LITERALS_ONLY])
+            found.append([True, LITERALS_ONLY, None])
         else:
-            found.append([True, summarize(data, needles)])
+            found.append([True, *summaries_of(data, needles, whole_too)])
     return found
 
 
@@ -1869,6 +1894,8 @@ def _build_facts(project: _Project, root: Path, catalog: cat.Catalog, key: str, 
                 project.summaries.setdefault(project.files[relative] + ":literals", {})
             else:
                 project.summaries.setdefault(project.files[relative] + ":light", summary)
+        # The whole summaries made with them: taken when the evidence asks (speed only).
+        project.prefetched.update(((project.files[relative], None), whole) for relative, whole in early.whole.items())
     # A name that holds another adds nothing (upsample_bilinear holds upsample).
     needles = list(catalog.short_needles())
     every = catalog.short_names_bytes()
@@ -2248,11 +2275,7 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
     names = catalog.short_names()
     # The whole summaries this will read first: the files whose catalogued calls pass a
     # parameter or an attribute of `self` (their own functions and classes).
-    by_short: dict = {}
-    for target in catalog.targets:
-        if target.mode_param is not None and not target.every_mode and target.rule is not None:
-            for name in target.all_names():
-                by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
+    by_short = _mode_targets_by_short(catalog)
     project.prefetch_whole(r for r in triggered if _passes_on(project.light_summary(r), by_short))
     for relative in triggered:
         summary = project.light_summary(relative)
@@ -2288,6 +2311,17 @@ def _collect_evidence(project: _Project, triggered: list, catalog: cat.Catalog, 
                         key = f"{named[0]}.{function['class']}:{attr}"
                         if key not in facts.attrs:
                             facts.attrs[key] = _attribute_evidence(project, relative, named[0], function["class"], attr)
+
+
+def _mode_targets_by_short(catalog: cat.Catalog) -> dict:
+    """Last name -> the catalogued targets of that name whose mode a caller may pass on
+    (see _passes_on)."""
+    by_short: dict = {}
+    for target in catalog.targets:
+        if target.mode_param is not None and not target.every_mode and target.rule is not None:
+            for name in target.all_names():
+                by_short.setdefault(name.rsplit(".", 1)[-1], []).append(target)
+    return by_short
 
 
 def _passes_on(summary: Optional[dict], by_short: dict) -> bool:

@@ -210,11 +210,33 @@ def test_a_worker_summarizes_a_file_only_when_it_reads_the_bytes_the_digest_name
     path.write_bytes(b"import torch.nn.functional as F\n\ndef up(x, mode):\n    return F.interpolate(x, mode=mode)\n")
     needles = (b"interpolate",)
     digest = project._content_digest(path.read_bytes())
-    assert project._summarize_files([(str(path), digest, needles)]) == [[True, summarize(path.read_bytes(), needles)]]
+    assert project._summarize_files([(str(path), digest, needles)]) == [
+        [True, summarize(path.read_bytes(), needles), None]]
     literal = tmp_path / "literal.py"  # its calls pass literals only: not summarized
     literal.write_bytes(b"import torch.nn.functional as F\n\ndef up(x):\n    return F.interpolate(x, mode='nearest')\n")
     assert project._summarize_files([(str(literal), project._content_digest(literal.read_bytes()), needles)]) == [
-        [True, project.LITERALS_ONLY]]
+        [True, project.LITERALS_ONLY, None]]
     path.write_bytes(path.read_bytes() + b"\nX = 1\n")  # changed since it was read
-    assert project._summarize_files([(str(path), digest, needles)]) == [[False, None]]
-    assert project._summarize_files([(str(tmp_path / "gone.py"), digest, needles)]) == [[False, None]]
+    assert project._summarize_files([(str(path), digest, needles)]) == [[False, None, None]]
+    assert project._summarize_files([(str(tmp_path / "gone.py"), digest, needles)]) == [[False, None, None]]
+
+
+def test_a_worker_makes_the_whole_summary_the_evidence_will_read_from_the_same_tree(tmp_path):
+    """A file whose catalogued call passes a parameter as the mode: the evidence reads its
+    whole summary (see _collect_evidence), made with the light one from one parse; the
+    same summary as summarize makes. A file whose calls pass a literal mode gets none."""
+    from ac_fixer.catalog import default_catalog
+
+    by_short = project._mode_targets_by_short(default_catalog())
+    needles = (b"interpolate",)
+    source = (b"import torch.nn.functional as F\n\ndef up(x, mode):\n    return F.interpolate(x, mode=mode)\n\n"
+              b"def other(a):\n    return a + 1\n")
+    path = tmp_path / "m.py"
+    path.write_bytes(source)
+    [[same, light, whole]] = project._summarize_files([(str(path), project._content_digest(source), needles)], by_short)
+    assert same and light == summarize(source, needles) and light != summarize(source)
+    assert whole == summarize(source)
+    constant = source.replace(b"mode=mode", b"mode=MODE, size=s")
+    path.write_bytes(constant)
+    [[_, light, whole]] = project._summarize_files([(str(path), project._content_digest(constant), needles)], by_short)
+    assert light == summarize(constant, needles) and whole is None
