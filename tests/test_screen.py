@@ -557,29 +557,6 @@ def test_non_ascii_text_keeps_line_numbers_unless_a_name_may_be_written_otherwis
     assert screened.lines is not None  # the slice still cuts `other`
     lookalike = plain.replace("\u00a9", "\uff41")  # fullwidth a: NFKC "a"
     assert screen(lookalike.encode(), DEFAULT_SETTINGS.catalog).lines is None
-    # `²` is "2" in NFKC, but no identifier may hold it: it spells no name otherwise.
-    superscript = plain.replace("\u00a9", "x\u00b2")
-    assert screen(superscript.encode(), DEFAULT_SETTINGS.catalog).lines is not None
-
-
-def test_a_character_no_name_may_hold_leaves_the_screen_by_groups_on(monkeypatch):
-    """A comment's `²` or `½` (NFKC: ASCII digits) cannot be part of a name: the screen by
-    groups decides the file without the whole parse; a fullwidth letter in the text (a
-    name may be spelled with it) still leaves it to the whole parse."""
-    import ast
-
-    from ac_fixer.fast import screen as screen_module
-
-    parsed = []
-    real_parse = ast.parse
-    monkeypatch.setattr(screen_module.ast, "parse", lambda text, *a, **k: parsed.append(len(text)) or real_parse(text, *a, **k))
-    source = "# x\u00b2 + \u00bd\nimport torch.nn.functional as F\n\ndef f(x):\n    return F.interpolate(x, mode='nearest')\n"
-    assert screen_module.screen(source.encode(), DEFAULT_SETTINGS.catalog) is None
-    assert parsed and max(parsed) < len(source)  # groups only, never the whole file
-    parsed.clear()
-    fullwidth = source.replace("\u00bd", "\uff41")
-    assert screen_module.screen(fullwidth.encode(), DEFAULT_SETTINGS.catalog) is None
-    assert any(size >= len(fullwidth) for size in parsed)  # the whole file parsed
 
 
 _WORD_PIECES = [b"interpolate", b"upsample", b"upsample_bilinear", b"Upsample", b"grid_sample", b"_", b"x", b"9",

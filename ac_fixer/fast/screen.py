@@ -240,10 +240,9 @@ def decoded_source(source: bytes) -> Optional[str]:
 
 
 def _ascii_names_written_otherwise(source: bytes) -> bool:
-    """Whether ``source`` has a character allowed in identifiers whose NFKC form has ASCII
-    letters, digits or ``_`` (``ｒ`` is ``r`` to ``ast``), so that a name ``ast`` reads as
-    ASCII may be written otherwise in the bytes. A character no identifier may hold (`²`,
-    `½`, `™` in a comment: Python's tokenizer rejects them in a name) spells none."""
+    """Whether ``source`` has a character whose NFKC form has ASCII letters, digits or
+    ``_`` (``ｒ`` is ``r`` to ``ast``), so that a name ``ast`` reads as ASCII may be
+    written otherwise in the bytes."""
     import unicodedata
 
     text = decoded_source(source)
@@ -251,7 +250,7 @@ def _ascii_names_written_otherwise(source: bytes) -> bool:
         return True
     # The distinct non-ASCII characters, found by a regex (C speed) rather than a set of
     # every character of the text.
-    return any(("a" + character).isidentifier() and _ASCII_WORD.search(unicodedata.normalize("NFKC", character))
+    return any(_ASCII_WORD.search(unicodedata.normalize("NFKC", character))
                for character in set(_NON_ASCII.findall(text)))
 
 
