@@ -256,3 +256,13 @@ def test_strings_and_comments_blanked_by_the_scanner(text, code, inert):
     assert screen._code_only(text, found) == code
     if code is not None:
         assert found == inert
+
+
+def test_a_character_whose_nfkc_form_is_ascii_sends_the_file_to_the_whole_parse():
+    """`²` is "2" in NFKC: a file holding it is parsed whole (the screen by groups gives up),
+    and that parse names a syntax error anywhere in the file. Reading only the characters
+    a name may hold would leave the groups on and the error unnamed (a review caught it)."""
+    source = (b"import torch\nimport torch.nn.functional as F\ndef f(x):\n    return F.interpolate(x, scale_factor=2)\n"
+              b"\ndef g():\n    y = 1\xc2\xb2\n")
+    with pytest.raises(SourceError, match="invalid character"):
+        check_source(source, "a.py")
