@@ -572,22 +572,26 @@ def summaries_of(source: bytes, needles: Optional[tuple], whole_too=None) -> tup
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None, None
-        found = []
-        for made_with in (needles, None):
-            summarizer = _Summarizer(source if made_with else None, made_with)
-            try:
-                summarizer.visit(tree)
-            except RecursionError:
-                return (found[0] if found else None), None
-            finally:
-                summarizer._visitors.clear()  # its bound methods: a cycle, and no collector runs
-            found.append(summarizer.summary())
-            if not needles or whole_too is None or not whole_too(found[0]):
-                break
-        return found[0], (found[1] if len(found) > 1 else None)
+        summary = _summary_of_tree(tree, source, needles)
+        if summary is None or not needles or whole_too is None or not whole_too(summary):
+            return summary, None
+        return summary, _summary_of_tree(tree, source, None)
     finally:
         if collecting:
             gc.enable()
+
+
+def _summary_of_tree(tree: ast.Module, source: bytes, needles: Optional[tuple]) -> Optional[dict]:
+    """The summary of the module ``tree`` (of ``source``; see summarize); None when it is
+    too deeply nested to walk. The tree is only read."""
+    summarizer = _Summarizer(source if needles else None, needles)
+    try:
+        summarizer.visit(tree)
+    except RecursionError:
+        return None
+    finally:
+        summarizer._visitors.clear()  # its bound methods: a cycle, and no collector runs
+    return summarizer.summary()
 
 
 class _SourceBuffer:
@@ -1851,7 +1855,12 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
     ``screen_early``: its ``start`` is called with the wrappers' targets as soon as they are
     known, its ``revise`` with the facts' targets (their re-exports added), before the
     constants and the evidence (see runner._EarlyScreen)."""
-    with CollectorPaused():  # the module names of every file (see below)
+    # The module names of every file, then the summaries: trees of dicts and lists without
+    # cycles, which the cyclic collector would walk again and again while they grow, and
+    # find nothing. In the command line's process, what is alive after is frozen (see
+    # CollectorPaused): the first collections after the pause took 0.19 s of a cold run of
+    # the benchmark corpus, scanning the summaries made while it lasted.
+    with CollectorPaused():
         if isinstance(sources, _SourceBuffer):
             project = _Project(root, files, catalog, summaries, {})
             project.use_buffer(sources)
@@ -1859,13 +1868,7 @@ def build_facts(root: Path, files: dict, catalog: cat.Catalog, summaries: dict, 
             project = _Project(root, files, catalog, summaries, dict(sources or {}))
             if sources:
                 sources.clear()
-    project.workers = workers
-    # The summaries are trees of dicts and lists without cycles: the cyclic collector
-    # would walk them again and again while they grow, and find nothing. In the command
-    # line's process, what is alive after is frozen (see CollectorPaused): the first
-    # collections after the pause took 0.19 s of a cold run of the benchmark corpus,
-    # scanning the summaries made while it lasted.
-    with CollectorPaused():
+        project.workers = workers
         try:
             try:
                 return _build_facts(project, root, catalog, key, previous, triggered, screen_early)

@@ -793,6 +793,8 @@ def _code_only(text: str, inert: Optional[list] = None) -> Optional[str]:
         if end - start == 1:
             unusual = True  # an unterminated string: a syntax error or a newer grammar
             return ""
+        newlines = text.count("\n", start, end)
+        replacement = "S" + "\n\x00" * newlines if newlines else "S"
         # Most strings follow a bracket, a blank or an operator: no prefix to read (a search
         # for one per string cost a fifth of this scan).
         prefix = None if not start or text[start - 1] in _ASCII_NOT_WORD else _STRING_PREFIX.search(
@@ -809,11 +811,10 @@ def _code_only(text: str, inert: Optional[list] = None) -> Optional[str]:
                 fields = match.group().replace("{{", "").replace("}}", "")
                 if fields.count("{") != fields.count("}"):
                     unusual = True
-                return "S" + "\n\x00" * text.count("\n", start, end)
+                return replacement
         if inert is not None:
             inert.append((start, end))
-        newlines = text.count("\n", start, end)
-        return "S" + "\n\x00" * newlines if newlines else "S"
+        return replacement
 
     code = _STRING_OR_COMMENT.sub(blank, text)
     return None if unusual else code
