@@ -374,7 +374,8 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
             per_file_ignores=config.per_file_ignores,
         )
         force = force_exclude if force_exclude is not None else bool(config.force_exclude)
-        items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force)
+        walks: dict = {}  # the folders this walk listed: the index's walk takes their files
+        items, missing = discover(group_paths, config.exclude, config.base, force_exclude=force, walks=walks)
         group_cache = cache_dir_for(config, Path(group_paths[0]), cache_dir)
         if _project_analysis_on(project_analysis, config):
             from ac_fixer.project import DeferredFacts, analysis_root
@@ -386,7 +387,8 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
                 # Computed by the run (runner.run), which screens the files meanwhile.
                 settings = replace(settings, project=DeferredFacts(
                     root, config.exclude, config.base, None if no_cache else group_cache,
-                    named=[item.filename for item in items], discovered=items if whole else None))
+                    named=[item.filename for item in items], discovered=items if whole else None,
+                    walked=walks if not whole else None))
         groups.append((settings, items, missing, group_cache))
     if len(groups) > 1:
         groups = _each_file_once(groups, list(by_config))

@@ -330,14 +330,32 @@ def _repo_root(start: str) -> Optional[str]:
         current = parent
 
 
+class Walked:
+    """What a walk of one named folder found (see discover's ``walks``): its files, in
+    order, each's absolute path its real one, and the git repository whose ignore files
+    applied (``repo_root``). A walk of a folder above it with the same rules takes these
+    files where it reaches that folder instead of listing it again (see _walk's
+    ``walked``): the same files in the same order, for the reasons _walk gives there."""
+
+    __slots__ = ("items", "repo_root")
+
+    def __init__(self, items: list, repo_root: Optional[str]) -> None:
+        self.items = items
+        self.repo_root = repo_root
+
+
 def discover(
     paths: Iterable[str], exclude: Iterable[str] = (), exclude_base: Optional[Path] = None,
-    force_exclude: bool = False,
+    force_exclude: bool = False, walks: Optional[dict] = None, walked: Optional[dict] = None,
 ) -> tuple[list[SourceFile], list[FileError]]:
     """The files to check under ``paths``, in a deterministic order, and paths that don't exist.
 
     ``force_exclude``: ``exclude`` applies to paths named explicitly too (what pre-commit
     passes), as ruff's ``--force-exclude``; else a path named explicitly is always checked.
+    ``walks``: a dict that gets, by its real path, a Walked of each folder walked first
+    (nothing found before it) whose absolute path is its real one and below which the walk
+    met no symlinked file. ``walked``: such a dict from a walk with the same ``exclude``
+    and ``exclude_base``, whose folders this walk does not list again (speed only).
     """
     rules = _IgnoreRules(exclude, exclude_base)
     found: list[SourceFile] = []
@@ -363,8 +381,12 @@ def discover(
                     # A folder named explicitly is checked even if .gitignore'd above it;
                     # only the .gitignore files inside it apply.
                     repo_root = root
+            first = not found
             with CollectorPaused():  # a walk of 10k files makes objects, never cycles
-                _walk(given, root, rules, repo_root, seen, found)
+                start = len(found)
+                linked = _walk(given, root, rules, repo_root, seen, found, walked)
+            if walks is not None and first and not linked and os.path.abspath(given) == root:
+                walks[root] = Walked(found[start:], repo_root)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
         elif given == "-":
@@ -445,9 +467,20 @@ class CollectorPaused:
             gc.enable()
 
 
-def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], seen: set, found: list) -> None:
+def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], seen: set, found: list,
+          walked: Optional[dict] = None) -> bool:
     """Append to ``found`` a SourceFile for each source file under ``top`` (whose real path
     is ``root``) whose dedup key (its real path) is not in ``seen`` yet, adding the key.
+    Whether a symlinked source file was met (listed, whether kept or not).
+
+    ``walked``: Walked records by real path (see discover). A folder below ``top`` found
+    there, walked with the same git repository, is not listed: its files are taken, in
+    the place its walk would put them. They are the same: the rules (excludes, the same
+    ignore files from the repository's root down, virtualenvs, skipped names, symlinked
+    folders) decide a file from its real path alone, and that folder's own walk met no
+    symlinked file, so each key is the file's path (one already in ``seen``, through a
+    link met earlier, is skipped as here). The folder itself passes this walk's tests
+    first (it is reached), and the virtualenv test its own walk skips as the top.
 
     What ``os.walk(top, followlinks=False)`` with sorted names walks, in its order (a
     folder's files, then its subfolders depth-first): a symlinked folder is never entered,
@@ -472,8 +505,18 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
     # a pyvenv.cfg makes it a virtualenv to skip (not the top: named, it is walked)); a
     # stack whose top is the next folder in os.walk's order
     stack = [(top, root, shown_prefix, os.path.join(absolute_top, ""), False)]
+    linked_met = False
     while stack:
         directory, real, shown, absolute, nested = stack.pop()
+        known = walked.get(real) if walked and nested else None
+        if known is not None and known.repo_root == repo_root and absolute == os.path.join(real, ""):
+            specs_of.pop(real, None)
+            if not os.path.isfile(os.path.join(real, VENV_MARKER)):  # as _is_file of a listed entry
+                for item in known.items:
+                    if item.abspath not in seen:
+                        seen.add(item.abspath)
+                        found.append(item)
+            continue
         try:
             with os.scandir(directory) as entries:
                 listed = list(entries)
@@ -528,6 +571,7 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
                     linked = entry.is_symlink()
                 except OSError:
                     linked = False
+                linked_met = linked_met or linked
                 key = os.path.realpath(child) if linked else child
                 if key not in seen:  # a symlink and its target are one file: checked once
                     seen.add(key)
@@ -537,6 +581,7 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
         for name in reversed(kept):
             stack.append((os.path.join(directory, name), real_prefix + name, shown + name + os.sep,
                           absolute + name + os.sep, True))
+    return linked_met
 
 
 VENV_MARKER = "pyvenv.cfg"  # a folder holding one is a virtualenv: not walked into

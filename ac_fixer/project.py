@@ -2565,13 +2565,15 @@ def _code_digest() -> str:
 def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.Catalog,
                   cache_dir: Optional[Path], named: Optional[list] = None,
                   discovered: Optional[list] = None, screen_early=None,
-                  stat_results: Optional[dict] = None) -> ProjectFacts:
+                  stat_results: Optional[dict] = None, walked: Optional[dict] = None) -> ProjectFacts:
     """The facts of the project under ``root``: from the cache when no file changed.
     ``named``: the files the run checks; when they are few .py files of a large project,
     only the facts they can ask for (``build_facts_for``), cached by the same signatures.
     ``discovered``: the files a walk of ``root`` (its absolute path, no symlink on the
     way) with these ``exclude`` rules found, when the caller made it (``check .`` at the
-    root): not walked twice. ``screen_early``: see build_facts; used only on a cold build
+    root): not walked twice. ``walked``: what the run's walk of folders below ``root``
+    found (files.discover's ``walks``, with these ``exclude`` rules): not listed again.
+    ``screen_early``: see build_facts; used only on a cold build
     (not when the facts come from the cache, are updated from a previous run's, or serve a
     few named files: the run's cached findings then stand for most files), where its
     ``prepare`` is called first, before any file is read (so that the worker processes it
@@ -2582,7 +2584,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     from ac_fixer.files import discover, max_file_bytes, signature
 
     root = root.resolve()
-    items = discovered if discovered is not None else discover([str(root)], exclude, exclude_base)[0]
+    items = discovered if discovered is not None else discover([str(root)], exclude, exclude_base, walked=walked)[0]
     stats = {}
     prefix = str(root) + os.sep
     root_text = str(root)
@@ -2756,13 +2758,13 @@ def analysis_root(config, start: Path) -> Optional[Path]:
 
 def with_project(settings, root: Path, exclude: tuple, exclude_base: Path, cache_dir: Optional[Path],
                  named: Optional[list] = None, discovered: Optional[list] = None, screen_early=None,
-                 stat_results: Optional[dict] = None):
+                 stat_results: Optional[dict] = None, walked: Optional[dict] = None):
     """``settings`` with the project's facts: its wrappers as targets, the rest for the
-    analysis of each file (``named``: the files the run checks; ``screen_early`` and
-    ``stat_results``: see project_facts)."""
+    analysis of each file (``named``: the files the run checks; ``screen_early``,
+    ``stat_results`` and ``walked``: see project_facts)."""
     try:
         facts = project_facts(root, exclude, exclude_base, settings.catalog, cache_dir, named, discovered,
-                              screen_early, stat_results)
+                              screen_early, stat_results, walked)
     except (RecursionError, MemoryError) as error:
         _warn(f"project-wide analysis skipped: {type(error).__name__}")
         return settings
@@ -2790,11 +2792,13 @@ class DeferredFacts:
     cache_dir: Optional[Path]
     named: Optional[list] = None
     discovered: Optional[list] = None
+    walked: Optional[dict] = None
 
     def resolve(self, settings, screen_early=None, stat_results: Optional[dict] = None):
         """``settings`` (whose ``project`` is this) with the facts."""
         return with_project(replace(settings, project=None), self.root, self.exclude, self.exclude_base,
-                            self.cache_dir, self.named, self.discovered, screen_early, stat_results)
+                            self.cache_dir, self.named, self.discovered, screen_early, stat_results,
+                            self.walked)
 
 
 def resolved(settings, screen_early=None, stat_results: Optional[dict] = None):
