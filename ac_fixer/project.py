@@ -28,6 +28,7 @@ files are named on the command line, their order or ``--jobs``.
 
 from __future__ import annotations
 
+import array
 import ast
 import gc
 import hashlib
@@ -2558,6 +2559,21 @@ def _content_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+def _files_key(config_key: str, stats: dict) -> str:
+    """A digest of every file's relative path and signature (``stats``), with
+    ``config_key``: the key of the facts they give. The signatures' integers go in as
+    fixed-width bytes (a JSON text of them cost a warm run of 8k files 16 ms, this 4 ms);
+    each part is preceded by its length, so no two inputs give the same bytes."""
+    names = sorted(stats)
+    try:
+        numbers = array.array("q", itertools.chain.from_iterable(map(stats.__getitem__, names))).tobytes()
+    except OverflowError:  # beyond 64 bits: as text
+        numbers = json.dumps([stats[n] for n in names]).encode()
+    text = "\0".join(names).encode("utf-8", "surrogatepass")
+    parts = [config_key.encode(), text, numbers]
+    return _digest(b"".join(len(part).to_bytes(8, "little") + part for part in parts))
+
+
 def _code_digest() -> str:
     return _digest(Path(__file__).read_bytes() + (Path(__file__).parent / "catalog.toml").read_bytes())
 
@@ -2607,7 +2623,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
                                [target_row(t) for t in catalog.targets if t.rule and not t.name.startswith("torch.")],
                                )).encode())
     config_key = _digest(repr((facts_base, str(root))).encode())
-    files_key = _digest(json.dumps([config_key, sorted(stats.items())]).encode())
+    files_key = _files_key(config_key, stats)
     # The whole project's facts when they are current (a run over the tree made them);
     # else, for a few named files, theirs only.
     stored = _load(cache_dir, _cache_name(config_key, "facts"))

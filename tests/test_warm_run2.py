@@ -246,3 +246,31 @@ def test_a_warm_run_with_the_project_analysis_stats_each_file_once(tmp_path, mon
     assert len(asked) == len(items) and None not in asked  # every file's stat came from the facts
     (package / "neck.py").write_text("from pkg.ops import resize\n\ny = resize(x, 4, mode='nearest')\n")
     assert ("neck.py", []) in checked()
+
+
+def test_the_facts_key_changes_with_every_part_of_every_signature():
+    from ac_fixer.project import _files_key
+
+    stats = {"a.py": [1700000000000000000, 10, 5, 1700000000000000001], "pkg/b.py": [1, 2, 3, 4]}
+    key = _files_key("config", stats)
+    assert _files_key("config", dict(reversed(stats.items()))) == key  # the order of the walk
+    seen = {key}
+    for name in stats:
+        for position in range(4):
+            changed = {n: list(s) for n, s in stats.items()}
+            changed[name][position] += 1
+            seen.add(_files_key("config", changed))
+    seen.add(_files_key("other", stats))
+    seen.add(_files_key("config", {"a.py": stats["a.py"]}))
+    seen.add(_files_key("config", {"a.py\0pkg/b.py": stats["a.py"]}))  # no name holds NUL; still apart
+    seen.add(_files_key("config", {"a.py": stats["a.py"], "pkg/c.py": stats["pkg/b.py"]}))
+    assert len(seen) == 13
+
+
+def test_the_facts_key_takes_any_signature_and_any_name():
+    from ac_fixer.project import _files_key
+
+    huge = {"a.py": [2 ** 70, 1, 2, -5]}  # beyond 64 bits, before 1970
+    assert _files_key("c", huge) != _files_key("c", {"a.py": [2 ** 70 + 1, 1, 2, -5]})
+    odd = {"caf\udce9.py": [1, 2, 3, 4]}  # a name that is not UTF-8 (surrogate escape)
+    assert _files_key("c", odd) != _files_key("c", {"caf\u00e9.py": [1, 2, 3, 4]})
