@@ -385,9 +385,7 @@ def walk(root: cst.CSTNode, visitor) -> None:
                 getattr(visitor, "visit_" + name, None), getattr(visitor, "leave_" + name, None)
             )
         if state == _LEAVE:
-            leave = pair[1]
-            if leave is not None:
-                leave(node)
+            pair[1](node)
             continue
         if overrides and id(node) in overrides:
             visitor.enter_scope_override(overrides[id(node)])
@@ -395,8 +393,12 @@ def walk(root: cst.CSTNode, visitor) -> None:
         visit = pair[0]
         if visit is not None:
             visit(node)
-        stack.append((node, _LEAVE))
-        stack.extend((child, _ENTER) for child in reversed(_children(node)))
+        if pair[1] is not None:  # (most types have no leave_: nothing to come back for)
+            stack.append((node, _LEAVE))
+        children = _children(node)
+        if children:
+            children.reverse()
+            stack.extend([(child, _ENTER) for child in children])
 
 
 def _names_in(node: cst.BaseExpression) -> Iterable[cst.Name]:
