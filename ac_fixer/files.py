@@ -332,16 +332,19 @@ def _repo_root(start: str) -> Optional[str]:
 
 class Walked:
     """What a walk of one named folder found (see discover's ``walks``): its files, in
-    order, each's absolute path its real one, and the git repository whose ignore files
-    applied (``repo_root``). A walk of a folder above it with the same rules takes these
-    files where it reaches that folder instead of listing it again (see _walk's
-    ``walked``): the same files in the same order, for the reasons _walk gives there."""
+    order, each's absolute path its real one, the git repository whose ignore files
+    applied (``repo_root``) and the ignore-file problems its listings met (``problems``:
+    (key, problem) pairs of _IgnoreRules.problems, in order). A walk of a folder above
+    it with the same rules takes these where it reaches that folder instead of listing
+    it again (see _walk's ``walked``): the same files and problems in the same order,
+    for the reasons _walk gives there."""
 
-    __slots__ = ("items", "repo_root")
+    __slots__ = ("items", "repo_root", "problems")
 
-    def __init__(self, items: list, repo_root: Optional[str]) -> None:
+    def __init__(self, items: list, repo_root: Optional[str], problems: list) -> None:
         self.items = items
         self.repo_root = repo_root
+        self.problems = problems
 
 
 def discover(
@@ -353,8 +356,8 @@ def discover(
     ``force_exclude``: ``exclude`` applies to paths named explicitly too (what pre-commit
     passes), as ruff's ``--force-exclude``; else a path named explicitly is always checked.
     ``walks``: a dict that gets, by its real path, a Walked of each folder walked first
-    (nothing found before it) whose absolute path is its real one and below which the walk
-    met no symlinked file. ``walked``: such a dict from a walk with the same ``exclude``
+    (nothing found before it) whose absolute path is its real one, when its walk can stand
+    for another (see _walk). ``walked``: such a dict from a walk with the same ``exclude``
     and ``exclude_base``, whose folders this walk does not list again (speed only).
     """
     rules = _IgnoreRules(exclude, exclude_base)
@@ -384,9 +387,9 @@ def discover(
             first = not found
             with CollectorPaused():  # a walk of 10k files makes objects, never cycles
                 start = len(found)
-                linked = _walk(given, root, rules, repo_root, seen, found, walked)
-            if walks is not None and first and not linked and os.path.abspath(given) == root:
-                walks[root] = Walked(found[start:], repo_root)
+                problems = _walk(given, root, rules, repo_root, seen, found, walked)
+            if walks is not None and first and problems is not None and os.path.abspath(given) == root:
+                walks[root] = Walked(found[start:], repo_root, problems)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
         elif given == "-":
@@ -468,19 +471,27 @@ class CollectorPaused:
 
 
 def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], seen: set, found: list,
-          walked: Optional[dict] = None) -> bool:
+          walked: Optional[dict] = None) -> Optional[list]:
     """Append to ``found`` a SourceFile for each source file under ``top`` (whose real path
     is ``root``) whose dedup key (its real path) is not in ``seen`` yet, adding the key.
-    Whether a symlinked source file was met (listed, whether kept or not).
+
+    Returns the ignore-file problems its listings added ((key, problem) pairs) when its
+    files can stand for another walk's listing of ``root`` by its absolute path (see
+    ``walked``), else None: when it met a symlinked source file (listed, whether kept or
+    not), could not list a folder or tell an entry's type (another spelling of the same
+    path might), or passed the system a path that the other walk's spelling of it could
+    make too long (_SHORT_PATH).
 
     ``walked``: Walked records by real path (see discover). A folder below ``top`` found
-    there, walked with the same git repository, is not listed: its files are taken, in
-    the place its walk would put them. They are the same: the rules (excludes, the same
-    ignore files from the repository's root down, virtualenvs, skipped names, symlinked
-    folders) decide a file from its real path alone, and that folder's own walk met no
-    symlinked file, so each key is the file's path (one already in ``seen``, through a
-    link met earlier, is skipped as here). The folder itself passes this walk's tests
-    first (it is reached), and the virtualenv test its own walk skips as the top.
+    there, walked with the same git repository, is listed (a walk by its absolute path
+    would have) and tested as a virtualenv, then its files and problems are taken, in
+    the place its walk would put them, instead of walking it. They are the same: the
+    rules (excludes, the same ignore files from the repository's root down, virtualenvs,
+    skipped names, symlinked folders) decide a file from its real path alone; that
+    folder's own walk met no symlinked file, so each key is the file's path (one already
+    in ``seen``, through a link met earlier, is skipped as here); it met no error, and
+    this walk can reach below the folder as it did (it listed the folder, so it may pass
+    every folder above it; the paths are short enough on both).
 
     What ``os.walk(top, followlinks=False)`` with sorted names walks, in its order (a
     folder's files, then its subfolders depth-first): a symlinked folder is never entered,
@@ -496,6 +507,7 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
         specs_of = {root: rules.specs_down_to(os.path.dirname(root), repo_root)}
     else:
         specs_of = {root: rules.repo_specs(root)}
+    problems_before = len(rules.problems)  # the listings' own problems follow
     shown_top = str(Path(top))  # as before: "./a.py" shows as "a.py"
     shown_prefix = "" if shown_top == "." else os.path.join(shown_top, "")
     absolute_top = os.path.abspath(top)
@@ -505,22 +517,16 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
     # a pyvenv.cfg makes it a virtualenv to skip (not the top: named, it is walked)); a
     # stack whose top is the next folder in os.walk's order
     stack = [(top, root, shown_prefix, os.path.join(absolute_top, ""), False)]
-    linked_met = False
+    linked_met = failed = False
+    longest = 0  # the longest absolute path of a folder listed, in bytes
     while stack:
         directory, real, shown, absolute, nested = stack.pop()
-        known = walked.get(real) if walked and nested else None
-        if known is not None and known.repo_root == repo_root and absolute == os.path.join(real, ""):
-            specs_of.pop(real, None)
-            if not os.path.isfile(os.path.join(real, VENV_MARKER)):  # as _is_file of a listed entry
-                for item in known.items:
-                    if item.abspath not in seen:
-                        seen.add(item.abspath)
-                        found.append(item)
-            continue
+        longest = max(longest, len(os.fsencode(absolute)))
         try:
             with os.scandir(directory) as entries:
                 listed = list(entries)
         except OSError:
+            failed = True
             continue  # unreadable, or gone: skipped as os.walk does
         folders, names = [], []
         for entry in listed:
@@ -528,12 +534,26 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
                 is_folder = entry.is_dir()  # as os.walk: a symlink to a folder is one (not entered)
             except OSError:
                 is_folder = False
+                failed = True
             if is_folder:
                 folders.append(entry)
             else:
                 names.append(entry)
-        if nested and any(entry.name == VENV_MARKER and _is_file(entry) for entry in names):
-            continue  # a virtualenv (os.path.isfile(pyvenv.cfg), as its parent used to ask)
+        if nested:
+            virtualenv = _holds_virtualenv_marker(names)
+            failed = failed or virtualenv is None
+            if virtualenv:
+                continue  # a virtualenv (os.path.isfile(pyvenv.cfg), as its parent used to ask)
+        known = walked.get(real) if walked and nested else None
+        if known is not None and known.repo_root == repo_root and absolute == os.path.join(real, ""):
+            specs_of.pop(real, None)
+            for item in known.items:
+                if item.abspath not in seen:
+                    seen.add(item.abspath)
+                    found.append(item)
+            for key, problem in known.problems:
+                rules.problems.setdefault(key, problem)
+            continue
         specs = specs_of.pop(real, [])
         if has_git and any(entry.name == ".gitignore" for entry in names):
             own = rules.load(real)
@@ -552,7 +572,7 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
                     if entry.is_symlink():
                         continue  # as os.walk(followlinks=False): a symlinked folder is not entered
                 except OSError:
-                    pass
+                    failed = True
                 child = real_prefix + name
                 if patterns and rules.ignored(child, True, specs):
                     continue
@@ -571,6 +591,7 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
                     linked = entry.is_symlink()
                 except OSError:
                     linked = False
+                    failed = True
                 linked_met = linked_met or linked
                 key = os.path.realpath(child) if linked else child
                 if key not in seen:  # a symlink and its target are one file: checked once
@@ -581,17 +602,32 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
         for name in reversed(kept):
             stack.append((os.path.join(directory, name), real_prefix + name, shown + name + os.sep,
                           absolute + name + os.sep, True))
-    return linked_met
+    if linked_met or failed or os.name != "posix" or longest + _NAME_MAX >= _SHORT_PATH:
+        return None
+    return list(rules.problems.items())[problems_before:]
+
+
+# A path shorter than this many bytes is never too long for the system (PATH_MAX: Linux
+# 4096, macOS and the BSDs 1024), nor a name longer than _NAME_MAX: a walk whose folders'
+# absolute paths are this short can stand for one by another spelling (see _walk).
+_SHORT_PATH = 1024
+_NAME_MAX = 256  # with the separator before it
+
+
+def _holds_virtualenv_marker(entries: list) -> Optional[bool]:
+    """Whether a folder's listing (its entries that are not folders) holds a pyvenv.cfg
+    that is a file (os.path.isfile: a symlink is followed): a virtualenv, not walked into.
+    None when its type could not be told (its stat failed): taken as not one."""
+    for entry in entries:
+        if entry.name == VENV_MARKER:
+            try:
+                return entry.is_file()
+            except OSError:
+                return None
+    return False
 
 
 VENV_MARKER = "pyvenv.cfg"  # a folder holding one is a virtualenv: not walked into
-
-
-def _is_file(entry) -> bool:
-    try:
-        return entry.is_file()  # follows a symlink, as os.path.isfile
-    except OSError:
-        return False
 
 
 # --------------------------------------------------------------------------- reading

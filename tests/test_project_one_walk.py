@@ -37,14 +37,17 @@ def test_check_at_the_root_walks_once_and_finds_what_two_walks_find(tmp_path, mo
 
 def test_a_folder_below_the_root_is_listed_once(tmp_path, monkeypatch):
     """`check pkg` from the project's root: the index's walk of the root takes the files the
-    run's walk of pkg found, without listing pkg's folders again."""
+    run's walk of pkg found, without listing pkg's folders again (pkg itself is listed by
+    both: the root's walk tests that it can list it, and whether it is a virtualenv)."""
     shutil.copytree(PROJECT, tmp_path / "project")
     listed = []
     real = os.scandir
     monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.path.realpath(path)) or real(path))
     below, walks = _check(tmp_path, monkeypatch, "mmlite")
-    folders = [p for p in listed if p.startswith(str(tmp_path / "project" / "mmlite"))]
+    top = str(tmp_path / "project" / "mmlite")
+    folders = [p for p in listed if p.startswith(top + os.sep)]
     assert folders and len(folders) == len(set(folders))
+    assert listed.count(top) == 2
     monkeypatch.setattr(os, "scandir", real)
     at_root, _ = _check(tmp_path, monkeypatch, ".")
     assert below == at_root
@@ -85,6 +88,7 @@ CASES = {
                                          "pkg"),
     "ignored by the root's git": ({".git": None, ".gitignore": "pkg/\n"}, (), "pkg"),
     "a deeper folder": ({".git": None, "pkg/.gitignore": "c.py\n"}, (), "pkg/sub"),
+    "an invalid pattern in an ignore file inside": ({".git": None, "pkg/sub/.gitignore": "!\nd.gen.py\n"}, (), "pkg"),
 }
 
 
@@ -101,7 +105,65 @@ def test_the_root_walk_with_a_named_folder_taken_finds_the_same(tmp_path, case):
     assert [i.abspath for i in taken[0]] == [i.abspath for i in alone[0]]
     assert [str(e) for e in taken[1]] == [str(e) for e in alone[1]]
     if case in ("plain", "an exclude", "git ignore files at two levels", "a deeper folder",
+                "an invalid pattern in an ignore file inside",
                 "a link met first to a file inside", "a link met later to a file inside"):
         assert walks  # the speed path was taken: the test compares something
     if case in ("a symlinked file inside", "reached through a symlinked folder", "its own repository"):
         assert not walks or all(w.repo_root != files._repo_root(str(root)) for w in walks.values())
+
+
+def _long_path_tree(tmp_path: Path, length: int) -> Path:
+    """A tree of BASE under a folder whose absolute path is ``length`` bytes long: made a
+    step at a time from inside (its files' absolute paths may be past PATH_MAX)."""
+    folder = str(tmp_path.resolve())
+    while len(folder) < length:
+        step = min(200, length - len(folder) - 1)
+        if step < 1:  # one byte left: a separator alone cannot make it
+            folder = os.path.dirname(folder)
+            continue
+        folder = os.path.join(folder, "d" * step)
+    os.makedirs(folder)
+    return Path(folder)
+
+
+def _write_from_inside(root: Path, layout: dict) -> None:
+    here = os.getcwd()
+    try:
+        os.chdir(root)
+        _tree(Path("."), layout)
+    finally:
+        os.chdir(here)
+
+
+def test_a_named_folder_spelled_past_the_path_limit_is_not_taken(tmp_path, monkeypatch):
+    """`./` repeated: the named walk's own paths to pkg/sub are too long to list (the named
+    run does not check c.py), the root's walk by its real path lists it: its facts keep
+    c.py, so the named walk's files must not stand for its listing."""
+    root = tmp_path / "root"
+    _tree(root, BASE)
+    root = root.resolve()
+    monkeypatch.chdir(root)
+    named = "./" * 2045 + "pkg"  # itself 4093 bytes; named + "/sub" is past 4095
+    walks: dict = {}
+    found, _ = files.discover([named], (), root, walks=walks)
+    assert not any(item.abspath.endswith("c.py") for item in found)  # as before: the walk cannot list sub
+    taken = files.discover([str(root)], (), root, walked=walks)
+    alone = files.discover([str(root)], (), root)
+    assert [i.abspath for i in taken[0]] == [i.abspath for i in alone[0]]
+    assert any(i.abspath.endswith("c.py") for i in alone[0])
+
+
+@pytest.mark.parametrize("virtualenv", [False, True])
+def test_a_root_whose_real_path_is_near_the_path_limit(tmp_path, monkeypatch, virtualenv):
+    """The named walk, relative, lists pkg/sub; the root's walk by absolute paths cannot
+    (past PATH_MAX), nor stat pkg/pyvenv.cfg by its path: taking the named walk's files
+    would add files the root's walk does not find."""
+    root = _long_path_tree(tmp_path, 4088)  # root/pkg: 4092 bytes; root/pkg/sub: 4096
+    _write_from_inside(root, {**BASE, **({"pkg/pyvenv.cfg": ""} if virtualenv else {})})
+    monkeypatch.chdir(root)
+    walks: dict = {}
+    found, _ = files.discover(["pkg"], (), root, walks=walks)
+    assert any(item.abspath.endswith("c.py") for item in found)
+    taken = files.discover([str(root)], (), root, walked=walks)
+    alone = files.discover([str(root)], (), root)
+    assert [i.abspath for i in taken[0]] == [i.abspath for i in alone[0]]

@@ -274,3 +274,19 @@ def test_the_facts_key_takes_any_signature_and_any_name():
     assert _files_key("c", huge) != _files_key("c", {"a.py": [2 ** 70 + 1, 1, 2, -5]})
     odd = {"caf\udce9.py": [1, 2, 3, 4]}  # a name that is not UTF-8 (surrogate escape)
     assert _files_key("c", odd) != _files_key("c", {"caf\u00e9.py": [1, 2, 3, 4]})
+
+
+def test_the_facts_key_of_packed_signatures_is_never_that_of_a_text():
+    """Signatures past 64 bits go in as a JSON text: a text whose bytes read as the packed
+    integers of other signatures (same names) must not give the same key."""
+    import array
+    import json
+
+    from ac_fixer.project import _files_key
+
+    as_text = {"a.py": [2 ** 70, 1, 2, 3], "b.py": [10 ** 15, 0, 0, 0]}
+    text = json.dumps([as_text["a.py"], as_text["b.py"]]).encode()
+    assert len(text) == 64  # eight integers of 8 bytes each
+    numbers = array.array("q", text).tolist()
+    packed = {"a.py": numbers[:4], "b.py": numbers[4:]}
+    assert _files_key("c", packed) != _files_key("c", as_text)
