@@ -118,6 +118,7 @@ class _IgnoreRules:
         self.exclude = self._pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self.exclude_base = os.path.realpath(exclude_base or Path.cwd())
         self.problems: dict = {}  # (path, reason) -> IgnoreFileProblem, each named once
+        self.listening: Optional[list] = None  # gets (key, problem) of each problem met, named before or not
         self._repo_specs: dict = {}  # repo root -> [(base, spec)] of its git exclude files
 
     @property
@@ -160,7 +161,10 @@ class _IgnoreRules:
             return self._pathspec.GitIgnoreSpec.from_lines(kept)
 
     def _problem(self, path: str, reason: str) -> None:
-        self.problems.setdefault((path, reason), IgnoreFileProblem(path, reason))
+        key = (path, reason)
+        problem = self.problems.setdefault(key, IgnoreFileProblem(path, reason))
+        if self.listening is not None:
+            self.listening.append((key, problem))
 
     def repo_specs(self, repo_root: str) -> list:
         """(base, spec) of the repository's ``.git/info/exclude`` and the user's global git
@@ -333,17 +337,19 @@ def _repo_root(start: str) -> Optional[str]:
 class Walked:
     """What a walk of one named folder found (see discover's ``walks``): its files, in
     order, each's absolute path its real one, the git repository whose ignore files
-    applied (``repo_root``) and the ignore-file problems its listings met (``problems``:
-    (key, problem) pairs of _IgnoreRules.problems, in order). A walk of a folder above
-    it with the same rules takes these where it reaches that folder instead of listing
-    it again (see _walk's ``walked``): the same files and problems in the same order,
-    for the reasons _walk gives there."""
+    applied (``repo_root``), whether it met a symlinked source file (``linked``) and the
+    problems of the ignore files its listings read (``problems``: (key, problem) pairs of
+    _IgnoreRules.problems, in order). A walk of a folder above it with the same rules
+    takes these where it reaches that folder instead of listing it again (see _walk's
+    ``walked``): the same files and problems in the same order, for the reasons _walk
+    gives there; a walk of the same folder by its absolute path finds the same files."""
 
-    __slots__ = ("items", "repo_root", "problems")
+    __slots__ = ("items", "repo_root", "linked", "problems")
 
-    def __init__(self, items: list, repo_root: Optional[str], problems: list) -> None:
+    def __init__(self, items: list, repo_root: Optional[str], linked: bool, problems: list) -> None:
         self.items = items
         self.repo_root = repo_root
+        self.linked = linked
         self.problems = problems
 
 
@@ -356,8 +362,8 @@ def discover(
     ``force_exclude``: ``exclude`` applies to paths named explicitly too (what pre-commit
     passes), as ruff's ``--force-exclude``; else a path named explicitly is always checked.
     ``walks``: a dict that gets, by its real path, a Walked of each folder walked first
-    (nothing found before it) whose absolute path is its real one, when its walk can stand
-    for another (see _walk). ``walked``: such a dict from a walk with the same ``exclude``
+    (nothing found before it) whose absolute path is its real one, when a walk of it by
+    that path would find the same (see _walk). ``walked``: such a dict from a walk with the same ``exclude``
     and ``exclude_base``, whose folders this walk does not list again (speed only).
     """
     rules = _IgnoreRules(exclude, exclude_base)
@@ -387,9 +393,9 @@ def discover(
             first = not found
             with CollectorPaused():  # a walk of 10k files makes objects, never cycles
                 start = len(found)
-                problems = _walk(given, root, rules, repo_root, seen, found, walked)
-            if walks is not None and first and problems is not None and os.path.abspath(given) == root:
-                walks[root] = Walked(found[start:], repo_root, problems)
+                outcome = _walk(given, root, rules, repo_root, seen, found, walked)
+            if walks is not None and first and outcome is not None and os.path.abspath(given) == root:
+                walks[root] = Walked(found[start:], repo_root, *outcome)
         elif path.exists() or os.path.lexists(given):
             add(SourceFile(given, path, explicit=True), os.path.realpath(given))
         elif given == "-":
@@ -471,21 +477,21 @@ class CollectorPaused:
 
 
 def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], seen: set, found: list,
-          walked: Optional[dict] = None) -> Optional[list]:
+          walked: Optional[dict] = None) -> Optional[tuple]:
     """Append to ``found`` a SourceFile for each source file under ``top`` (whose real path
     is ``root``) whose dedup key (its real path) is not in ``seen`` yet, adding the key.
 
-    Returns the ignore-file problems its listings added ((key, problem) pairs) when its
-    files can stand for another walk's listing of ``root`` by its absolute path (see
-    ``walked``), else None: when it met a symlinked source file (listed, whether kept or
-    not), could not list a folder or tell an entry's type (another spelling of the same
-    path might), or passed the system a path that the other walk's spelling of it could
-    make too long (_SHORT_PATH).
+    Returns (whether it met a symlinked source file (listed, whether kept or not), the
+    problems of the ignore files its listings read ((key, problem) pairs)) when a walk of
+    ``root`` by its absolute path would find the same files, else None: when it could not
+    list a folder or tell an entry's type (another spelling of the same path might), or
+    passed the system a path that the other spelling could make too long (_SHORT_PATH).
 
     ``walked``: Walked records by real path (see discover). A folder below ``top`` found
     there, walked with the same git repository, is listed (a walk by its absolute path
-    would have) and tested as a virtualenv, then its files and problems are taken, in
-    the place its walk would put them, instead of walking it. They are the same: the
+    would have) and tested as a virtualenv, then its files (named as this walk names
+    them) and problems are taken, in the place its walk would put them, instead of
+    walking it, when its walk met no symlinked source file. They are the same: the
     rules (excludes, the same ignore files from the repository's root down, virtualenvs,
     skipped names, symlinked folders) decide a file from its real path alone; that
     folder's own walk met no symlinked file, so each key is the file's path (one already
@@ -507,7 +513,8 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
         specs_of = {root: rules.specs_down_to(os.path.dirname(root), repo_root)}
     else:
         specs_of = {root: rules.repo_specs(root)}
-    problems_before = len(rules.problems)  # the listings' own problems follow
+    own_problems: list = []
+    rules.listening = own_problems  # the problems of the ignore files the listings read
     shown_top = str(Path(top))  # as before: "./a.py" shows as "a.py"
     shown_prefix = "" if shown_top == "." else os.path.join(shown_top, "")
     absolute_top = os.path.abspath(top)
@@ -545,14 +552,19 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
             if virtualenv:
                 continue  # a virtualenv (os.path.isfile(pyvenv.cfg), as its parent used to ask)
         known = walked.get(real) if walked and nested else None
-        if known is not None and known.repo_root == repo_root and absolute == os.path.join(real, ""):
+        if (known is not None and not known.linked and known.repo_root == repo_root
+                and absolute == os.path.join(real, "")):
             specs_of.pop(real, None)
+            cut = len(absolute)  # each file's path below the folder (its absolute path is its real one)
             for item in known.items:
-                if item.abspath not in seen:
-                    seen.add(item.abspath)
-                    found.append(item)
+                key = item.abspath
+                if key not in seen:
+                    seen.add(key)
+                    shown_name = shown + key[cut:]
+                    found.append(SourceFile(shown_name, shown_name, False, root_path, key))
             for key, problem in known.problems:
                 rules.problems.setdefault(key, problem)
+                own_problems.append((key, problem))
             continue
         specs = specs_of.pop(real, [])
         if has_git and any(entry.name == ".gitignore" for entry in names):
@@ -602,9 +614,10 @@ def _walk(top: str, root: str, rules: _IgnoreRules, repo_root: Optional[str], se
         for name in reversed(kept):
             stack.append((os.path.join(directory, name), real_prefix + name, shown + name + os.sep,
                           absolute + name + os.sep, True))
-    if linked_met or failed or os.name != "posix" or longest + _NAME_MAX >= _SHORT_PATH:
+    rules.listening = None
+    if failed or os.name != "posix" or longest + _NAME_MAX >= _SHORT_PATH:
         return None
-    return list(rules.problems.items())[problems_before:]
+    return linked_met, own_problems
 
 
 # A path shorter than this many bytes is never too long for the system (PATH_MAX: Linux

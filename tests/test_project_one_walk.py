@@ -53,6 +53,11 @@ def test_a_folder_below_the_root_is_listed_once(tmp_path, monkeypatch):
     assert below == at_root
 
 
+def _fields(items: list) -> list:
+    """What a found file is: its display, its path as given, explicit, its root, its absolute path."""
+    return [(i.display, i.filename, i.explicit, i.root, i.abspath) for i in items]
+
+
 # What the root's walk finds with the named folder's walk taken, against without: every
 # case where the two walks could differ (the walk then lists the folder as before).
 def _tree(root: Path, layout: dict) -> None:
@@ -102,14 +107,14 @@ def test_the_root_walk_with_a_named_folder_taken_finds_the_same(tmp_path, case):
     files.discover([str(root / named)], exclude, root, walks=walks)
     taken = files.discover([str(root)], exclude, root, walked=walks)
     alone = files.discover([str(root)], exclude, root)
-    assert [i.abspath for i in taken[0]] == [i.abspath for i in alone[0]]
+    assert _fields(taken[0]) == _fields(alone[0])
     assert [str(e) for e in taken[1]] == [str(e) for e in alone[1]]
     if case in ("plain", "an exclude", "git ignore files at two levels", "a deeper folder",
                 "an invalid pattern in an ignore file inside",
                 "a link met first to a file inside", "a link met later to a file inside"):
         assert walks  # the speed path was taken: the test compares something
     if case in ("a symlinked file inside", "reached through a symlinked folder", "its own repository"):
-        assert not walks or all(w.repo_root != files._repo_root(str(root)) for w in walks.values())
+        assert not walks or all(w.linked or w.repo_root != files._repo_root(str(root)) for w in walks.values())
 
 
 def _long_path_tree(tmp_path: Path, length: int) -> Path:
@@ -149,7 +154,7 @@ def test_a_named_folder_spelled_past_the_path_limit_is_not_taken(tmp_path, monke
     assert not any(item.abspath.endswith("c.py") for item in found)  # as before: the walk cannot list sub
     taken = files.discover([str(root)], (), root, walked=walks)
     alone = files.discover([str(root)], (), root)
-    assert [i.abspath for i in taken[0]] == [i.abspath for i in alone[0]]
+    assert _fields(taken[0]) == _fields(alone[0])
     assert any(i.abspath.endswith("c.py") for i in alone[0])
 
 
@@ -166,4 +171,54 @@ def test_a_root_whose_real_path_is_near_the_path_limit(tmp_path, monkeypatch, vi
     assert any(item.abspath.endswith("c.py") for item in found)
     taken = files.discover([str(root)], (), root, walked=walks)
     alone = files.discover([str(root)], (), root)
-    assert [i.abspath for i in taken[0]] == [i.abspath for i in alone[0]]
+    assert _fields(taken[0]) == _fields(alone[0])
+
+
+def test_an_earlier_named_folder_that_finds_nothing_leaves_the_problems_inside_the_next(tmp_path, monkeypatch):
+    """`pkg/sub` (no source file) is walked first: reaching it loads pkg/.gitignore, whose
+    invalid pattern is then already named when pkg is walked. pkg's walk is still the
+    first to find files; the root's walk that takes it names the problem as it would."""
+    root = tmp_path / "root"
+    _tree(root, {".git": None, "pkg/.gitignore": "!\n", "pkg/b.py": "", "pkg/sub/notes.txt": ""})
+    root = root.resolve()
+    monkeypatch.chdir(root)
+    walks: dict = {}
+    files.discover(["pkg/sub", "pkg"], (), root, walks=walks)
+    assert walks
+    taken = files.discover([str(root)], (), root, walked=walks)
+    alone = files.discover([str(root)], (), root)
+    assert [str(e) for e in alone[1]]  # the invalid pattern is named
+    assert [str(e) for e in taken[1]] == [str(e) for e in alone[1]]
+    assert _fields(taken[0]) == _fields(alone[0])
+
+
+def test_check_of_the_root_spelled_past_the_path_limit_finds_what_check_dot_finds(tmp_path, monkeypatch):
+    """`check ././…/.` from the root: the run's own walk cannot list mmlite/ (its spelling
+    is too long), the index's walk by the root's real path can: the run's walk must not
+    stand for it (a wrapper's call in use.py is found either way)."""
+    shutil.copytree(PROJECT, tmp_path / "project")
+    (tmp_path / "project" / "use.py").write_text(
+        "import mmlite.ops.wrappers as wr\n\n\ndef f(x):\n    return wr.resize(x, scale_factor=2, mode=\"bilinear\")\n")
+    at_root, _ = _check(tmp_path, monkeypatch, ".")
+    assert any(f["path"].endswith("use.py") for f in at_root)
+    long_root, _ = _check(tmp_path, monkeypatch, "./" * 2046 + ".")
+    assert [f for f in long_root if f["path"].endswith("use.py")] == \
+        [f for f in at_root if f["path"].endswith("use.py")]
+
+
+def test_a_walk_that_took_a_folder_stands_for_its_listing_too(tmp_path, monkeypatch):
+    """pkg/sub walked first, then pkg taking it, then the root taking pkg: the files and the
+    problems of pkg/sub's ignore file come through both."""
+    root = tmp_path / "root"
+    _tree(root, {**BASE, ".git": None, "pkg/sub/.gitignore": "!\n"})
+    root = root.resolve()
+    monkeypatch.chdir(root)
+    inner: dict = {}
+    files.discover(["pkg/sub"], (), root, walks=inner)
+    outer: dict = {}
+    files.discover(["pkg"], (), root, walks=outer, walked=inner)
+    assert str(root / "pkg") in outer
+    taken = files.discover([str(root)], (), root, walked=outer)
+    alone = files.discover([str(root)], (), root)
+    assert _fields(taken[0]) == _fields(alone[0])
+    assert [str(e) for e in taken[1]] == [str(e) for e in alone[1]] != []
