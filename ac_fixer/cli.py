@@ -383,10 +383,9 @@ def _settings_groups(paths, config_file, *, select, ignore, value, unsafe_fixes,
             root = analysis_root(config, Path(group_paths[0]))
             if root is not None:
                 # `check .` at the project's root: the index takes this walk's files, when
-                # a walk by the root's real path would find the same (see files._walk).
-                real_root = str(root.resolve())
-                whole = (len(group_paths) == 1 and not force and os.path.abspath(group_paths[0]) == real_root
-                         and real_root in walks)
+                # a walk by the root's real path would find the same (then discover recorded
+                # it, by that path: the one path named is the root, spelled without a link).
+                whole = len(group_paths) == 1 and not force and str(root.resolve()) in walks
                 # Computed by the run (runner.run), which screens the files meanwhile.
                 settings = replace(settings, project=DeferredFacts(
                     root, config.exclude, config.base, None if no_cache else group_cache,

@@ -131,15 +131,6 @@ def _long_path_tree(tmp_path: Path, length: int) -> Path:
     return Path(folder)
 
 
-def _write_from_inside(root: Path, layout: dict) -> None:
-    here = os.getcwd()
-    try:
-        os.chdir(root)
-        _tree(Path("."), layout)
-    finally:
-        os.chdir(here)
-
-
 def test_a_named_folder_spelled_past_the_path_limit_is_not_taken(tmp_path, monkeypatch):
     """`./` repeated: the named walk's own paths to pkg/sub are too long to list (the named
     run does not check c.py), the root's walk by its real path lists it: its facts keep
@@ -164,8 +155,8 @@ def test_a_root_whose_real_path_is_near_the_path_limit(tmp_path, monkeypatch, vi
     (past PATH_MAX), nor stat pkg/pyvenv.cfg by its path: taking the named walk's files
     would add files the root's walk does not find."""
     root = _long_path_tree(tmp_path, 4088)  # root/pkg: 4092 bytes; root/pkg/sub: 4096
-    _write_from_inside(root, {**BASE, **({"pkg/pyvenv.cfg": ""} if virtualenv else {})})
-    monkeypatch.chdir(root)
+    monkeypatch.chdir(root)  # its files are written from inside: their absolute paths are too long
+    _tree(Path("."), {**BASE, **({"pkg/pyvenv.cfg": ""} if virtualenv else {})})
     walks: dict = {}
     found, _ = files.discover(["pkg"], (), root, walks=walks)
     assert any(item.abspath.endswith("c.py") for item in found)
