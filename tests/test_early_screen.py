@@ -409,3 +409,55 @@ def test_a_file_named_dot_py_gets_the_row_the_first_phase_gives(tmp_path, monkey
     after = runner.run(items, facts, jobs=1, use_cache=False)
     assert _outcomes(early) == _outcomes(after)
     assert [o.error for o in early.outcomes if o.item.filename == ".py"] == [None]
+
+
+def test_the_index_parses_in_the_early_screens_workers(tmp_path, monkeypatch):
+    """A cold build large enough for worker processes of its own parses in the early
+    screen's instead (one set of processes: each holds memory of its own), until the
+    early screen starts; then in this process, not queued behind the screens. The same
+    outcomes."""
+    root, items = _project(tmp_path)
+    monkeypatch.setattr(project, "EARLY_WORKERS_BYTES", 0)  # "large": the index wants workers
+    started, submitted = [], []
+    start, submit = project._Workers.start, project._Workers.submit
+    monkeypatch.setattr(project._Workers, "start", lambda self, *a, **k: started.append(1) or start(self, *a, **k))
+
+    def recorded_submit(self, function, *arguments):
+        future = submit(self, function, *arguments)
+        submitted.append((self.lent_while is not None, future is not None))
+        return future
+
+    monkeypatch.setattr(project._Workers, "submit", recorded_submit)
+    seen = _first_calls(monkeypatch)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"pools": 1, "rows": 1}
+    assert started == [] and submitted and all(lent for lent, _ in submitted)
+    assert any(sent for _, sent in submitted)  # the files read were summarized in the workers
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    assert _outcomes(early) == _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+
+
+class _Pool:
+    def __init__(self):
+        self.calls = []
+
+    def submit(self, function, *arguments):
+        self.calls.append("submit")
+        return "future"
+
+    def map(self, function, *arguments):
+        self.calls.append("map")
+        return iter([["done"]])
+
+    def shutdown(self, *arguments, **keywords):
+        self.calls.append("shutdown")
+
+
+def test_lent_workers_are_used_while_lent_and_never_shut_down():
+    pool, lent = _Pool(), [True]
+    workers = project._Workers().lent(pool, 2, lambda: lent[0])
+    assert workers.count == 2 and workers.submit(int) == "future" and workers.map(int, [1]) == [["done"]]
+    lent[0] = False  # the owner took them back: the caller does the work itself
+    assert workers.submit(int) is None and workers.map(int, [1]) is None and not workers.failed
+    workers.close()
+    assert pool.calls == ["submit", "map"] and workers.pool is None
