@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The least time any Python run of ac-fixer can take, next to issue 17's targets: what each
+part that no code of ours can skip costs on this machine, side by side with grep.
+
+    python benchmarks/floors.py [--repeat 7] [CORPUS_DIR ...]
+
+For each corpus (default: the copies bench_corpora.py makes under /tmp/perf-bench, else
+benchmarks/corpus and benchmarks/corpus2), medians of --repeat alternating rounds, each a
+fresh process:
+
+- the interpreter alone (`python -c pass`, with the site-packages of this venv);
+- the command line's imports (`import ac_fixer.cli`: click, the runner, the catalog);
+- LibCST's import (`import libcst`: every file with a finding the screens cannot decide is
+  analyzed with it; its node classes are most of the cost);
+- a walk of the corpus and an `os.stat` of each `.py` file, in Python (`os.walk`; the least
+  a warm run does to see an edit; ac-fixer's own walk also reads ignore files);
+- reading every `.py` file once, in Python (a cold run's project-wide name searches need
+  every file's bytes, for a single named file too: a mode set by a caller anywhere);
+- grep of the trigger names (`grep -rlE`, issue 17's reference for the warm run) and of
+  one word as a whole word (`grep -rlw`): reading every file once, in C.
+
+Standard library only. The sums printed at the end are floors: a run does all of that part
+and more.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import corpus as corpus_mod  # noqa: E402
+
+WALK = """
+import os, sys
+n = 0
+for folder, dirs, names in os.walk(sys.argv[1]):
+    for name in names:
+        if name.endswith(".py"):
+            os.stat(os.path.join(folder, name)); n += 1
+"""
+READ = """
+import os, sys
+total = 0
+for folder, dirs, names in os.walk(sys.argv[1]):
+    for name in names:
+        if name.endswith(".py"):
+            with open(os.path.join(folder, name), "rb") as handle:
+                total += len(handle.read())
+"""
+
+
+def _timed(cmd: list, cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpora", nargs="*", type=Path)
+    ap.add_argument("--repeat", "-n", type=int, default=7)
+    args = ap.parse_args(argv)
+    corpora = args.corpora or [p for p in (Path("/tmp/perf-bench/corpus/corpus"), Path("/tmp/perf-bench/corpus2/corpus2"))
+                               if p.is_dir()] or [HERE / "corpus", HERE / "corpus2"]
+    py = sys.executable
+    env_note = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    if env_note:
+        print("note: PYTHONDONTWRITEBYTECODE is set: the imports below may compile modules each time")
+    fixed = {
+        "interpreter (python -c pass)": [py, "-c", "pass"],
+        "command line's imports (import ac_fixer.cli)": [py, "-c", "import ac_fixer.cli"],
+        "LibCST's import (import libcst)": [py, "-c", "import libcst"],
+    }
+    per_corpus = {
+        "walk + os.stat of each .py file (Python)": lambda c: [py, "-c", WALK, str(c)],
+        "read every .py file once (Python)": lambda c: [py, "-c", READ, str(c)],
+        "grep -rlE of the trigger names": lambda c: ["grep", "-rlE", corpus_mod.CATALOG_REGEX, str(c)],
+        "grep -rlw of one word": lambda c: ["grep", "-rlw", "Decoder", str(c)],
+    }
+    times: dict = {}
+    loads = []
+    for rep in range(-1, args.repeat):  # round -1: unmeasured (page cache, bytecode)
+        loads.append(os.getloadavg()[0])
+        for label, cmd in fixed.items():
+            t = _timed(cmd, HERE)
+            if rep >= 0:
+                times.setdefault(("", label), []).append(t)
+        for c in corpora:
+            for label, make in per_corpus.items():
+                t = _timed(make(c), c.parent)
+                if rep >= 0:
+                    times.setdefault((c.name, label), []).append(t)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; 1-min load {min(loads[1:]):.2f}-{max(loads[1:]):.2f};"
+          f" medians of {args.repeat}")
+    for label in fixed:
+        print(f"  {label}: {med[('', label)]:.3f} s")
+    start = med[("", "interpreter (python -c pass)")]
+    imports = med[("", "command line's imports (import ac_fixer.cli)")]
+    libcst = med[("", "LibCST's import (import libcst)")] - start
+    for c in corpora:
+        print(f"{c.name}:")
+        for label in per_corpus:
+            print(f"  {label}: {med[(c.name, label)]:.3f} s")
+        walk = med[(c.name, "walk + os.stat of each .py file (Python)")] - start
+        read = med[(c.name, "read every .py file once (Python)")] - start
+        grep = med[(c.name, "grep -rlE of the trigger names")]
+        print(f"  floor of a warm run (imports + walk and stat): {imports + walk:.3f} s"
+              f" = {(imports + walk) / grep:.2f}x the grep of the trigger names (target <= 1x)")
+        print(f"  floor of one file cold, analyzed by LibCST: {imports + libcst:.3f} s (target <= 0.25 s);"
+              f" when a caller anywhere may set its mode (every file read): {imports + libcst + read:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
