@@ -9,7 +9,7 @@ import random
 import re
 
 import pytest
-from conftest import FIXTURES, project_facts_json
+from conftest import FIXTURES, fuzz_examples, project_facts_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,7 +59,7 @@ def test_the_files_holding_a_needle_are_those_that_hold_it(fast, seed):
 
 
 @needs_library
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=fuzz_examples(300), deadline=None)
 @given(texts=st.lists(st.binary(max_size=40).map(lambda b: bytes(c % 4 + 97 if c % 7 else 0 for c in b)), max_size=12),
        needles=st.lists(st.binary(min_size=1, max_size=3).map(lambda b: bytes(c % 4 + 97 for c in b)), max_size=3))
 def test_the_library_and_the_builtins_agree(texts, needles):
@@ -112,7 +112,7 @@ def _word_regex(names: tuple):
 
 
 @pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=fuzz_examples(300), deadline=None)
 @given(text=st.lists(st.sampled_from([b"ab", b"abc", b"b", b"_", b"9", b" ", b"(", b"\n", b".", b"\xc3\xa9"]), max_size=30),
        names=st.lists(st.sampled_from([b"ab", b"abc", b"b", b"bab", b"c9"]), min_size=1, max_size=3))
 def test_word_starts_finds_what_the_whole_word_regex_finds(library, text, names):
@@ -148,7 +148,7 @@ def test_the_index_names_the_files_holds_identifier_names(tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("library", [False, pytest.param(True, marks=needs_library)])
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=fuzz_examples(200), deadline=None)
 @given(text=st.binary(max_size=60).map(lambda b: bytes(c % 3 + 97 for c in b)),
        needle=st.binary(min_size=1, max_size=3).map(lambda b: bytes(c % 3 + 97 for c in b)))
 def test_occurrences_are_those_that_overlap_no_earlier_one(library, text, needle):

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from conftest import fuzz_examples
 
 from ac_fixer.api import Settings, SourceError, check_source, fix_source
 
 FUZZ = settings(
-    max_examples=400,
+    max_examples=fuzz_examples(400),
     deadline=None,
     derandomize=True,
     database=None,
@@ -376,7 +377,7 @@ def mutated(draw):
     return bytes(data)
 
 
-BYTES_FUZZ = settings(FUZZ, max_examples=500)
+BYTES_FUZZ = settings(FUZZ, max_examples=fuzz_examples(500))
 
 
 def _parses_as_the_input_did(data: bytes, fixed: bytes) -> None:
@@ -405,7 +406,7 @@ def test_check_source_on_arbitrary_bytes(data: bytes):
     assert again is not None and again.source == result.source  # idempotent
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=fuzz_examples(60))
 @given(st.binary(min_size=1, max_size=200), st.sampled_from(SEEDS))
 def test_check_source_with_junk_appended_to_a_valid_source(junk_bytes: bytes, seed: bytes):
     findings = call_only_source_error(check_source, seed + junk_bytes)

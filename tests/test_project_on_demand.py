@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, fuzz_examples, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,7 +74,7 @@ def test_on_demand_facts_are_cached_by_the_files_signatures(tmp_path, monkeypatc
     assert line7()["code"] == "ACF003" and len(built) == 2
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=fuzz_examples(100), deadline=None)
 @given(st.binary(max_size=24).map(lambda b: bytes(b"ab9_ .(\n\xc3"[x % 9] for x in b)),
        st.sampled_from([b"ab", b"a", b"b9", b"_a", b"ba"]))
 def test_the_name_search_finds_the_identifiers_the_tokenizer_finds(source, name):

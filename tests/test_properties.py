@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from conftest import fuzz_examples
 
 from ac_fixer.api import check_source, fix_source
 
@@ -247,7 +248,7 @@ def _comments(source: str) -> list:
 # --------------------------------------------------------------------------- the property
 
 SETTINGS = settings(
-    max_examples=200,
+    max_examples=fuzz_examples(200),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     derandomize=True,

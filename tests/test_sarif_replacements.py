@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, isolate_in
+from conftest import FIXTURES, fuzz_examples, isolate_in
 
 from ac_fixer import runner
 from ac_fixer.api import Settings, SourceError, check_source
@@ -113,7 +113,7 @@ def test_replacement_in_window_equals_the_whole_text_comparison():
 
     alphabet = st.sampled_from(list("ab\n(),="))
 
-    @hypothesis_settings(max_examples=400, deadline=None)
+    @hypothesis_settings(max_examples=fuzz_examples(400), deadline=None)
     @given(st.text(alphabet, max_size=30), st.data())
     def check(old, data):
         start = data.draw(st.integers(0, len(old)))

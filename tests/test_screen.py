@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from conftest import fuzz_examples
 
 from ac_fixer.api import DEFAULT_SETTINGS, Settings, SourceError, analyze_source, fix_source
 from ac_fixer.fast.prefilter import might_have_findings
@@ -110,7 +111,7 @@ def _generated_call(import_style, function, mode, flag):
     return import_line.format(f=function), call
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=fuzz_examples(200), deadline=None)
 @given(
     st.sampled_from(IMPORTS),
     st.sampled_from(FUNCTIONS),
@@ -307,7 +308,7 @@ def _assert_large_path_sound(source: bytes) -> None:
             assert not _findings(source)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=fuzz_examples(200), deadline=None)
 @given(
     st.sampled_from(IMPORTS),
     st.sampled_from(FUNCTIONS),
@@ -506,7 +507,8 @@ def test_plain_encodings_keep_the_byte_screens(cookie):
 
 
 def test_differential_fuzz_smoke():
-    """Two hundred programs of benchmarks/fuzz_screens.py (run it for thousands)."""
+    """Two hundred programs of benchmarks/fuzz_screens.py, a hundred in the default run
+    (see conftest.fuzz_examples; run the script for thousands)."""
     import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -514,7 +516,7 @@ def test_differential_fuzz_smoke():
         import fuzz_screens
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    assert fuzz_screens.run(0, 50, None) == 0
+    assert fuzz_screens.run(0, fuzz_examples(50), None) == 0
 
 
 # Regressions found in the second review.
@@ -563,7 +565,7 @@ _WORD_PIECES = [b"interpolate", b"upsample", b"upsample_bilinear", b"Upsample", 
                 b" ", b"(", b".", b"\n", b"\xc3\xa9", b"sample"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=fuzz_examples(400), deadline=None)
 @given(st.lists(st.sampled_from(_WORD_PIECES), max_size=14))
 def test_the_byte_tests_of_the_screen_give_the_regex_answers(pieces):
     """The screen's first tests read names by byte searches (speed only): a catalogued name
