@@ -455,7 +455,9 @@ def _five_megabytes() -> bytes:
     return source
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+# --jobs 2 is the path a 2-core run takes; the same files in one process (~5 s) with -m slow
+# (test_every_bad_input_at_once_is_named_and_the_rest_is_fixed covers that path by default).
+@pytest.mark.parametrize("jobs", [pytest.param("1", marks=pytest.mark.slow), "2"])
 def test_odd_inputs_through_the_command_line(tmp_path, jobs):
     """Every odd-but-valid file, a 5 MB file, a non-UTF-8 file name and a folder named x.py
     beside ten good files: exit 0, everything fixed byte-exactly, a second run changes nothing."""
