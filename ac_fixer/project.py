@@ -2662,7 +2662,7 @@ def project_facts(root: Path, exclude: tuple, exclude_base: Path, catalog: cat.C
     workers = None
     if buffer is not None and large:
         pool = getattr(screen_early, "pool", None)
-        workers = (_Workers().lent(pool, screen_early.workers, lambda: not screen_early.started) if pool is not None
+        workers = (_Workers().lent(pool, screen_early.workers, lambda: screen_early.lending) if pool is not None
                    else _Workers().start(wait=True))
     triggered = _Triggered(catalog, workers) if buffer is not None else None
     limit = max_file_bytes()  # (read once, not for each file)

@@ -461,3 +461,27 @@ def test_lent_workers_are_used_while_lent_and_never_shut_down():
     assert workers.submit(int) is None and workers.map(int, [1]) is None and not workers.failed
     workers.close()
     assert pool.calls == ["submit", "map"] and workers.pool is None
+
+
+def test_workers_abandoned_by_the_early_screen_are_not_lent_again(tmp_path, monkeypatch):
+    """An early screen abandoned while the facts are built (a re-export under a name not in
+    ASCII) has shut its pool down: the index does not take it for lent again (it does its
+    work in this process, without trying the pool), and the outcomes are those of a run
+    that builds the facts first."""
+    root, items = _project(tmp_path)
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+    monkeypatch.setattr(project, "EARLY_WORKERS_BYTES", 0)
+    monkeypatch.setattr(runner, "_names_screened_otherwise", lambda before, final: {"\u00f1"})  # revise abandons
+    seen = {}
+    constants = project._collect_constants
+
+    def recorded(built, *arguments):
+        seen["lent"] = built.workers.lent_while()
+        seen["parsed here"] = built._in_workers([(b"x = 1\n", None)] * 40) is None and not built.workers.failed
+        return constants(built, *arguments)
+
+    monkeypatch.setattr(project, "_collect_constants", recorded)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert seen == {"lent": False, "parsed here": True}
+    assert _outcomes(early) == after
