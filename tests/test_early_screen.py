@@ -463,18 +463,21 @@ def test_lent_workers_are_used_while_lent_and_never_shut_down():
     assert pool.calls == ["submit", "map"] and workers.pool is None
 
 
-def test_workers_abandoned_by_the_early_screen_are_not_lent_again(tmp_path, monkeypatch):
-    """An early screen abandoned while the facts are built (a re-export under a name not in
-    ASCII) has shut its pool down: the index does not take it for lent again (it does its
-    work in this process, without trying the pool), and the outcomes are those of a run
-    that builds the facts first."""
+@pytest.mark.parametrize("abandoned", [False, True])
+def test_workers_are_not_lent_once_the_screens_start_or_the_early_screen_is_abandoned(tmp_path, monkeypatch, abandoned):
+    """Once the early screen has handed out its files, or was abandoned while the facts are
+    built (a re-export under a name not in ASCII: its pool is shut down), the index does
+    not use its pool: its later work is done in this process, without trying the pool
+    (not queued behind the screens, no error from a pool shut down), and the outcomes are
+    those of a run that builds the facts first."""
     root, items = _project(tmp_path)
     facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
     after = _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
     monkeypatch.setattr(project, "EARLY_WORKERS_BYTES", 0)
-    monkeypatch.setattr(runner, "_names_screened_otherwise", lambda before, final: {"\u00f1"})  # revise abandons
+    if abandoned:
+        monkeypatch.setattr(runner, "_names_screened_otherwise", lambda before, final: {"\u00f1"})  # revise abandons
     seen = {}
-    constants = project._collect_constants
+    constants = project._collect_constants  # runs after the screens started (and after revise)
 
     def recorded(built, *arguments):
         seen["lent"] = built.workers.lent_while()
@@ -485,3 +488,28 @@ def test_workers_abandoned_by_the_early_screen_are_not_lent_again(tmp_path, monk
     early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
     assert seen == {"lent": False, "parsed here": True}
     assert _outcomes(early) == after
+
+
+def _dying_summaries(jobs: list, by_short=None) -> list:
+    """The index's work on files it reads itself, except that the worker process dies."""
+    if os.getpid() != project.__dict__["_parent_pid"]:
+        os._exit(5)
+    return project.__dict__["_real_summarize_files"](jobs, by_short)
+
+
+def test_a_worker_of_the_index_that_dies_in_the_lent_pool_costs_only_time(tmp_path, monkeypatch):
+    """The index's first task kills its worker in the early screen's pool: the index does
+    its work in this process, the early screen gives way to the usual run, no process is
+    left behind, and the outcomes are those of a run that builds the facts first."""
+    import multiprocessing
+
+    root, items = _project(tmp_path)
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    after = _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+    monkeypatch.setattr(project, "EARLY_WORKERS_BYTES", 0)
+    monkeypatch.setitem(project.__dict__, "_parent_pid", os.getpid())
+    monkeypatch.setitem(project.__dict__, "_real_summarize_files", project._summarize_files)
+    monkeypatch.setattr(project, "_summarize_files", _dying_summaries)
+    early = runner.run(items, _deferred(root, items), jobs=2, use_cache=False)
+    assert _outcomes(early) == after
+    assert multiprocessing.active_children() == []
