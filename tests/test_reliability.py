@@ -299,24 +299,23 @@ def _assert_bad_inputs_named(cases: list, jobs: str, tmp_path: Path) -> None:
         assert node_state(os.fsencode(tree) + b"/" + name) == state, f"{name!r} changed"
 
 
-@pytest.mark.parametrize("case", _bad_params())
-def test_bad_input_is_named_and_the_rest_is_fixed(tmp_path, case: Bad):
-    """One bad entry among good files, checked by worker processes (--jobs 2, the path a
-    run on a 2-core machine takes): a worker that meets it costs no other file."""
-    _assert_bad_inputs_named([case], "2", tmp_path)
-
-
-def test_every_bad_input_at_once_is_named_and_the_rest_is_fixed(tmp_path):
-    """Every bad entry of the battery (but the slow ones and the known bugs) in one tree,
-    checked in one process (--jobs 1): none stops the run or hides another. (One run for
-    all: a command per entry in both modes was 44 runs, ~30 s of the suite.)"""
-    _assert_bad_inputs_named([c for c in BAD_INPUTS if not c.slow and not c.bug], "1", tmp_path)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_bad_input_at_once_is_named_and_the_rest_is_fixed(tmp_path, jobs):
+    """Every bad entry of the battery (but the slow ones and the known bugs) in one tree
+    beside the good files, checked in one process (--jobs 1) and by worker processes
+    (--jobs 2, the path a run on a 2-core machine takes): none stops the run, hides another
+    or costs a good file (a worker that died would name the files of its task). One run
+    for all: a command per entry in both modes was 44 runs, ~30 s of the default suite;
+    each entry alone runs with -m slow."""
+    _assert_bad_inputs_named([c for c in BAD_INPUTS if not c.slow and not c.bug], jobs, tmp_path)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("case", _bad_params())
-def test_bad_input_alone_in_one_process_is_named_and_the_rest_is_fixed(tmp_path, case: Bad):
-    _assert_bad_inputs_named([case], "1", tmp_path)
+def test_bad_input_is_named_and_the_rest_is_fixed(tmp_path, case: Bad, jobs):
+    """One bad entry among good files: a worker that meets it costs no other file."""
+    _assert_bad_inputs_named([case], jobs, tmp_path)
 
 
 def test_file_without_catalogued_names_is_not_parsed_at_all(tmp_path):
