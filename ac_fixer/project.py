@@ -640,6 +640,10 @@ class _Workers:
         self.pool, self.count, self.lent_while = pool, count, lent_while
         return self
 
+    def _usable(self) -> bool:
+        """Whether there are processes to send work to (started, alive, still lent)."""
+        return self.pool is not None and not self.failed and (self.lent_while is None or self.lent_while())
+
     def start(self, wait: bool = False) -> "_Workers":
         from ac_fixer.runner import worker_count
 
@@ -657,7 +661,7 @@ class _Workers:
 
     def submit(self, function, *arguments):
         """A future of function(*arguments) in a worker; None when there is none."""
-        if self.pool is None or self.failed or (self.lent_while is not None and not self.lent_while()):
+        if not self._usable():
             return None
         try:
             return self.pool.submit(function, *arguments)
@@ -666,7 +670,7 @@ class _Workers:
             return None
 
     def map(self, function, *arguments) -> Optional[list]:
-        if self.pool is None or self.failed or (self.lent_while is not None and not self.lent_while()):
+        if not self._usable():
             return None
         try:
             return list(self.pool.map(function, *arguments))
