@@ -20,7 +20,8 @@ fresh process:
 - grep of the trigger names (`grep -rlE`, issue 17's reference for the warm run) and of
   one word as a whole word (`grep -rlw`): reading every file once, in C.
 
-Standard library only. The sums printed at the end are floors: a run does all of that part
+Standard library only (the commands run through bench_check.py's runner, which stops
+on a command that fails). The sums printed at the end are floors: a run does all of that part
 and more.
 """
 from __future__ import annotations
@@ -28,38 +29,37 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import bench_check as bc  # noqa: E402
 import corpus as corpus_mod  # noqa: E402
 
-WALK = """
+# Every .py file under argv[1], walked with os.walk: stat each ("stat") or read each ("read").
+EACH_FILE = """
 import os, sys
-n = 0
 for folder, dirs, names in os.walk(sys.argv[1]):
     for name in names:
         if name.endswith(".py"):
-            os.stat(os.path.join(folder, name)); n += 1
+            path = os.path.join(folder, name)
+            if sys.argv[2] == "stat":
+                os.stat(path)
+            else:
+                with open(path, "rb") as handle:
+                    handle.read()
 """
-READ = """
-import os, sys
-total = 0
-for folder, dirs, names in os.walk(sys.argv[1]):
-    for name in names:
-        if name.endswith(".py"):
-            with open(os.path.join(folder, name), "rb") as handle:
-                total += len(handle.read())
-"""
+START, CLI, LIBCST, BOTH = ("interpreter (python -c pass)", "command line's imports (import ac_fixer.cli)",
+                            "LibCST's import (import libcst)", "both (import ac_fixer.cli, libcst)")
+WALK, READ, GREP, WORD = ("walk + os.stat of each .py file (Python)", "read every .py file once (Python)",
+                          "grep -rlE of the trigger names", "grep -rlw of one word")
 
 
-def _timed(cmd: list, cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+def _timed(cmd: list, cwd: Path, label: str) -> float:
+    """Wall seconds of ``cmd``; a command that fails (an import error, say) stops the bench
+    rather than give a floor (grep exits 1 when it finds nothing)."""
+    return bc.run(cmd, cwd=cwd, timeout=300, ok=(0, 1) if cmd[0] == "grep" else (0,), what=label).wall
 
 
 def main(argv=None) -> int:
@@ -70,32 +70,31 @@ def main(argv=None) -> int:
     corpora = args.corpora or [p for p in (Path("/tmp/perf-bench/corpus/corpus"), Path("/tmp/perf-bench/corpus2/corpus2"))
                                if p.is_dir()] or [HERE / "corpus", HERE / "corpus2"]
     py = sys.executable
-    env_note = os.environ.get("PYTHONDONTWRITEBYTECODE")
-    if env_note:
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE is set: the imports below may compile modules each time")
     fixed = {
-        "interpreter (python -c pass)": [py, "-c", "pass"],
-        "command line's imports (import ac_fixer.cli)": [py, "-c", "import ac_fixer.cli"],
-        "LibCST's import (import libcst)": [py, "-c", "import libcst"],
-        "both (import ac_fixer.cli, libcst)": [py, "-c", "import ac_fixer.cli, libcst"],
+        START: [py, "-c", "pass"],
+        CLI: [py, "-c", "import ac_fixer.cli"],
+        LIBCST: [py, "-c", "import libcst"],
+        BOTH: [py, "-c", "import ac_fixer.cli, libcst"],
     }
     per_corpus = {
-        "walk + os.stat of each .py file (Python)": lambda c: [py, "-c", WALK, str(c)],
-        "read every .py file once (Python)": lambda c: [py, "-c", READ, str(c)],
-        "grep -rlE of the trigger names": lambda c: ["grep", "-rlE", corpus_mod.CATALOG_REGEX, str(c)],
-        "grep -rlw of one word": lambda c: ["grep", "-rlw", "Decoder", str(c)],
+        WALK: lambda c: [py, "-c", EACH_FILE, str(c), "stat"],
+        READ: lambda c: [py, "-c", EACH_FILE, str(c), "read"],
+        GREP: lambda c: ["grep", "-rlE", corpus_mod.CATALOG_REGEX, str(c)],
+        WORD: lambda c: ["grep", "-rlw", "Decoder", str(c)],
     }
     times: dict = {}
     loads = []
     for rep in range(-1, args.repeat):  # round -1: unmeasured (page cache, bytecode)
         loads.append(os.getloadavg()[0])
         for label, cmd in fixed.items():
-            t = _timed(cmd, HERE)
+            t = _timed(cmd, HERE, label)
             if rep >= 0:
                 times.setdefault(("", label), []).append(t)
         for c in corpora:
             for label, make in per_corpus.items():
-                t = _timed(make(c), c.parent)
+                t = _timed(make(c), c.parent, label)
                 if rep >= 0:
                     times.setdefault((c.name, label), []).append(t)
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -103,18 +102,15 @@ def main(argv=None) -> int:
           f" medians of {args.repeat}")
     for label in fixed:
         print(f"  {label}: {med[('', label)]:.3f} s")
-    start = med[("", "interpreter (python -c pass)")]
-    imports = med[("", "command line's imports (import ac_fixer.cli)")]
-    both = med[("", "both (import ac_fixer.cli, libcst)")]
+    start, imports, both = med[("", START)], med[("", CLI)], med[("", BOTH)]
     print(f"  (past the interpreter's start: the command line's imports {imports - start:.3f} s, LibCST's"
-          f" {med[('', 'LibCST' + chr(39) + 's import (import libcst)')] - start:.3f} s, both {both - start:.3f} s)")
+          f" {med[('', LIBCST)] - start:.3f} s, both {both - start:.3f} s)")
     for c in corpora:
         print(f"{c.name}:")
         for label in per_corpus:
             print(f"  {label}: {med[(c.name, label)]:.3f} s")
-        walk = med[(c.name, "walk + os.stat of each .py file (Python)")] - start
-        read = med[(c.name, "read every .py file once (Python)")] - start
-        grep = med[(c.name, "grep -rlE of the trigger names")]
+        walk, read = med[(c.name, WALK)] - start, med[(c.name, READ)] - start
+        grep = med[(c.name, GREP)]
         print(f"  floor of a warm run (imports + walk and stat): {imports + walk:.3f} s"
               f" = {(imports + walk) / grep:.2f}x the grep of the trigger names (target <= 1x)")
         print(f"  floor of one file cold, analyzed by LibCST: {both:.3f} s (target <= 0.25 s);"

@@ -52,6 +52,12 @@ def _deferred(root: Path, items: list, cache_dir=None) -> Settings:
     return replace(Settings(), project=DeferredFacts(root, (), root, cache_dir, named=[i.filename for i in items]))
 
 
+def _facts_first(root: Path, items: list) -> list:
+    """The outcomes of a run in one process that computes the facts before it screens."""
+    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
+    return _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+
+
 def _first_calls(monkeypatch) -> dict:
     """Counts the early screens whose workers got the files, and those whose rows were used."""
     seen = {"pools": 0, "rows": 0}
@@ -433,8 +439,7 @@ def test_the_index_parses_in_the_early_screens_workers(tmp_path, monkeypatch):
     assert seen == {"pools": 1, "rows": 1}
     assert started == [] and submitted and all(lent for lent, _ in submitted)
     assert any(sent for _, sent in submitted)  # the files read were summarized in the workers
-    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
-    assert _outcomes(early) == _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+    assert _outcomes(early) == _facts_first(root, items)
 
 
 class _Pool:
@@ -471,8 +476,7 @@ def test_workers_are_not_lent_once_the_screens_start_or_the_early_screen_is_aban
     (not queued behind the screens, no error from a pool shut down), and the outcomes are
     those of a run that builds the facts first."""
     root, items = _project(tmp_path)
-    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
-    after = _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+    after = _facts_first(root, items)
     monkeypatch.setattr(project, "EARLY_WORKERS_BYTES", 0)
     if abandoned:
         monkeypatch.setattr(runner, "_names_screened_otherwise", lambda before, final: {"\u00f1"})  # revise abandons
@@ -504,8 +508,7 @@ def test_a_worker_of_the_index_that_dies_in_the_lent_pool_costs_only_time(tmp_pa
     import multiprocessing
 
     root, items = _project(tmp_path)
-    facts = with_project(Settings(), root, (), root, None, named=[i.filename for i in items])
-    after = _outcomes(runner.run(items, facts, jobs=1, use_cache=False))
+    after = _facts_first(root, items)
     monkeypatch.setattr(project, "EARLY_WORKERS_BYTES", 0)
     monkeypatch.setitem(project.__dict__, "_parent_pid", os.getpid())
     monkeypatch.setitem(project.__dict__, "_real_summarize_files", project._summarize_files)
