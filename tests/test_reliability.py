@@ -28,6 +28,7 @@ from typing import Callable, Optional
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_cli
 
 from ac_fixer.api import check_source, fix_source
 
@@ -1093,6 +1094,19 @@ CACHE_BUG = ("BUG: a cache file that is valid JSON of the wrong shape crashes th
              "that fails to load as a miss")
 
 
+def _plant(cache_file: Path, payload: bytes, marker: Path, signed: bool) -> None:
+    """``payload`` as the cache file (``signed``: with the MAC of this user's key, so that the
+    loader reads it past the MAC, as it would read a file it wrote), and pickles of an
+    exploit beside it."""
+    from ac_fixer import cache
+
+    if signed:
+        payload = cache.CACHE_MAGIC + cache.mac(cache.user_key(), cache_file.name, payload) + b"\n" + payload
+    cache_file.write_bytes(payload)
+    for extra in ("evil.pickle", "findings.pkl", "cache.db"):
+        (cache_file.parent / extra).write_bytes(pickle.dumps(_Exploit(marker)))
+
+
 @pytest.mark.parametrize("payload", [
     pytest.param(name)
     for name in ("pickle", "pickle-protocol-0", "garbage", "truncated-json", "json-list", "json-null",
@@ -1100,12 +1114,27 @@ CACHE_BUG = ("BUG: a cache file that is valid JSON of the wrong shape crashes th
                  "signature-wrong-type", "record-list-not-a-list",
                  "record-not-a-dict", "record-missing-fields", "record-wrong-types")
 ])
-def test_malicious_cache_file_neither_crashes_nor_runs_code(tmp_path, payload, cache_seed):
+def test_malicious_cache_file_neither_crashes_nor_runs_code(tmp_path, payload, cache_seed, monkeypatch):
+    """Each hostile payload signed with this user's key (a file the cache's MAC accepts:
+    its JSON and its shape are what is checked), in the command line's own process: the
+    same findings as without a cache, and nothing run."""
     cache_file, reference = _seed_cache(tmp_path, cache_seed)
     marker = tmp_path / "PWNED"
-    cache_file.write_bytes(_cache_payloads(marker, *_cache_key_and_signature(tmp_path))[payload])
-    for extra in ("evil.pickle", "findings.pkl", "cache.db"):
-        (cache_file.parent / extra).write_bytes(pickle.dumps(_Exploit(marker)))
+    _plant(cache_file, _cache_payloads(marker, *_cache_key_and_signature(tmp_path))[payload], marker, signed=True)
+    monkeypatch.setenv("AC_FIXER_CACHE_DIR", str(cache_file.parent))
+    monkeypatch.setenv("NO_COLOR", "1")
+    run = run_cli(["check", "tree", "--output-format", "json"], cwd=tmp_path)  # an exception fails the test
+    assert not marker.exists()
+    assert TRACEBACK not in run.stderr, run.stderr
+    assert run.exit_code == reference.returncode, run.stderr
+    assert json.loads(run.stdout) == json.loads(reference.stdout)
+
+
+def test_an_unsigned_pickle_as_the_cache_file_runs_nothing_through_the_command_line(tmp_path, cache_seed):
+    """The same, for a pickle planted without the MAC, through a real process."""
+    cache_file, reference = _seed_cache(tmp_path, cache_seed)
+    marker = tmp_path / "PWNED"
+    _plant(cache_file, _cache_payloads(marker, *_cache_key_and_signature(tmp_path))["pickle"], marker, signed=False)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent, timeout=60)
     assert not marker.exists()
     assert TRACEBACK not in run.stderr, run.describe()
