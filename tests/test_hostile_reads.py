@@ -257,7 +257,9 @@ def _deep(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
-@pytest.mark.parametrize("depth", [100, 500])
+# Depths tomllib parses (at 500 it refuses the file itself: the test below), so that the
+# configuration's own depth check is what refuses them.
+@pytest.mark.parametrize("depth", [100, 300])
 def test_deeply_nested_config_value_is_a_config_error(tree, depth):
     (tree / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.ac-fixer]\nselect = {_deep(depth)}\n")
     (tree / "a.py").write_bytes(HEADER + CALL)

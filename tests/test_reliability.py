@@ -1075,7 +1075,8 @@ def _cache_payloads(marker: Path, source_key: str, sig: list) -> dict:
         "truncated-json": records([record_ok])[:-7],
         "json-list": b"[1, 2, 3]",
         "json-null": b"null",
-        "wrong-version": json.dumps({"version": "0.0.0-evil", "entries": {source_key: []}}).encode(),
+        # A well-formed entry that would hide the file's findings: only the version refuses it.
+        "wrong-version": json.dumps({"version": "0.0.0-evil", "entries": {source_key: [sig, []]}}).encode(),
         "deep-json": b"[" * 100000 + b"]" * 100000,
         "entries-not-a-dict": entries([1, 2]),
         "entry-not-a-pair": entries({source_key: 5}),

@@ -363,8 +363,13 @@ def test_large_file_screen_defers_to_the_whole_parse_on_errors():
 
     broken = b"import torch.nn.functional as F\nx = (\n1)\nF.interpolate(x, mode='nearest'\n"
     assert not _large_path_says_clean(broken, 0)
+    # Brackets that balance: the groups are found, and their parse fails.
+    balanced = b"import torch.nn.functional as F\nx = = 1\nF.interpolate(x, mode='nearest')\n"
+    for group_chars in (0, 4096):
+        assert not _large_path_says_clean(balanced, group_chars), group_chars
     misplaced_future = b"import torch.nn.functional as F\nfrom __future__ import annotations\nF.interpolate(x, mode='nearest')\n"
     assert not _large_path_says_clean(misplaced_future, 0)
+    # A large file with a syntax error is named (by the screen's whole parse).
     big = b"import torch.nn.functional as F\n" + b"x = 1\n" * 60000 + b"F.interpolate(x, mode='bilinear'\n"
     assert len(big) >= screen_module.LARGE_FILE_BYTES
     assert screen_module.screen(big, DEFAULT_SETTINGS.catalog).error.startswith("syntax error")
