@@ -191,6 +191,22 @@ def test_a_file_that_is_not_a_report_is_a_clear_error(project, content):
     assert result.exit_code == 2 and "not an audit report" in result.stderr
 
 
+@pytest.mark.parametrize("damage", ["no function", "no line", "a line that is no number"])
+def test_a_report_whose_site_lacks_a_field_is_a_clear_error(project, damage):
+    report = _report(project)
+    site = report[0]
+    if damage == "no function":
+        del site["function"]
+    elif damage == "no line":
+        del site["line"]
+    else:
+        site["line"] = "three"
+    (project / "damaged.json").write_text(json.dumps(report))
+    result = run_cli(["check", "--no-cache", "--evidence", "damaged.json", "."], cwd=project)
+    assert result.exit_code == 2 and "not an audit report (a site lacks" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_sarif_names_the_evidence_and_carries_the_fix(project):
     result = run_cli(
         ["check", "--no-cache", "--output-format", "sarif", "--evidence", "audit.json", MODEL], cwd=project
