@@ -236,12 +236,29 @@ def test_a_process_still_running_when_the_command_ends_is_waited_for_then_named(
 
 def test_a_process_that_ends_shortly_after_the_command_is_not_lost(tmp_path, capfd):
     report = tmp_path / "r.txt"
-    child = "import time\ntime.sleep(0.5)\n"
-    program = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {child!r}])\n"
+    ready = tmp_path / "child-started"
+    # The command ends once its child runs (the child's start is marked before its code
+    # runs): the child is a started process still running when the command ends.
+    child = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(0.5)\n"
+    program = (f"import pathlib, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {child!r}])\n"
+               f"while not pathlib.Path({str(ready)!r}).exists():\n    time.sleep(0.02)\n")
     code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
     assert code == 0
     assert report.read_text() == format_audit_text([])  # its record was waited for
     assert "no record" not in capfd.readouterr().err
+
+
+def test_a_child_started_as_the_command_ends_is_waited_for(tmp_path, capfd):
+    """A child the command starts just before it ends may not have marked its start when
+    the command ends: while a process of the command's group runs, the auditor waits, so
+    that the child is counted (here it ends without its record, and is named so)."""
+    report = tmp_path / "r.txt"
+    child = "import os, time\ntime.sleep(0.5)\nos._exit(0)\n"
+    program = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {child!r}])\n"
+    code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
+    assert code == 0
+    assert "1 of 2 audited Python processes wrote no record: 1 ended without writing its record" in (
+        report.read_text()), report.read_text()
 
 
 def test_a_program_without_torch_still_reports_no_call(tmp_path):

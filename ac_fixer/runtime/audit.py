@@ -1398,14 +1398,16 @@ def _process_marks(directory: str) -> tuple[set, set]:
 
 class ChildRun:
     """How the command ended: exit code (128 + N for signal N), the signal, or why it
-    could not be started."""
+    could not be started; ``group``: the process group the command led (POSIX), or None."""
 
-    __slots__ = ("exit_code", "signal", "error")
+    __slots__ = ("exit_code", "signal", "error", "group")
 
-    def __init__(self, exit_code: int, signal_number: int | None = None, error: str | None = None) -> None:
+    def __init__(self, exit_code: int, signal_number: int | None = None, error: str | None = None,
+                 group: int | None = None) -> None:
         self.exit_code = exit_code
         self.signal = signal_number
         self.error = error
+        self.group = group
 
 
 def _exit_code(returncode: int) -> int:
@@ -1564,7 +1566,8 @@ def run_child(command: list[str], env: dict) -> ChildRun:
         for signum in pending:
             forward(signum, None)
         returncode = _wait(process, terminal)
-        return ChildRun(_exit_code(returncode), -returncode if returncode < 0 else None)
+        return ChildRun(_exit_code(returncode), -returncode if returncode < 0 else None,
+                        group=process.pid if posix else None)
     finally:
         if terminal is not None:
             _give_terminal(terminal, os.getpgrp())
@@ -1578,6 +1581,11 @@ def _pids(names: Iterable[str]) -> str:
 
 
 def _process_alive(pid: int) -> bool:
+    """Whether the process ``pid`` runs: a zombie (ended, not yet reaped: an orphan waits
+    for the system's first process to reap it, which may take seconds) does not."""
+    state = _proc_stat(pid)
+    if state is not None:
+        return state[0] != b"Z"
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -1587,24 +1595,59 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _proc_stat(pid) -> list | None:
+    """The fields of /proc/PID/stat after the command's name (state, parent, process
+    group, ...), or None where there is no such file (not Linux, or no such process)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 # How long the auditor waits, once the command has ended, for the records of audited
 # processes that are still running (a multiprocessing forkserver or resource tracker ends
 # when its parent has gone, and writes its record then).
 LINGER_SECONDS = 2.0
 
 
-def settle(directory: str, timeout: float = LINGER_SECONDS) -> tuple[set, set, set]:
+def settle(directory: str, timeout: float = LINGER_SECONDS, group: int | None = None) -> tuple[set, set, set]:
     """(started, recorded, still running) once every started process has written its
-    record, has gone, or ``timeout`` has passed."""
+    record, has gone, or ``timeout`` has passed. ``group``: the command's process group,
+    waited for too while a process of it runs: a child the command started as it ended
+    may not have marked its start yet (it would be neither read nor named)."""
     import time
 
     deadline = time.monotonic() + timeout
     while True:
         started, recorded = _process_marks(directory)
         running = {name for name in started - recorded if _process_alive(int(name.split("-", 1)[0]))}
-        if not running or time.monotonic() >= deadline:
+        if (not running and (group is None or not _group_alive(group))) or time.monotonic() >= deadline:
             return started, recorded, running
         time.sleep(0.05)
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of the process group ``group`` runs (a zombie does not: see
+    _process_alive); where /proc cannot tell, whether the group exists."""
+    if os.path.isdir("/proc/self"):
+        try:
+            pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+        except OSError:
+            pids = None
+        if pids is not None:
+            for pid in pids:
+                fields = _proc_stat(pid)
+                if fields is not None and len(fields) > 2 and fields[2] == str(group).encode() and fields[0] != b"Z":
+                    return True
+            return False
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
 
 
 def lost_records(
@@ -1665,7 +1708,7 @@ def run_audit(
     directory = make_audit_folder()
     try:
         run = run_child(list(command), audit_environment(os.environ, directory, shadow=shadow))
-        started, recorded, running = settle(directory)
+        started, recorded, running = settle(directory, group=run.group)
         records = read_process_records(directory)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
