@@ -11,8 +11,14 @@ from ac_fixer import catalog as cat
 def test_the_fallback_reads_the_same_catalog(monkeypatch):
     direct = cat.default_catalog()
     real_join = cat.os.path.join
-    monkeypatch.setattr(cat.os.path, "join", lambda *parts: real_join("/nonexistent", *parts[1:]))
-    fallback = cat.default_catalog()
+    asked = []
+    monkeypatch.setattr(cat.os.path, "join", lambda *parts: asked.append(parts) or real_join("/nonexistent", *parts[1:]))
+    cat.default_catalog.cache_clear()  # (cached: else the second call returns the first's catalog)
+    try:
+        fallback = cat.default_catalog()
+    finally:
+        cat.default_catalog.cache_clear()
+    assert asked and fallback is not direct  # read again, through the fallback
     assert [t.name for t in fallback.targets] == [t.name for t in direct.targets]
     assert fallback.targets == direct.targets
 

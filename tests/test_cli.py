@@ -552,16 +552,20 @@ def test_diff_of_latin1_file_uses_the_files_own_bytes(tmp_path):
 def test_rename_keeps_names_listed_in_all(tmp_path):
     import ast
 
+    # ACF102 (an ACF101 rename never drops the old import): once no call uses the old name,
+    # the rename would drop its import, but __all__ lists it.
     source = (
-        "from torch.nn.functional import upsample\n\n__all__ = [\"upsample\", \"up2\"]\n\n\n"
-        "def up2(x):\n    return upsample(x, scale_factor=2)\n"
+        "from torch.nn.functional import upsample_bilinear\n\n__all__ = [\"upsample_bilinear\", \"up2\"]\n\n\n"
+        "def up2(x):\n    return upsample_bilinear(x, scale_factor=2)\n"
     )
     path = write(tmp_path, "ops.py", source)
     run_cli(["check", "--fix", "--no-cache", "ops.py"], cwd=tmp_path)
-    tree = ast.parse(path.read_text())
+    text = path.read_text()
+    assert "interpolate(x, scale_factor=2" in text  # the rename was written
+    tree = ast.parse(text)
     bound = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names}
     bound |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    assert {"upsample", "up2"} <= bound
+    assert {"upsample_bilinear", "up2", "interpolate"} <= bound
 
 
 @pytest.mark.parametrize(
