@@ -7,6 +7,7 @@ them up: check, --fix, verify, audit, the rule docs and the CLI help.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -162,9 +163,22 @@ def _modes_lines(path: Path):
     yield ", ".join(f'"{key}"' for key in keys if key in FLAG_MODES)
 
 
+def _container_lists(path: Path):
+    """(line, modes) of each tuple, list or set literal and each dict's keys holding at least
+    three of the flag-using modes, however they are laid out (one item a line included)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        items = node.keys if isinstance(node, ast.Dict) else getattr(node, "elts", None)
+        if items is None:
+            continue
+        modes = {i.value for i in items if isinstance(i, ast.Constant) and i.value in FLAG_MODES}
+        if len(modes) >= 3:
+            yield node.lineno, sorted(modes)
+
+
 def test_only_the_catalog_spells_the_flag_modes():
     """The list of modes that use align_corners is written in catalog.toml and nowhere else
-    in the package (rule examples quote single modes; that is not a list)."""
+    in the package (rule examples quote single modes; that is not a list): in its text
+    (docs, comments, strings) and as a literal in the code."""
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")) + sorted((REPO / "benchmarks").glob("*.py")):
         if "fuzz_programs" in path.name:
@@ -172,6 +186,7 @@ def test_only_the_catalog_spells_the_flag_modes():
         for chunk in _modes_lines(path):
             if _spells_the_flag_modes(chunk):
                 offenders.append(f"{path.relative_to(REPO)}: {chunk.strip()[:120]}")
+        offenders += [f"{path.relative_to(REPO)}:{line}: {modes}" for line, modes in _container_lists(path)]
     assert offenders == []
 
 

@@ -393,7 +393,16 @@ def test_plugin_ignores_sources_libcst_cannot_parse():
 
 NO_TORCH_SCRIPT = r"""
 import sys
-sys.modules["torch"] = None  # any "import torch" now raises ImportError
+# Every attempt to import torch is recorded (and fails): a guarded `try: import torch` that
+# carries on without it is an import too (`sys.modules["torch"] = None` would hide it).
+attempts = []
+class Recorder:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            attempts.append(name)
+            raise ImportError("blocked: " + name)
+        return None
+sys.meta_path.insert(0, Recorder())
 import ast
 from ac_fixer.cli import main
 from ac_fixer.flake8_plugin import AcFixerChecker
@@ -407,6 +416,7 @@ for args in (["check", "--no-cache", "m.py"], ["check", "--no-cache", "--output-
     except SystemExit as exit:
         print("exit", exit.code)
 print("fixed", "align_corners=False" in open("m.py").read())
+print("torch attempts", attempts, "loaded", sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")))
 """
 
 
@@ -419,3 +429,4 @@ def test_lint_path_never_imports_torch(tmp_path):
     assert "flake8 1" in result.stdout
     assert result.stdout.count("exit 1") == 2 and "exit 0" in result.stdout
     assert "fixed True" in result.stdout
+    assert "torch attempts [] loaded []" in result.stdout, result.stdout
