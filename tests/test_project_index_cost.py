@@ -240,3 +240,49 @@ def test_a_worker_makes_the_whole_summary_the_evidence_will_read_from_the_same_t
     path.write_bytes(constant)
     [[_, light, whole]] = project._summarize_files([(str(path), project._content_digest(constant), needles)], by_short)
     assert light == summarize(constant, needles) and whole is None
+
+
+def test_prefetched_summaries_give_the_plain_facts(tmp_path, monkeypatch):
+    """The summaries made ahead (prefetch, then taken by _summarize) give the plain facts.
+    These small projects never reach the worker processes (fewer than 32 jobs, none lent),
+    so the batch is made in this process: prefetch's keys and hand-over really run."""
+    roots = _roots(tmp_path)
+    plain = [_facts(root) for root in roots]  # no prefetch: too few jobs for workers
+    sent, used = [], []
+
+    def in_process(self, jobs):
+        sent.extend(jobs)
+        return project._summarize_each(jobs)
+
+    real_summarize = project._Project._summarize
+
+    def spy(self, relative, needles):
+        if (self.files[relative], needles) in self.prefetched:
+            used.append(relative)
+        return real_summarize(self, relative, needles)
+
+    monkeypatch.setattr(project._Project, "_in_workers", in_process)
+    monkeypatch.setattr(project._Project, "_summarize", spy)
+    assert [_facts(root) for root in roots] == plain
+    assert sent and used  # the prefetched summaries were made, then taken
+
+
+def _built_without_the_early_answer(root: Path) -> dict:
+    sources = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py"))}
+    files = {r: project._content_digest(d) for r, d in sources.items()}
+    return project.build_facts(root, files, cat.default_catalog(), {}, "k", dict(sources)).to_json()
+
+
+def test_holding_gives_the_plain_facts(tmp_path, monkeypatch):
+    """`holding` (one search of every file's bytes) gives what the plain file list gives. A
+    cold project_facts never asks it (the files that call a catalogued name are found as
+    they are read), so build_facts runs as a build without that early answer does."""
+    roots = _roots(tmp_path)
+    asked = []
+    real = project._Project.holding
+    monkeypatch.setattr(project._Project, "holding", lambda self, needles: asked.append(needles) or real(self, needles))
+    cheap = [_built_without_the_early_answer(root) for root in roots]
+    assert asked  # the buffer search really ran
+    monkeypatch.setattr(project._Project, "holding", lambda self, needles: set(self.files))
+    assert [_built_without_the_early_answer(root) for root in roots] == cheap
+    assert any(facts["wrappers"] for facts in cheap)

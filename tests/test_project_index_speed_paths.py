@@ -108,3 +108,27 @@ def test_tricky_layout_same_facts(tmp_path, monkeypatch):
 ])
 def test_may_import_finds_every_import(source, imported):
     assert may_import(source, b"resize") is imported
+
+
+def test_an_incremental_search_narrowed_by_a_shorter_name_finds_every_file(tmp_path):
+    """files_naming's narrowing (a name that holds a name searched before over every file is
+    looked for only in the files that hold that one) is reached on an incremental build
+    (the previous searches, the changed files): tested there."""
+    from ac_fixer import catalog as cat
+
+    sources = {
+        "a.py": b"from ops import resize_twice\n",  # unchanged: the previous answer stands
+        "b.py": b"x = resize_twice(1)\n",  # changed, names it
+        "c.py": b"resize = 1\n",  # changed, holds only the shorter name
+        "d.py": b"resize_twice_more = 1\n",  # changed, inside a longer identifier only
+        "e.py": b"y = 2\n",
+    }
+    for name, data in sources.items():
+        (tmp_path / name).write_bytes(data)
+    files = {r: project._content_digest(d) for r, d in sources.items()}
+    index = project._Project(tmp_path, files, cat.default_catalog(), {}, dict(sources))
+    index.previous, index.changed = {"resize_twice": ["a.py"]}, {"b.py", "c.py", "d.py", "e.py"}
+    assert index.files_naming("resize") == ["c.py"]  # a new name: searched in every file
+    assert b"resize" in index.containing  # so the next search is narrowed by it
+    expected = sorted(r for r, d in sources.items() if holds_identifier(d, b"resize_twice"))
+    assert index.files_naming("resize_twice") == expected == ["a.py", "b.py"]
