@@ -98,21 +98,29 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_the_root_walk_with_a_named_folder_taken_finds_the_same(tmp_path, case):
+def test_the_root_walk_with_a_named_folder_taken_finds_the_same(tmp_path, monkeypatch, case):
     extra, exclude, named = CASES[case]
     root = tmp_path / "root"
     _tree(root, {**BASE, **extra})
     root = root.resolve()
     walks: dict = {}
     files.discover([str(root / named)], exclude, root, walks=walks)
+    listed, scandir = [], os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.path.realpath(path)) or scandir(path))
     taken = files.discover([str(root)], exclude, root, walked=walks)
+    monkeypatch.setattr(os, "scandir", scandir)
     alone = files.discover([str(root)], exclude, root)
     assert _fields(taken[0]) == _fields(alone[0])
     assert [str(e) for e in taken[1]] == [str(e) for e in alone[1]]
     if case in ("plain", "an exclude", "git ignore files at two levels", "a deeper folder",
                 "an invalid pattern in an ignore file inside",
                 "a link met first to a file inside", "a link met later to a file inside"):
-        assert walks  # the speed path was taken: the test compares something
+        assert walks  # the named walk recorded its folders
+    if case in ("plain", "an exclude", "git ignore files at two levels", "an invalid pattern in an ignore file inside",
+                "a link met first to a file inside", "a link met later to a file inside"):
+        # ... and the root's walk took them: no folder below the named one is listed again.
+        top = os.path.realpath(root / named)
+        assert [path for path in listed if path.startswith(top + os.sep)] == []
     if case in ("a symlinked file inside", "reached through a symlinked folder", "its own repository"):
         assert not walks or all(w.linked or w.repo_root != files._repo_root(str(root)) for w in walks.values())
 

@@ -79,9 +79,17 @@ def _outcomes(result) -> list:
 def test_two_phases_in_workers_give_what_one_process_gives(tmp_path, monkeypatch, fix, second_phase_in_workers):
     if second_phase_in_workers:  # else a tree this small is analyzed in this process
         monkeypatch.setattr(runner, "MIN_BYTES_FOR_ANALYSIS_WORKERS", 0)
+    # Two workers whatever CPUs this machine lets the tests use (with one, --jobs 2 would
+    # take the one-process path too, and the test would compare that path with itself).
+    monkeypatch.setattr(runner, "worker_count", lambda jobs: max(1, jobs))
+    pools = []
+    real = runner._run_in_workers
+    monkeypatch.setattr(runner, "_run_in_workers", lambda *a, **k: pools.append(1) or real(*a, **k))
     items = _tree(tmp_path, 3 * runner.MIN_FILES_FOR_WORKERS)
     one = runner.run(items, Settings(), fix=fix, jobs=1, use_cache=False)
+    assert pools == []
     two = runner.run(items, Settings(), fix=fix, jobs=2, use_cache=False)
+    assert len(pools) == (2 if second_phase_in_workers else 1)  # the worker phases really ran
     assert _outcomes(two) == _outcomes(one)
     assert [o.new_source for o in two.outcomes] == [o.new_source for o in one.outcomes]
     assert any(o.error for o in one.outcomes) and any(o.findings for o in one.outcomes)
