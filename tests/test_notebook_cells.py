@@ -46,6 +46,36 @@ def test_continuation_lines_are_not_magics(cell):
     assert cells[2]["source"] == ["y = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)"]
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ['s = ("%d"\n', "     % 3)"],
+        ["a = (b\n", " != c)"],
+        ["t = 10 \\\n", "    % 3"],
+        ['u = """\n', "%not a magic, text in a string\n", '"""'],
+    ],
+    ids=["percent", "not-equal", "backslash", "string"],
+)
+def test_continuation_lines_are_not_masked(cell):
+    """The mask itself (it is undone after the fix: in the backslash and string cases a
+    masked line would leave the same findings and bytes)."""
+    from ac_fixer.notebooks import _mask_magics
+
+    text = "".join(cell)
+    magics: dict = {}
+    assert _mask_magics(text, "ac-fixer", magics) == text
+    assert magics == {}
+
+
+def test_a_backslash_continuation_that_starts_with_percent_is_code():
+    """`'bilinear' % ()` is no literal mode (ACF003); its second line masked as a magic would
+    leave the literal `'bilinear'` (ACF001, fixed)."""
+    source = _notebook(IMPORT, ["m = 'bilinear' \\\n", "    % ()"], ["y = F.interpolate(x, scale_factor=2, mode=m)"])
+    result = fix_notebook(source, "nb.ipynb", SETTINGS, fix=True)
+    assert result.applied == []
+    assert [(f.code, f.cell, f.line) for f in result.remaining] == [("ACF003", 2, 1)]
+
+
 def test_magics_that_start_a_line_are_still_masked():
     cell = ["%matplotlib inline\n", "x = (1 +\n", "     2)\n", "!ls\n", "files = !ls\n", "y = F.grid_sample(x, g)"]
     result = fix_notebook(_notebook(IMPORT, cell), "nb.ipynb", SETTINGS, fix=True)
