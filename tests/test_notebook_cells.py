@@ -27,7 +27,8 @@ IMPORT = ["import torch.nn.functional as F"]
 CALL = ["y = F.interpolate(x, scale_factor=2, mode='bilinear')"]
 
 
-@pytest.mark.parametrize(
+# Lines that continue the line before them, though they start with `%` or `!`.
+CONTINUATIONS = pytest.mark.parametrize(
     "cell",
     [
         ['s = ("%d"\n', "     % 3)"],
@@ -37,6 +38,9 @@ CALL = ["y = F.interpolate(x, scale_factor=2, mode='bilinear')"]
     ],
     ids=["percent", "not-equal", "backslash", "string"],
 )
+
+
+@CONTINUATIONS
 def test_continuation_lines_are_not_magics(cell):
     source = _notebook(IMPORT, cell, CALL)
     result = fix_notebook(source, "nb.ipynb", SETTINGS, fix=True)
@@ -46,16 +50,7 @@ def test_continuation_lines_are_not_magics(cell):
     assert cells[2]["source"] == ["y = F.interpolate(x, scale_factor=2, mode='bilinear', align_corners=False)"]
 
 
-@pytest.mark.parametrize(
-    "cell",
-    [
-        ['s = ("%d"\n', "     % 3)"],
-        ["a = (b\n", " != c)"],
-        ["t = 10 \\\n", "    % 3"],
-        ['u = """\n', "%not a magic, text in a string\n", '"""'],
-    ],
-    ids=["percent", "not-equal", "backslash", "string"],
-)
+@CONTINUATIONS
 def test_continuation_lines_are_not_masked(cell):
     """The mask itself (it is undone after the fix: in the backslash and string cases a
     masked line would leave the same findings and bytes)."""
