@@ -74,16 +74,20 @@ def test_source_linked_to_proc_pagemap_is_refused_without_reading_it(tree, jobs)
 
 
 @pytest.mark.skipif(not PAGEMAP.exists(), reason="needs Linux /proc")
-def test_cache_file_linked_to_proc_pagemap_is_ignored(tree):
+def test_cache_file_linked_to_proc_pagemap_is_ignored(tree, monkeypatch):
+    from ac_fixer import cache as cache_module
     from ac_fixer.cache import Cache
 
     cache_dir = tree / "cache"
     cache_dir.mkdir()
     cache = Cache(cache_dir, Settings())
     cache.file.symlink_to(PAGEMAP)
+    read, real_read = [], os.read
+    monkeypatch.setattr(cache_module.os, "read", lambda fd, n: read.append(real_read(fd, n)) or read[-1])
     started = time.process_time()
     assert Cache(cache_dir, Settings()).entries == {}
     assert time.process_time() - started < 5
+    assert sum(map(len, read)) < 4096  # the link is not followed: the pagemap is never read (the key may be)
 
 
 def test_a_file_over_the_size_bound_is_named_and_not_read(tree, monkeypatch):
