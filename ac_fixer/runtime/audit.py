@@ -1586,8 +1586,14 @@ def _process_alive(pid: int) -> bool:
     state = _proc_stat(pid)
     if state is not None:
         return state[0] != b"Z"
+    return _reached(os.kill, pid)
+
+
+def _reached(send, target: int) -> bool:
+    """Whether signal 0 sent by ``send`` (os.kill, os.killpg) finds ``target`` (one that is
+    not ours to signal exists too)."""
     try:
-        os.kill(pid, 0)
+        send(target, 0)
     except ProcessLookupError:
         return False
     except OSError:
@@ -1630,24 +1636,18 @@ def settle(directory: str, timeout: float = LINGER_SECONDS, group: int | None = 
 def _group_alive(group: int) -> bool:
     """Whether a process of the process group ``group`` runs (a zombie does not: see
     _process_alive); where /proc cannot tell, whether the group exists."""
-    if os.path.isdir("/proc/self"):
-        try:
-            pids = [entry for entry in os.listdir("/proc") if entry.isdigit()]
-        except OSError:
-            pids = None
-        if pids is not None:
-            for pid in pids:
-                fields = _proc_stat(pid)
-                if fields is not None and len(fields) > 2 and fields[2] == str(group).encode() and fields[0] != b"Z":
-                    return True
-            return False
     try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
+        pids = [entry for entry in os.listdir("/proc") if entry.isdigit()] if os.path.isdir("/proc/self") else None
     except OSError:
-        pass
-    return True
+        pids = None
+    if pids is None:
+        return _reached(os.killpg, group)
+    wanted = str(group).encode()
+    for pid in pids:
+        fields = _proc_stat(pid)  # state, parent, process group, ...
+        if fields is not None and len(fields) > 2 and fields[2] == wanted and fields[0] != b"Z":
+            return True
+    return False
 
 
 def lost_records(
