@@ -215,17 +215,20 @@ def test_a_lost_child_record_is_named_next_to_the_sites(tmp_path, capfd):
     assert "1 of 2 audited Python processes" in capfd.readouterr().err
 
 
+def _ends_once_its_child_runs(tmp_path, seconds: float) -> str:
+    """A command that starts a child sleeping ``seconds`` and ends once the child says it
+    runs (its start mark is written before its code runs): a slow interpreter start under
+    load cannot hide the child, a started process still running when the command ends."""
+    ready = tmp_path / "child-started"
+    child = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep({seconds})\n"
+    return (f"import pathlib, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {child!r}])\n"
+            f"while not pathlib.Path({str(ready)!r}).exists():\n    time.sleep(0.02)\n")
+
+
 @pytest.mark.slow  # waits out a 4-second child
 def test_a_process_still_running_when_the_command_ends_is_waited_for_then_named(tmp_path):
     report = tmp_path / "r.txt"
-    ready = tmp_path / "child-started"
-    # The child says it runs (its start mark is written before its code runs); the command
-    # ends only then, so a slow interpreter start under load cannot hide the child.
-    lingering = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(4)\n"
-    program = INTERPOLATE + (
-        f"import pathlib, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {lingering!r}])\n"
-        f"while not pathlib.Path({str(ready)!r}).exists():\n    time.sleep(0.02)\n"
-    )
+    program = INTERPOLATE + _ends_once_its_child_runs(tmp_path, 4)
     started = time.monotonic()
     code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
     text = report.read_text()
@@ -236,12 +239,7 @@ def test_a_process_still_running_when_the_command_ends_is_waited_for_then_named(
 
 def test_a_process_that_ends_shortly_after_the_command_is_not_lost(tmp_path, capfd):
     report = tmp_path / "r.txt"
-    ready = tmp_path / "child-started"
-    # The command ends once its child runs (the child's start is marked before its code
-    # runs): the child is a started process still running when the command ends.
-    child = f"import pathlib, time\npathlib.Path({str(ready)!r}).touch()\ntime.sleep(0.5)\n"
-    program = (f"import pathlib, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {child!r}])\n"
-               f"while not pathlib.Path({str(ready)!r}).exists():\n    time.sleep(0.02)\n")
+    program = _ends_once_its_child_runs(tmp_path, 0.5)
     code = run_audit([sys.executable, "-c", program], output=str(report), output_format="text", shadow=True)
     assert code == 0
     assert report.read_text() == format_audit_text([])  # its record was waited for
