@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import os
 import resource
 import subprocess
@@ -32,6 +33,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+import bench_check as bc  # noqa: E402
 
 # (module, attribute): what the worker processes and the main process run, by phase.
 WRAPPED = [
@@ -51,6 +54,8 @@ def run_wrapped(log: str, check_args: list) -> None:
     def wrap(owner, name: str, label: str) -> None:
         function = getattr(owner, name)
 
+        # The same names (functools.wraps): the pool pickles a function by its module and name.
+        @functools.wraps(function)
         def wrapped(*args, **kwargs):
             cpu, start = time.process_time(), time.perf_counter()
             try:
@@ -60,8 +65,6 @@ def run_wrapped(log: str, check_args: list) -> None:
                     handle.write(f"{os.getpid()} {label} {time.process_time() - cpu:.4f} {start:.4f} "
                                  f"{time.perf_counter():.4f}\n")
 
-        for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
-            setattr(wrapped, attribute, getattr(function, attribute))
         setattr(owner, name, wrapped)
 
     for module_name, dotted in WRAPPED:
@@ -80,7 +83,7 @@ def run_wrapped(log: str, check_args: list) -> None:
         pass
 
 
-def summary(log: str, started: float, wall: float, own: float, children: float) -> str:
+def summary(log: str, started: float, wall: float, rest_cpu: float, workers_cpu: float) -> str:
     rows: dict = collections.OrderedDict((label, [0, 0.0, None, None]) for _, label in WRAPPED)
     for line in Path(log).read_text().splitlines():
         _, label, cpu, start, end = line.split()
@@ -93,8 +96,8 @@ def summary(log: str, started: float, wall: float, own: float, children: float) 
     for label, (calls, cpu, first, last) in rows.items():
         span = f"{first:6.2f} .. {last:6.2f}" if calls else "     -"
         lines.append(f"{label:<22} {calls:>5} {cpu:7.2f}  {span}")
-    lines.append(f"{'the worker functions':<22} {'':>5} {children:7.2f}")
-    lines.append(f"{'the rest':<22} {'':>5} {own:7.2f}  (the main process, and the workers outside these functions)")
+    lines.append(f"{'the worker functions':<22} {'':>5} {workers_cpu:7.2f}")
+    lines.append(f"{'the rest':<22} {'':>5} {rest_cpu:7.2f}  (the main process, and the workers outside these functions)")
     return "\n".join(lines)
 
 
@@ -110,16 +113,6 @@ def timeline(command: list, env: dict, cwd: str) -> str:
         except OSError:
             return None
 
-    def children(pid: int) -> list:
-        found = []
-        try:
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children") as handle:
-                    found += [int(x) for x in handle.read().split()]
-        except OSError:
-            pass
-        return found
-
     def machine() -> list:
         with open("/proc/stat") as handle:
             return [int(x) for x in handle.readline().split()[1:]]
@@ -127,12 +120,12 @@ def timeline(command: list, env: dict, cwd: str) -> str:
     hertz = os.sysconf("SC_CLK_TCK")
     cpus = os.cpu_count() or 1
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # In a session of its own: its processes are those of the session (bench_check._tree).
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     samples = []
     while process.poll() is None:
-        pids = [process.pid]
-        for pid in pids:
-            pids.extend(children(pid))
+        pids = bc._tree(process.pid)
         samples.append((time.perf_counter() - started, {pid: ticks(pid) for pid in pids}, machine()))
         time.sleep(0.1)
     pids = sorted({pid for _, seen, _ in samples for pid in seen})
