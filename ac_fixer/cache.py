@@ -301,6 +301,12 @@ def mac(key: bytes, name: str, payload: bytes) -> bytes:
     return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
 
 
+def signed_bytes(key: bytes, name: str, payload: bytes) -> bytes:
+    """The bytes of the cache file ``name`` holding ``payload``: CACHE_MAGIC, the MAC, a
+    newline, the payload."""
+    return CACHE_MAGIC + mac(key, name, payload) + b"\n" + payload
+
+
 def load_signed(cache_dir: Optional[Path], name: str) -> dict:
     """The JSON object of the signed file ``name`` in ``cache_dir`` (another cache of the
     package's, e.g. the project index), {} when absent, refused or not signed by this user."""
@@ -348,7 +354,7 @@ def save_signed(cache_dir: Optional[Path], name: str, data: dict) -> None:
         except FileExistsError:
             pass
         payload = json.dumps(data).encode()
-        temp = _temp_in(fd, name, CACHE_MAGIC + mac(secret, name, payload) + b"\n" + payload)
+        temp = _temp_in(fd, name, signed_bytes(secret, name, payload))
         os.replace(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
         temp = None
     except (OSError, ValueError, NotImplementedError):
@@ -454,7 +460,7 @@ class Cache:
             except FileExistsError:
                 pass  # already there (even a dangling symlink: never followed)
             payload = json.dumps({"version": __version__, "entries": self.entries}).encode()
-            temp = _temp_in(fd, self.name, CACHE_MAGIC + mac(self._secret, self.name, payload) + b"\n" + payload)
+            temp = _temp_in(fd, self.name, signed_bytes(self._secret, self.name, payload))
             os.replace(temp, self.name, src_dir_fd=fd, dst_dir_fd=fd)
             temp = None
         except (OSError, ValueError, NotImplementedError):

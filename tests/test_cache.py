@@ -47,9 +47,7 @@ def _read_cache(cache_file: Path) -> dict:
 def _write_cache(cache_file: Path, data: dict) -> None:
     """Write ``data`` as this user's run would (signed with the user's key): the entries'
     own logic is under test here, not the MAC (tests/test_cache_trust.py)."""
-    payload = json.dumps(data).encode()
-    mac = cache.mac(cache.user_key(), cache_file.name, payload)
-    cache_file.write_bytes(cache.CACHE_MAGIC + mac + b"\n" + payload)
+    cache_file.write_bytes(cache.signed_bytes(cache.user_key(), cache_file.name, json.dumps(data).encode()))
 
 
 def _bump_times(path: Path) -> None:

@@ -1102,7 +1102,7 @@ def _plant(cache_file: Path, payload: bytes, marker: Path, signed: bool) -> None
     from ac_fixer import cache
 
     if signed:
-        payload = cache.CACHE_MAGIC + cache.mac(cache.user_key(), cache_file.name, payload) + b"\n" + payload
+        payload = cache.signed_bytes(cache.user_key(), cache_file.name, payload)
     cache_file.write_bytes(payload)
     for extra in ("evil.pickle", "findings.pkl", "cache.db"):
         (cache_file.parent / extra).write_bytes(pickle.dumps(_Exploit(marker)))
@@ -1160,8 +1160,7 @@ def test_a_planted_cache_is_not_trusted(tmp_path, cache_seed):
     cache_file.write_bytes(planted)
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 1 and json.loads(run.stdout) == json.loads(reference.stdout)
-    cache_file.write_bytes(cache.CACHE_MAGIC + cache.mac(cache.user_key(), cache_file.name, planted)
-                           + b"\n" + planted)
+    cache_file.write_bytes(cache.signed_bytes(cache.user_key(), cache_file.name, planted))
     run = run_check(["tree", "--output-format", "json"], tmp_path, cache_dir=cache_file.parent)
     assert run.returncode == 0 and json.loads(run.stdout) == []
 
